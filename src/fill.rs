@@ -1,0 +1,193 @@
+//! Template + values → `FilledPrompt`. Pure and strict: every variable the body
+//! uses must be declared, every required one must have a value, every value must
+//! have its declared type, and an undefined name is an error, never an empty string.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::error::{Error, VarOrigin};
+use crate::library::{Template, VarType};
+use crate::settings::ConfigValue;
+
+/// A prompt with its variables filled: what is sent to the assistant.
+#[derive(Debug, Clone)]
+pub struct FilledPrompt {
+    pub template: Arc<Template>,
+    pub values: BTreeMap<String, Value>,
+    pub text: String,
+    /// `sha256:` of the canonical JSON of `values`.
+    pub vars_hash: String,
+}
+
+fn environment() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_keep_trailing_newline(true);
+    env
+}
+
+fn template_error(t: &Template, e: &minijinja::Error) -> Error {
+    let line = t.body_line + e.line().unwrap_or(1) - 1;
+    let mut message = e.detail().map(|d| format!("{}: {d}", e.kind())).unwrap_or_else(|| e.kind().to_string());
+    if e.detail().is_none() {
+        message = e.to_string();
+    }
+    Error::Prompt { path: t.path.clone(), line, message }
+}
+
+/// Compile the body once to report syntax errors with their line, and check
+/// that it only uses declared variables.
+pub fn check_syntax(t: &Template) -> Result<(), Error> {
+    let env = environment();
+    let compiled = env.template_from_str(&t.body).map_err(|e| template_error(t, &e))?;
+    let mut used: Vec<String> = compiled.undeclared_variables(false).into_iter().collect();
+    used.sort();
+    for name in used {
+        if t.var(&name).is_none() {
+            let line = t
+                .body
+                .lines()
+                .position(|l| l.contains(&name))
+                .map(|i| t.body_line + i)
+                .unwrap_or(t.body_line);
+            return Err(Error::UnknownVariable {
+                name,
+                prompt: t.reference(),
+                origin: VarOrigin::File { path: t.path.clone(), line },
+                note: "the template uses it but the front matter does not declare it",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Fill `t` with `config` values (from dockhand.toml) and then `sets` (`--set k=v`).
+/// `own_config` holds the keys that came from `[prompts.<id>.vars]`; those must be
+/// declared, while `[vars]` is shared by all prompts and only used where declared.
+pub fn fill(
+    t: &Arc<Template>,
+    config: &BTreeMap<String, ConfigValue>,
+    own_config: &BTreeMap<String, ConfigValue>,
+    config_path: &Path,
+    sets: &[String],
+) -> Result<FilledPrompt, Error> {
+    let mut values: BTreeMap<String, Value> = BTreeMap::new();
+    for v in &t.vars {
+        if let Some(d) = &v.default {
+            values.insert(v.name.clone(), d.clone());
+        }
+    }
+    for (name, cv) in own_config {
+        if t.var(name).is_none() {
+            return Err(Error::UnknownVariable {
+                name: name.clone(),
+                prompt: t.reference(),
+                origin: VarOrigin::File { path: config_path.to_owned(), line: cv.line },
+                note: "the prompt does not declare it",
+            });
+        }
+    }
+    for v in &t.vars {
+        if let Some(cv) = config.get(&v.name) {
+            let value = coerce_toml(&cv.value, v.ty).map_err(|found| Error::TypeMismatch {
+                name: v.name.clone(),
+                expected: v.ty,
+                found,
+                origin: VarOrigin::File { path: config_path.to_owned(), line: cv.line },
+            })?;
+            values.insert(v.name.clone(), value);
+        }
+    }
+    for raw in sets {
+        let (name, text) = raw
+            .split_once('=')
+            .ok_or_else(|| Error::Usage(format!("--set `{raw}`: expected KEY=VALUE")))?;
+        let Some(spec) = t.var(name) else {
+            return Err(Error::UnknownVariable {
+                name: name.to_owned(),
+                prompt: t.reference(),
+                origin: VarOrigin::Flag { flag: format!("--set {raw}"), declared_in: t.path.clone(), line: t.vars_line() },
+                note: "the prompt does not declare it",
+            });
+        };
+        let value = parse_set(text, spec.ty).map_err(|found| Error::TypeMismatch {
+            name: name.to_owned(),
+            expected: spec.ty,
+            found,
+            origin: VarOrigin::Flag { flag: format!("--set {raw}"), declared_in: t.path.clone(), line: spec.line },
+        })?;
+        values.insert(name.to_owned(), value);
+    }
+    for v in &t.vars {
+        if !values.contains_key(&v.name) {
+            if v.required {
+                return Err(Error::MissingVariable {
+                    name: v.name.clone(),
+                    prompt: t.reference(),
+                    path: t.path.clone(),
+                    line: v.line,
+                });
+            }
+            values.insert(v.name.clone(), Value::Null);
+        }
+    }
+    let env = environment();
+    let compiled = env.template_from_str(&t.body).map_err(|e| template_error(t, &e))?;
+    let text = compiled.render(&values).map_err(|e| template_error(t, &e))?;
+    let canonical = serde_json::to_vec(&values).expect("values serialize");
+    Ok(FilledPrompt { template: t.clone(), vars_hash: crate::hash::tagged(&canonical), values, text })
+}
+
+fn describe_toml(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => format!("the string \"{s}\""),
+        toml::Value::Integer(i) => format!("the integer {i}"),
+        toml::Value::Float(f) => format!("the number {f}"),
+        toml::Value::Boolean(b) => format!("the boolean {b}"),
+        toml::Value::Datetime(d) => format!("the datetime {d}"),
+        toml::Value::Array(_) => "a list".to_owned(),
+        toml::Value::Table(_) => "a table".to_owned(),
+    }
+}
+
+/// A TOML value as the declared type, or a description of what it is instead.
+pub fn coerce_toml(v: &toml::Value, ty: VarType) -> Result<Value, String> {
+    match (ty, v) {
+        (VarType::String, toml::Value::String(s)) => Ok(Value::String(s.clone())),
+        (VarType::Integer, toml::Value::Integer(i)) => Ok(Value::from(*i)),
+        (VarType::Number, toml::Value::Integer(i)) => Ok(Value::from(*i)),
+        (VarType::Number, toml::Value::Float(f)) => Ok(Value::from(*f)),
+        (VarType::Boolean, toml::Value::Boolean(b)) => Ok(Value::Bool(*b)),
+        (VarType::List, toml::Value::Array(items)) => {
+            serde_json::to_value(items).map_err(|e| format!("a list that cannot be used ({e})"))
+        }
+        _ => Err(describe_toml(v)),
+    }
+}
+
+/// A `--set` value parsed as the declared type.
+pub fn parse_set(text: &str, ty: VarType) -> Result<Value, String> {
+    let bad = || format!("`{text}`");
+    match ty {
+        VarType::String => Ok(Value::String(text.to_owned())),
+        VarType::Integer => text.parse::<i64>().map(Value::from).map_err(|_| bad()),
+        VarType::Number => text.parse::<f64>().map(Value::from).map_err(|_| bad()),
+        VarType::Boolean => match text {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(bad()),
+        },
+        VarType::List => {
+            if text.trim_start().starts_with('[') {
+                serde_json::from_str::<Vec<Value>>(text).map(Value::from).map_err(|_| bad())
+            } else {
+                Ok(Value::from(
+                    text.split(',').map(|s| Value::String(s.trim().to_owned())).filter(|v| v != "").collect::<Vec<_>>(),
+                ))
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! dockhand: prompt library → assistant → extraction → validation → commit.
+//!
+//! The data flows one way:
+//! `PromptRef → Template → FilledPrompt → Response → Artifacts → Diagnostics → ChangeSet → Diff → Commit`.
+//! `pipeline` is the only module that orders the stages; the `modes` differ
+//! only in where jobs come from and in their last step.
+//!
+//! The library never prints: everything user-facing goes through `ui::Ui`,
+//! which the binary owns.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod artifact;
+pub mod backend;
+pub mod cli;
+pub mod diff;
+pub mod error;
+pub mod extract;
+pub mod fill;
+pub mod hash;
+pub mod library;
+pub mod lock;
+pub mod modes;
+pub mod pipeline;
+pub mod report;
+pub mod repo;
+pub mod settings;
+pub mod stage;
+pub mod ui;
+pub mod validate;
+
+pub use error::Error;
+
+/// Entry point used by `main.rs`: parse, run, map the outcome to an exit code.
+pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> std::process::ExitCode {
+    modes::main(args)
+}

@@ -1,0 +1,135 @@
+//! The prompt library: every `prompts/<tool>/*.md`, indexed by id and version.
+//! `ID` resolves to the newest version, `ID@1.2.0` to a pinned one.
+
+pub mod template;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use template::{Target, Template, Tool, VarSpec, VarType};
+
+use crate::error::Error;
+
+pub const PROMPTS_DIR: &str = "prompts";
+
+/// A reference to a prompt as a user writes it: `ID` or `ID@VERSION`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptRef {
+    pub id: String,
+    pub version: Option<semver::Version>,
+}
+
+impl std::str::FromStr for PromptRef {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.split_once('@') {
+            None => Ok(PromptRef { id: s.to_owned(), version: None }),
+            Some((id, v)) => {
+                let version = semver::Version::parse(v.trim_start_matches('v'))
+                    .map_err(|e| Error::Usage(format!("`{s}`: `{v}` is not a semver version ({e})")))?;
+                Ok(PromptRef { id: id.to_owned(), version: Some(version) })
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for PromptRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.version {
+            Some(v) => write!(f, "{}@{v}", self.id),
+            None => f.write_str(&self.id),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Library {
+    /// id → version → template.
+    prompts: BTreeMap<String, BTreeMap<semver::Version, Arc<Template>>>,
+}
+
+impl Library {
+    /// Read every prompt under `<root>/prompts`. Any broken prompt is an error
+    /// naming its file and line; so is a duplicate id@version.
+    pub fn load(root: &Path) -> Result<Library, Error> {
+        let dir = root.join(PROMPTS_DIR);
+        let mut files = Vec::new();
+        if dir.is_dir() {
+            walk(&dir, &mut files)?;
+        }
+        files.sort();
+        let mut lib = Library::default();
+        for file in files {
+            let rel = file.strip_prefix(root).unwrap_or(&file).to_owned();
+            let text = std::fs::read_to_string(&file).map_err(|source| Error::Io { path: file.clone(), source })?;
+            let template = template::parse(&rel, &text)?;
+            check_folder(&rel, &template, &text)?;
+            crate::fill::check_syntax(&template)?;
+            let versions = lib.prompts.entry(template.id.clone()).or_default();
+            if let Some(first) = versions.get(&template.version) {
+                return Err(Error::DuplicatePrompt {
+                    reference: template.reference(),
+                    first: first.path.clone(),
+                    second: rel,
+                    line: 1 + text.lines().position(|l| l.trim_start().starts_with("version")).unwrap_or(0),
+                });
+            }
+            versions.insert(template.version.clone(), Arc::new(template));
+        }
+        Ok(lib)
+    }
+
+    pub fn resolve(&self, r: &PromptRef) -> Result<Arc<Template>, Error> {
+        let not_found = || Error::PromptNotFound {
+            reference: r.to_string(),
+            known: self.prompts.iter().flat_map(|(id, vs)| vs.keys().map(move |v| format!("{id}@{v}"))).collect(),
+        };
+        let versions = self.prompts.get(&r.id).ok_or_else(not_found)?;
+        match &r.version {
+            None => versions.values().next_back().cloned().ok_or_else(not_found),
+            Some(v) => versions.get(v).cloned().ok_or_else(not_found),
+        }
+    }
+
+    pub fn get(&self, reference: &str) -> Result<Arc<Template>, Error> {
+        self.resolve(&reference.parse()?)
+    }
+
+    /// Every template, by id then version (oldest first).
+    pub fn all(&self) -> impl Iterator<Item = &Arc<Template>> {
+        self.prompts.values().flat_map(|vs| vs.values())
+    }
+
+    /// The newest version of each id.
+    pub fn newest(&self) -> impl Iterator<Item = &Arc<Template>> {
+        self.prompts.values().filter_map(|vs| vs.values().next_back())
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io { path: dir.to_owned(), source })?;
+    for entry in entries {
+        let entry = entry.map_err(|source| Error::Io { path: dir.to_owned(), source })?;
+        let path = entry.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "md") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// A prompt lives under `prompts/<its tool>/`.
+fn check_folder(rel: &Path, t: &Template, text: &str) -> Result<(), Error> {
+    let folder = rel.iter().nth(1).and_then(|s| s.to_str()).unwrap_or("");
+    if rel.iter().count() < 3 || folder != t.tool.as_str() {
+        return Err(Error::Prompt {
+            path: rel.to_owned(),
+            line: 1 + text.lines().position(|l| l.trim_start().starts_with("tool")).unwrap_or(0),
+            message: format!("a prompt for `{}` belongs under prompts/{}/", t.tool, t.tool),
+        });
+    }
+    Ok(())
+}

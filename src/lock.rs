@@ -1,0 +1,85 @@
+//! `dockhand.lock`: one entry per artifact, pinning how it was made.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::settings::line_of;
+
+pub const LOCK_FILE: &str = "dockhand.lock";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockEntry {
+    /// Target path, relative to the root.
+    pub path: String,
+    pub prompt: String,
+    pub version: String,
+    pub template_hash: String,
+    pub vars_hash: String,
+    pub backend: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// True when the answer was supplied by hand, not by an assistant.
+    #[serde(default)]
+    pub hand_written: bool,
+    pub response_hash: String,
+    pub output_hash: String,
+    /// How many answers it took (1 + repairs).
+    #[serde(default = "one")]
+    pub attempts: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lockfile {
+    pub version: u32,
+    #[serde(default, rename = "artifact")]
+    pub artifacts: Vec<LockEntry>,
+}
+
+impl Lockfile {
+    pub fn read(root: &Path) -> Result<Lockfile, Error> {
+        let path = root.join(LOCK_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Lockfile { version: 1, artifacts: Vec::new() }),
+            Err(source) => return Err(Error::Io { path, source }),
+        };
+        toml::from_str(&text).map_err(|e| Error::Lock {
+            line: e.span().map(|s| line_of(&text, s.start)).unwrap_or(1),
+            message: e.message().to_owned(),
+            path,
+        })
+    }
+
+    /// Replace the entries for the given paths; keep the rest; sort by path.
+    pub fn upsert(&mut self, entries: impl IntoIterator<Item = LockEntry>) {
+        for e in entries {
+            self.artifacts.retain(|a| a.path != e.path);
+            self.artifacts.push(e);
+        }
+        self.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+        self.version = 1;
+    }
+
+    pub fn render(&self) -> String {
+        let mut s = String::from("# dockhand.lock: how each artifact was made. Written by dockhand; do not edit.\n");
+        s.push_str(&toml::to_string(self).expect("lockfile serializes"));
+        s
+    }
+
+    /// Locked prompt ids, in order of first appearance.
+    pub fn prompt_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        for a in &self.artifacts {
+            if !ids.contains(&a.prompt) {
+                ids.push(a.prompt.clone());
+            }
+        }
+        ids
+    }
+}

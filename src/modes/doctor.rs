@@ -1,0 +1,177 @@
+//! `dockhand doctor`: which backends and peer tools are usable here, and why not.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::Outcome;
+use crate::backend::process::{self, Invocation};
+use crate::backend::{gordon, kubectl_ai};
+use crate::cli::{DoctorArgs, ListFormat};
+use crate::error::Error;
+use crate::settings::Settings;
+use crate::ui::Ui;
+
+#[derive(Debug, Serialize)]
+struct Check {
+    name: String,
+    kind: &'static str,
+    found: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flavour: Option<String>,
+    configured: bool,
+    usable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+fn probe(program: &str, args: &[&str]) -> Option<process::Captured> {
+    let inv = Invocation {
+        program: program.into(),
+        args: args.iter().map(|s| s.to_string()).collect(),
+        stdin: None,
+        env: Vec::new(),
+        timeout: Duration::from_secs(15),
+        cwd: None,
+    };
+    process::run_blocking(&inv).ok()
+}
+
+fn first_line(c: &process::Captured) -> Option<String> {
+    format!("{}\n{}", c.stdout, c.stderr).lines().map(str::trim).find(|l| !l.is_empty()).map(|l| l.chars().take(100).collect())
+}
+
+fn tool(name: &str, binary: Option<&std::path::Path>, version_args: &[&str], kind: &'static str) -> Check {
+    let program = binary.map(|b| b.to_string_lossy().into_owned()).unwrap_or_else(|| name.to_owned());
+    let path = process::which(&program);
+    let version = path.as_ref().and_then(|_| probe(&program, version_args)).and_then(|c| first_line(&c));
+    Check {
+        name: name.to_owned(),
+        kind,
+        found: path.is_some(),
+        path: path.map(|p| p.display().to_string()),
+        version,
+        flavour: None,
+        configured: binary.is_some(),
+        usable: false,
+        reason: None,
+    }
+}
+
+pub fn run(settings: &Settings, args: &DoctorArgs, ui: &Ui) -> Result<Outcome, Error> {
+    let mut checks = Vec::new();
+    let cache_dir = settings.root.join(crate::backend::cache::CACHE_DIR);
+    let cached = std::fs::read_dir(&cache_dir).map(|d| d.count()).unwrap_or(0);
+    checks.push(Check {
+        name: "cache".into(),
+        kind: "backend",
+        found: cached > 0,
+        path: Some(cache_dir.display().to_string()),
+        version: Some(format!("{cached} recorded answer(s)")),
+        flavour: None,
+        configured: settings.broker.chain.iter().any(|b| b == "cache"),
+        usable: cached > 0,
+        reason: (cached == 0).then(|| "no recorded answers yet".into()),
+    });
+
+    let o = &settings.openai;
+    checks.push(Check {
+        name: "openai".into(),
+        kind: "backend",
+        found: o.configured,
+        path: Some(o.base_url.clone()),
+        version: Some(format!("model {}", o.model)),
+        flavour: None,
+        configured: o.configured,
+        usable: o.configured,
+        reason: (!o.configured).then(|| "set OPENAI_BASE_URL and OPENAI_API_KEY, or [openai] base_url".into()),
+    });
+
+    let mut g = tool("docker", settings.tools.gordon.binary.as_deref(), &["--version"], "backend");
+    g.name = "gordon".into();
+    if g.found {
+        let program = g.path.clone().unwrap_or_default();
+        let argv = gordon::probe_argv(&crate::backend::tool_config(&settings.tools.gordon, 30));
+        match probe(&program, &argv.iter().skip(1).map(String::as_str).collect::<Vec<_>>()) {
+            Some(c) => match gordon::judge_probe(&c) {
+                gordon::Availability::Available => g.usable = true,
+                gordon::Availability::Unavailable(r) => g.reason = Some(r),
+            },
+            None => g.reason = Some("`docker ai` did not answer".into()),
+        }
+    } else {
+        g.reason = Some("`docker` not found on PATH".into());
+    }
+    checks.push(g);
+
+    let mut k = tool("kubectl-ai", settings.tools.kubectl_ai.binary.as_deref(), &["version"], "backend");
+    if k.found {
+        let program = k.path.clone().unwrap_or_default();
+        let help = probe(&program, &["--help"]).map(|c| format!("{}\n{}", c.stdout, c.stderr)).unwrap_or_default();
+        let flavour = settings.tools.kubectl_ai.flavour.clone().or_else(|| {
+            kubectl_ai::detect_flavour(&help).map(|f| match f {
+                kubectl_ai::Flavour::Google => "google".to_owned(),
+                kubectl_ai::Flavour::Sozercan => "sozercan".to_owned(),
+            })
+        });
+        k.usable = flavour.is_some();
+        if flavour.is_none() {
+            k.reason = Some("flavour unknown: set [tools.kubectl-ai] flavour".into());
+        }
+        k.flavour = flavour;
+    } else {
+        k.reason = Some("`kubectl-ai` not found on PATH".into());
+    }
+    checks.push(k);
+
+    let mut ka = tool("kagent", settings.tools.kagent.binary.as_deref(), &["version"], "backend");
+    ka.usable = ka.found;
+    if !ka.found {
+        ka.reason = Some("`kagent` not found on PATH".into());
+    }
+    checks.push(ka);
+
+    for (name, args) in [
+        ("git", &["--version"][..]),
+        ("helm", &["version", "--short"][..]),
+        ("hadolint", &["--version"][..]),
+        ("kubectl", &["version", "--client"][..]),
+        ("minikube", &["version", "--short"][..]),
+    ] {
+        let mut c = tool(name, None, args, "tool");
+        c.usable = c.found;
+        if !c.found {
+            c.reason = Some(match name {
+                "git" => "needed to commit artifacts".into(),
+                "helm" => "optional: charts are rendered with the built-in renderer".into(),
+                "hadolint" => "optional: only the cross-check tests use it".into(),
+                _ => "optional: only needed to deploy".into(),
+            });
+        }
+        checks.push(c);
+    }
+
+    match args.format {
+        ListFormat::Json => ui.out(&format!("{}\n", serde_json::to_string_pretty(&checks).expect("serializes"))),
+        ListFormat::Text => {
+            let mut out = String::new();
+            for c in &checks {
+                let mark = if c.usable { ui.paint("32", "ok ") } else if c.found { ui.paint("33", "!! ") } else { ui.paint("31", "-- ") };
+                out.push_str(&format!(
+                    "{mark} {:<11} {:<8} {}{}{}\n",
+                    c.name,
+                    c.kind,
+                    c.version.as_deref().unwrap_or(if c.found { "found" } else { "not found" }),
+                    c.flavour.as_deref().map(|f| format!(" (flavour {f})")).unwrap_or_default(),
+                    c.reason.as_deref().map(|r| format!(" - {r}")).unwrap_or_default(),
+                ));
+            }
+            ui.out(&out);
+        }
+    }
+    Ok(Outcome::Clean)
+}

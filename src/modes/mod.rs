@@ -1,0 +1,104 @@
+//! Where jobs come from, and the last step. Every mode goes through
+//! `pipeline::prepare` and (when it writes) `pipeline::apply`.
+
+mod doctor;
+mod generate;
+mod health;
+mod progress;
+mod prompts;
+mod regen;
+mod review;
+mod show;
+mod tools;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{CommandFactory, Parser};
+
+use crate::cli::{BrokerArgs, Cli, Command};
+use crate::error::Error;
+use crate::settings::{Env, Settings};
+use crate::ui::Ui;
+
+/// How a command ended: 0 clean, 1 findings or drift, 2 could not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Clean,
+    Findings,
+}
+
+/// How long a second run waits for the repository lock.
+pub const LOCK_WAIT: Duration = Duration::from_secs(30);
+
+pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let env = Env::from_process();
+    let color = match cli.global.color {
+        crate::cli::ColorChoice::Always => true,
+        crate::cli::ColorChoice::Never => false,
+        crate::cli::ColorChoice::Auto => !env.no_color && Ui::stderr_is_tty(),
+    };
+    let ui = Ui::new(color, if cli.global.quiet { -1 } else { cli.global.verbose as i8 });
+    match dispatch(cli, &env, &ui) {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(e) => {
+            ui.error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn settings(cli: &Cli, env: &Env, broker: Option<&BrokerArgs>) -> Result<Settings, Error> {
+    let root = crate::settings::find_root(cli.global.root.as_deref())?;
+    Settings::resolve(root, &cli.global, broker, env)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))
+}
+
+/// Run `fut`; a Ctrl-C while it runs cancels it (nothing is written while preparing).
+pub fn block_on_interruptible<T>(rt: &tokio::runtime::Runtime, fut: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    rt.block_on(async {
+        tokio::select! {
+            r = fut => r,
+            _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
+        }
+    })
+}
+
+fn dispatch(cli: Cli, env: &Env, ui: &Ui) -> Result<Outcome, Error> {
+    match &cli.command {
+        Command::Prompts(cmd) => prompts::run(&settings(&cli, env, None)?, cmd, ui),
+        Command::Generate(args) => generate::run(settings(&cli, env, Some(&args.broker))?, args, ui),
+        Command::Regen(args) => regen::run(settings(&cli, env, Some(&args.broker))?, args, ui),
+        Command::Review(args) => review::run(settings(&cli, env, Some(&args.broker))?, args, ui),
+        Command::Validate(args) => tools::validate(&settings(&cli, env, None)?, args, ui),
+        Command::Extract(args) => tools::extract(args, ui),
+        Command::Doctor(args) => doctor::run(&settings(&cli, env, None)?, args, ui),
+        Command::Health(args) => health::run(settings(&cli, env, Some(&args.broker))?, args, ui),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "dockhand", &mut out);
+            ui.out(&String::from_utf8_lossy(&out));
+            Ok(Outcome::Clean)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out).map_err(Error::io("<stdout>"))?;
+            ui.out(&String::from_utf8_lossy(&out));
+            Ok(Outcome::Clean)
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! `dockhand regen`: the lock's artifacts (or the named prompts) → parallel
+//! prepare → check for drift, or apply them all in one commit.
+
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use serde::Serialize;
+
+use super::{Outcome, LOCK_WAIT};
+use crate::cli::{ListFormat, RegenArgs};
+use crate::error::Error;
+use crate::library::PromptRef;
+use crate::lock::Lockfile;
+use crate::pipeline::{self, ApplyOptions, Context, Job, Stage};
+use crate::repo::RunLock;
+use crate::settings::Settings;
+use crate::stage::{Attempt, ChangeSet, Staged, Timings};
+use crate::ui::Ui;
+use crate::validate::diagnostic::Diagnostic;
+
+/// The jobs of a regen: named prompts, or every locked artifact's prompt at its locked version.
+pub fn jobs(ctx: &Context, lock: &Lockfile, ids: &[String]) -> Result<Vec<Job>, Error> {
+    let refs: Vec<PromptRef> = if ids.is_empty() {
+        lock.prompt_ids().into_iter().map(|id| PromptRef { id, version: None }).collect()
+    } else {
+        ids.iter().map(|s| s.parse()).collect::<Result<_, _>>()?
+    };
+    let mut out = Vec::new();
+    for r in refs {
+        let locked = lock.artifacts.iter().find(|a| a.prompt == r.id);
+        let r = match (&r.version, locked) {
+            (None, Some(l)) => PromptRef { id: r.id.clone(), version: l.version.parse().ok() },
+            _ => r,
+        };
+        let template = ctx.library.resolve(&r)?;
+        let prefer = locked
+            .filter(|l| l.version == template.version.to_string())
+            .map(|l| (l.backend.clone(), l.model.clone()));
+        out.push(Job { template, sets: Vec::new(), prefer, manual: None });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Serialize)]
+struct ArtifactResult<'a> {
+    prompt: String,
+    path: &'a str,
+    status: &'static str,
+    backend: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model: Option<&'a str>,
+    hand_written: bool,
+    attempts: &'a [Attempt],
+    findings: &'a [Diagnostic],
+    timings: Timings,
+}
+
+pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Error> {
+    let _lock = if args.check { None } else { Some(RunLock::acquire(&settings.root, LOCK_WAIT)?) };
+    let ctx = Arc::new(Context::new(settings)?);
+    let lock = Lockfile::read(&ctx.settings.root)?;
+    let jobs = jobs(&ctx, &lock, &args.ids)?;
+    if jobs.is_empty() {
+        ui.out("nothing to regenerate: dockhand.lock has no artifacts\n");
+        return Ok(Outcome::Clean);
+    }
+    let parallel = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)).max(1);
+    let json = args.format == ListFormat::Json;
+    let progress = super::progress::Progress::new(jobs.len(), !json && Ui::stderr_is_tty() && ui.verbosity >= 0, ui);
+    let rt = super::runtime()?;
+    let results: Vec<(String, Result<Staged, Error>)> = super::block_on_interruptible(&rt, async {
+        let stream = futures_util::stream::iter(jobs.into_iter().enumerate()).map(|(i, job)| {
+            let ctx = ctx.clone();
+            let progress = &progress;
+            async move {
+                let name = job.template.reference();
+                let line = progress.start(i, &name);
+                let on = |stage: Stage| progress.stage(&line, &stage);
+                let r = pipeline::prepare(&ctx, job, &on).await;
+                progress.finish(&line, &name, &r);
+                (name, r)
+            }
+        });
+        Ok(stream.buffer_unordered(parallel).collect::<Vec<_>>().await)
+    })?;
+    progress.done();
+
+    let mut errors = 0;
+    let mut findings = false;
+    let mut set = ChangeSet::default();
+    let mut report = String::new();
+    let mut statuses: Vec<(String, &'static str)> = Vec::new();
+    for (name, r) in results {
+        match r {
+            Err(e) => {
+                errors += 1;
+                report.push_str(&format!("{}: {name}: {e}\n", ui.paint("1;31", "error")));
+            }
+            Ok(s) => {
+                if !s.passed() {
+                    findings = true;
+                }
+                if !json {
+                    report.push_str(&super::show::staged(ui, &s));
+                }
+                set.jobs.push(s);
+            }
+        }
+    }
+    set.jobs.sort_by(|a, b| a.template.id.cmp(&b.template.id));
+    let drift: Vec<&str> =
+        set.jobs.iter().filter(|s| s.passed()).flat_map(|s| s.files.iter().filter(|f| f.changed()).map(|f| f.path.as_str())).collect();
+
+    let outcome;
+    if args.check {
+        for s in &set.jobs {
+            for f in &s.files {
+                let st = if !s.passed() { "failed" } else if f.changed() { "drift" } else { "up-to-date" };
+                statuses.push((f.path.clone(), st));
+            }
+        }
+        if !drift.is_empty() {
+            report.push_str(&format!("drift: {} file(s) differ from what the lock and cache reproduce:\n", drift.len()));
+            for d in &drift {
+                report.push_str(&format!("  {d}\n"));
+            }
+        }
+        outcome = if errors > 0 { None } else if findings || !drift.is_empty() { Some(Outcome::Findings) } else { Some(Outcome::Clean) };
+    } else if (errors > 0 || findings) && !args.keep_going {
+        report.push_str("nothing written: some jobs failed (use --keep-going to write the others)\n");
+        for s in &set.jobs {
+            for f in &s.files {
+                statuses.push((f.path.clone(), if s.passed() { "not-written" } else { "failed" }));
+            }
+        }
+        outcome = if errors > 0 { None } else { Some(Outcome::Findings) };
+    } else {
+        let applied = pipeline::apply(&ctx, &set, ApplyOptions { commit: !args.no_commit, force: args.force })?;
+        for s in &set.jobs {
+            for f in &s.files {
+                let st = if !s.passed() { "failed" } else if applied.written.contains(&f.path) { "written" } else { "up-to-date" };
+                statuses.push((f.path.clone(), st));
+            }
+        }
+        let n = applied.written.iter().filter(|w| set.jobs.iter().any(|s| s.files.iter().any(|f| &f.path == *w))).count();
+        report.push_str(&match (&applied.commit, n) {
+            (_, 0) => "up to date: every artifact matches\n".to_owned(),
+            (Some(c), n) => format!("wrote {n} artifact(s); committed {}\n", &c[..c.len().min(12)]),
+            (None, n) => format!("wrote {n} artifact(s); not committed\n"),
+        });
+        outcome = if errors > 0 { None } else if findings { Some(Outcome::Findings) } else { Some(Outcome::Clean) };
+    }
+
+    if json {
+        let items: Vec<ArtifactResult> = set
+            .jobs
+            .iter()
+            .flat_map(|s| {
+                let statuses = &statuses;
+                s.files.iter().map(move |f| ArtifactResult {
+                    prompt: s.template.reference(),
+                    path: &f.path,
+                    status: statuses.iter().find(|(p, _)| p == &f.path).map(|(_, st)| *st).unwrap_or("unknown"),
+                    backend: &s.backend,
+                    model: s.model.as_deref(),
+                    hand_written: s.hand_written,
+                    attempts: &s.attempts,
+                    findings: &f.diagnostics,
+                    timings: s.timings,
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({ "artifacts": items, "errors": errors });
+        ui.out(&format!("{}\n", serde_json::to_string_pretty(&doc).expect("serializes")));
+        if errors > 0 {
+            ui.err(&report);
+        }
+    } else {
+        ui.out(&report);
+    }
+    match outcome {
+        Some(o) => Ok(o),
+        None => Err(Error::Usage(format!("{errors} job(s) could not run"))),
+    }
+}

@@ -1,0 +1,106 @@
+//! `dockhand review`: prepare into memory (charts/ and docker/ untouched), show
+//! each artifact's diff against the file on disk with its findings, then accept
+//! per file (interactively), everything that passes (`--apply`), or nothing.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+
+use super::{Outcome, LOCK_WAIT};
+use crate::cli::ReviewArgs;
+use crate::error::Error;
+use crate::lock::Lockfile;
+use crate::pipeline::{self, ApplyOptions, Context};
+use crate::repo::RunLock;
+use crate::settings::Settings;
+use crate::stage::{ChangeSet, Staged};
+use crate::ui::Ui;
+
+pub fn run(settings: Settings, args: &ReviewArgs, ui: &Ui) -> Result<Outcome, Error> {
+    let _lock = RunLock::acquire(&settings.root, LOCK_WAIT)?;
+    let ctx = Arc::new(Context::new(settings)?);
+    let lock = Lockfile::read(&ctx.settings.root)?;
+    let jobs = super::regen::jobs(&ctx, &lock, &args.ids)?;
+    let rt = super::runtime()?;
+    let on = |_: pipeline::Stage| {};
+    let results: Vec<Result<Staged, Error>> = super::block_on_interruptible(&rt, async {
+        let stream = futures_util::stream::iter(jobs).map(|job| {
+            let ctx = ctx.clone();
+            async move { pipeline::prepare(&ctx, job, &on).await }
+        });
+        Ok(stream.buffer_unordered(4).collect::<Vec<_>>().await)
+    })?;
+    let mut staged = Vec::new();
+    for r in results {
+        staged.push(r?);
+    }
+    staged.sort_by(|a, b| a.template.id.cmp(&b.template.id));
+
+    let interactive = !args.apply && std::io::stdin().is_terminal() && Ui::stdout_is_tty();
+    let mut accepted = ChangeSet::default();
+    let mut changes = 0;
+    for mut s in staged {
+        let mut block = super::show::staged(ui, &s);
+        let locked_version = lock.artifacts.iter().find(|a| a.prompt == s.template.id).map(|a| a.version.clone());
+        if let Some(v) = locked_version.filter(|v| *v != s.template.version.to_string()) {
+            // The prompt moved on since the lock: show the template's diff beside the output's.
+            if let Ok(old) = ctx.library.get(&format!("{}@{v}", s.template.id)) {
+                let read = |p: &std::path::Path| std::fs::read_to_string(ctx.settings.root.join(p)).unwrap_or_default();
+                let d = crate::diff::unified(&s.template.path.to_string_lossy(), Some(&read(&old.path)), &read(&s.template.path));
+                block.push_str(&format!("prompt {} → {}:\n{}", old.reference(), s.template.reference(), paint(ui, &d)));
+            }
+        }
+        for f in s.files.iter().filter(|f| f.changed()) {
+            changes += 1;
+            block.push_str(&paint(ui, &crate::diff::unified(&f.path, f.current.as_deref(), &f.content)));
+        }
+        ui.out(&block);
+        if !s.passed() || !s.changed() {
+            continue;
+        }
+        if args.apply {
+            accepted.jobs.push(s);
+        } else if interactive {
+            let keep: Vec<bool> = s.files.iter().map(|f| !f.changed() || ask(&format!("accept {}? [y/N] ", f.path))).collect();
+            if keep.iter().any(|k| *k) {
+                let mut i = 0;
+                s.files.retain(|_| {
+                    i += 1;
+                    keep[i - 1]
+                });
+                let kept: Vec<String> = s.files.iter().map(|f| f.path.clone()).collect();
+                s.lock.retain(|l| kept.contains(&l.path));
+                accepted.jobs.push(s);
+            }
+        }
+    }
+    if accepted.jobs.is_empty() {
+        if changes > 0 && !interactive {
+            ui.info(&format!("{changes} file(s) would change; run with --apply to accept what passes"));
+            return Ok(Outcome::Findings);
+        }
+        ui.info(if changes == 0 { "no changes" } else { "nothing accepted" });
+        return Ok(Outcome::Clean);
+    }
+    let applied = pipeline::apply(&ctx, &accepted, ApplyOptions { commit: !args.no_commit, force: false })?;
+    ui.out(&format!(
+        "accepted {} file(s){}\n",
+        applied.written.len(),
+        applied.commit.as_deref().map(|c| format!("; committed {}", &c[..12.min(c.len())])).unwrap_or_default()
+    ));
+    Ok(Outcome::Clean)
+}
+
+fn paint(ui: &Ui, d: &str) -> String {
+    if ui.color { crate::diff::colorize(d) } else { d.to_owned() }
+}
+
+fn ask(question: &str) -> bool {
+    let mut out = std::io::stdout();
+    let _ = out.write_all(question.as_bytes());
+    let _ = out.flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    matches!(line.trim(), "y" | "Y" | "yes")
+}

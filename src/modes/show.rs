@@ -1,0 +1,55 @@
+//! How a staged job is shown: its attempts, then its findings with snippets.
+
+use crate::pipeline::Stage;
+use crate::backend::Event;
+use crate::report::Text;
+use crate::stage::Staged;
+use crate::ui::Ui;
+
+/// A one-line description of a stage, for progress displays.
+pub fn stage_line(stage: &Stage) -> Option<String> {
+    Some(match stage {
+        Stage::Filling => "filling".into(),
+        Stage::Waiting { attempt } if *attempt > 1 => format!("waiting for the backend (attempt {attempt})"),
+        Stage::Waiting { .. } => "waiting for the backend".into(),
+        Stage::Backend(Event::Trying { backend }) => format!("asking {backend}"),
+        Stage::Backend(Event::Skipped { backend, reason }) => format!("skipped {backend}: {reason}"),
+        Stage::Backend(Event::Retrying { backend, attempt, wait, reason }) => {
+            format!("{backend}: {reason}; retry {attempt} in {:.1}s", wait.as_secs_f64())
+        }
+        Stage::Backend(Event::Streaming { bytes }) => format!("receiving ({bytes} bytes)"),
+        Stage::Extracting => "extracting".into(),
+        Stage::Validating => "validating".into(),
+        Stage::Repairing { attempt, errors } => format!("repairing: {errors} error(s), attempt {attempt}"),
+    })
+}
+
+/// Attempts and findings of one job, as one block of text.
+pub fn staged(ui: &Ui, s: &Staged) -> String {
+    let mut out = String::new();
+    for a in &s.attempts {
+        let source = if a.hand_written {
+            "hand-written answer".to_owned()
+        } else if a.from_cache {
+            format!("{} (cached)", a.backend)
+        } else {
+            a.backend.clone()
+        };
+        out.push_str(&format!(
+            "{} attempt {}: {source}{}: {} error(s), {} warning(s){}\n",
+            s.template.reference(),
+            a.number,
+            a.model.as_deref().map(|m| format!(" model {m}")).unwrap_or_default(),
+            a.errors,
+            a.warnings,
+            a.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default(),
+        ));
+    }
+    let text = Text { color: ui.color };
+    for f in &s.files {
+        for d in &f.diagnostics {
+            out.push_str(&text.finding(&f.path, &f.content, d));
+        }
+    }
+    out
+}

@@ -1,0 +1,378 @@
+//! The only place that orders the stages:
+//! `PromptRef → Template → FilledPrompt → Response → Artifacts → Diagnostics → ChangeSet → Diff → Commit`.
+//!
+//! `prepare` takes one job to a `Staged` result and writes nothing. `apply`
+//! writes a ChangeSet atomically, records it in the lock and the cache, and
+//! makes one commit. Every mode (generate, regen, review, session) uses both.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::backend::{self, Broker, Request, Response, Turn};
+use crate::error::Error;
+use crate::extract;
+use crate::fill::{self, FilledPrompt};
+use crate::library::{Library, Template};
+use crate::lock::{LockEntry, Lockfile};
+use crate::repo::{self, Repo};
+use crate::settings::Settings;
+use crate::stage::{Attempt, ChangeSet, Staged, StagedFile, Timings};
+use crate::validate::diagnostic::Diagnostic;
+use crate::validate::{Checks, Validator};
+
+/// What a run needs, built once: settings, the library, the broker, the validator.
+pub struct Context {
+    pub settings: Settings,
+    pub library: Library,
+    pub broker: Broker,
+    pub validator: Validator,
+}
+
+impl Context {
+    pub fn new(settings: Settings) -> Result<Context, Error> {
+        let library = Library::load(&settings.root)?;
+        let validator = Validator::new(&settings.kube_version, settings.ignores.clone())?;
+        let broker = Broker::new(&settings);
+        Ok(Context { settings, library, broker, validator })
+    }
+}
+
+/// One thing to generate.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub template: Arc<Template>,
+    pub sets: Vec<String>,
+    /// Replay this backend/model's cached answer first (from the lock).
+    pub prefer: Option<(String, Option<String>)>,
+    /// A hand-written answer to use instead of asking (`--response-file`).
+    pub manual: Option<String>,
+}
+
+/// The stage a job is in, for progress displays.
+#[derive(Debug, Clone)]
+pub enum Stage {
+    Filling,
+    Waiting { attempt: u32 },
+    Backend(backend::Event),
+    Extracting,
+    Validating,
+    Repairing { attempt: u32, errors: usize },
+}
+
+/// Fill the job's prompt with dockhand.toml values and its `--set`s.
+pub fn fill(ctx: &Context, template: &Arc<Template>, sets: &[String]) -> Result<FilledPrompt, Error> {
+    let values = ctx.settings.values_for(&template.id);
+    let own = ctx.settings.prompt_vars.get(&template.id).cloned().unwrap_or_default();
+    fill::fill(template, &values, &own, &ctx.settings.config_path, sets)
+}
+
+/// The follow-up sent when an answer has error-level findings.
+pub fn repair_message(files: &[StagedFile]) -> String {
+    let mut out = String::from(
+        "Your answer does not pass validation. Fix every problem below and answer again with the complete corrected artifact, in the same form.\n",
+    );
+    for f in files {
+        let errors: Vec<&Diagnostic> = f.diagnostics.iter().filter(|d| d.is_error()).collect();
+        if errors.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\nProblems in {}:\n", f.path));
+        for d in errors {
+            out.push_str(&format!("- line {}: [{}] {}\n", d.line, d.code, d.message));
+        }
+        out.push_str(&format!("\nThe artifact ({}):\n```\n{}```\n", f.path, f.content));
+    }
+    out
+}
+
+/// Split the extracted text over the template's targets and validate each file.
+fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>, Error> {
+    let routed = route(t, text)?;
+    let checks = Checks { expect: t.expect.as_ref(), policies: &t.policies };
+    Ok(routed
+        .into_iter()
+        .map(|(path, content)| {
+            let diagnostics = ctx.validator.check(t.output, &path, &content, &checks);
+            let current = std::fs::read_to_string(ctx.settings.root.join(&path)).ok();
+            StagedFile { path, content, diagnostics, current }
+        })
+        .collect())
+}
+
+/// With one target, everything goes there; with several, YAML documents go to
+/// the target whose `kinds` list their kind.
+fn route(t: &Template, text: &str) -> Result<Vec<(String, String)>, Error> {
+    if t.targets.len() == 1 {
+        return Ok(vec![(t.targets[0].path.clone(), text.to_owned())]);
+    }
+    let mut out: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for doc in split_documents(text) {
+        let kind = doc
+            .lines()
+            .find_map(|l| l.strip_prefix("kind:"))
+            .map(|k| k.trim().trim_matches('"').to_owned())
+            .unwrap_or_default();
+        let Some(i) = t.targets.iter().position(|tg| tg.kinds.iter().any(|k| k == &kind)) else {
+            return Err(Error::UnroutedDocument { prompt: t.reference(), kinds: if kind.is_empty() { "a document without kind".into() } else { format!("a {kind}") } });
+        };
+        out.entry(i).or_default().push(doc);
+    }
+    Ok(out
+        .into_iter()
+        .map(|(i, docs)| (t.targets[i].path.clone(), docs.join("---\n")))
+        .collect())
+}
+
+/// The documents of a YAML stream, as text, without their `---` lines.
+pub fn split_documents(text: &str) -> Vec<String> {
+    let mut docs = vec![String::new()];
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            docs.push(String::new());
+        } else {
+            docs.last_mut().expect("one doc").push_str(line);
+        }
+    }
+    docs.into_iter().filter(|d| d.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))).collect()
+}
+
+/// Fill → ask → extract → validate, repairing up to the configured number of
+/// attempts. Writes nothing.
+pub async fn prepare(ctx: &Context, job: Job, on: &(dyn Fn(Stage) + Send + Sync)) -> Result<Staged, Error> {
+    let started = Instant::now();
+    let t = job.template.clone();
+    for target in &t.targets {
+        let roots = if t.output == crate::artifact::OutputKind::Report { repo::REPORT_ROOTS } else { repo::ARTIFACT_ROOTS };
+        repo::confine(&ctx.settings.root, &t.reference(), &target.path, roots)?;
+    }
+    on(Stage::Filling);
+    let filled = fill(ctx, &t, &job.sets)?;
+    let mut request = Request {
+        prompt: t.reference(),
+        tool: t.tool,
+        output: t.output,
+        agent: t.agent.clone(),
+        turns: vec![Turn::user(filled.text.clone())],
+        prefer: job.prefer.clone(),
+    };
+    let max_attempts = 1 + ctx.settings.repair_attempts;
+    let mut attempts: Vec<Attempt> = Vec::new();
+    let mut records = Vec::new();
+    let mut previous: Option<String> = None;
+    let mut timings = Timings::default();
+    let mut manual = job.manual;
+    let forward = |e: backend::Event| on(Stage::Backend(e));
+    loop {
+        let number = attempts.len() as u32 + 1;
+        on(Stage::Waiting { attempt: number });
+        let asked = Instant::now();
+        let response: Response = match manual.take() {
+            Some(text) => ctx.broker.manual(&request, text),
+            None => match ctx.broker.ask(&request, &forward).await {
+                Ok(r) => r,
+                // A repair that no backend can answer ends the loop with the last findings.
+                Err(e) if number > 1 => {
+                    if let Some(last) = attempts.last_mut() {
+                        last.note = Some(format!("repair not possible: {e}"));
+                    }
+                    break;
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        timings.backend_ms += asked.elapsed().as_millis();
+        if let Some(r) = &response.record {
+            records.push(r.clone());
+        }
+        on(Stage::Extracting);
+        let checked = Instant::now();
+        let files = match extract::extract(t.output, &response.text) {
+            Ok(x) => {
+                on(Stage::Validating);
+                artifacts(ctx, &t, &x.text)?
+            }
+            Err(e) => t
+                .targets
+                .iter()
+                .map(|tg| StagedFile {
+                    path: tg.path.clone(),
+                    content: String::new(),
+                    diagnostics: vec![Diagnostic::error("extract/nothing-found", Default::default(), e.to_string())],
+                    current: std::fs::read_to_string(ctx.settings.root.join(&tg.path)).ok(),
+                })
+                .collect(),
+        };
+        timings.validate_ms += checked.elapsed().as_millis();
+        let errors: usize = files.iter().map(StagedFile::errors).sum();
+        let warnings: usize = files.iter().map(|f| f.diagnostics.len() - f.errors()).sum();
+        let joined: String = files.iter().map(|f| f.content.as_str()).collect();
+        let same_again = previous.as_deref() == Some(joined.as_str());
+        attempts.push(Attempt {
+            number,
+            backend: response.backend.clone(),
+            model: response.model.clone(),
+            from_cache: response.from_cache,
+            hand_written: response.hand_written,
+            errors,
+            warnings,
+            note: same_again.then(|| "the same artifact came back; stopping".to_owned()),
+        });
+        let done = errors == 0 || same_again || number >= max_attempts;
+        if done {
+            let lock = if errors == 0 {
+                files
+                    .iter()
+                    .map(|f| LockEntry {
+                        path: f.path.clone(),
+                        prompt: t.id.clone(),
+                        version: t.version.to_string(),
+                        template_hash: t.content_hash.clone(),
+                        vars_hash: filled.vars_hash.clone(),
+                        backend: response.backend.clone(),
+                        model: response.model.clone(),
+                        hand_written: response.hand_written,
+                        response_hash: crate::hash::tagged(response.text.as_bytes()),
+                        output_hash: crate::hash::tagged(f.content.as_bytes()),
+                        attempts: number,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            timings.total_ms = started.elapsed().as_millis();
+            return Ok(Staged {
+                template: t.clone(),
+                files,
+                attempts,
+                lock,
+                cache: records,
+                backend: response.backend,
+                model: response.model,
+                hand_written: response.hand_written,
+                timings,
+            });
+        }
+        on(Stage::Repairing { attempt: number + 1, errors });
+        previous = Some(joined);
+        request.turns.push(Turn::assistant(response.text.clone()));
+        request.turns.push(Turn::user(repair_message(&files)));
+    }
+    // Reached when a repair could not be asked: report the last findings.
+    let last = attempts.last().cloned();
+    timings.total_ms = started.elapsed().as_millis();
+    let files = artifacts_from_last(ctx, &t, &request)?;
+    Ok(Staged {
+        template: t,
+        files,
+        lock: Vec::new(),
+        cache: Vec::new(),
+        backend: last.as_ref().map(|a| a.backend.clone()).unwrap_or_default(),
+        model: last.and_then(|a| a.model),
+        hand_written: false,
+        attempts,
+        timings,
+    })
+}
+
+/// Re-derive the last answer's files (the loop ended before a new answer came).
+fn artifacts_from_last(ctx: &Context, t: &Template, request: &Request) -> Result<Vec<StagedFile>, Error> {
+    let last = request.turns.iter().rev().find(|t| t.role == backend::Role::Assistant).map(|t| t.content.as_str()).unwrap_or("");
+    match extract::extract(t.output, last) {
+        Ok(x) => artifacts(ctx, t, &x.text),
+        Err(e) => Ok(vec![StagedFile {
+            path: t.targets[0].path.clone(),
+            content: String::new(),
+            diagnostics: vec![Diagnostic::error("extract/nothing-found", Default::default(), e.to_string())],
+            current: None,
+        }]),
+    }
+}
+
+/// Options for the last step.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApplyOptions {
+    pub commit: bool,
+    /// Overwrite targets that have uncommitted changes.
+    pub force: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub written: Vec<String>,
+    pub commit: Option<String>,
+}
+
+/// Write the passing jobs of a ChangeSet: artifacts, cache entries and the lock,
+/// each atomically; then one commit of exactly those paths.
+pub fn apply(ctx: &Context, set: &ChangeSet, opts: ApplyOptions) -> Result<Applied, Error> {
+    let root = &ctx.settings.root;
+    let repo = if opts.commit {
+        Some(Repo::open(root).ok_or_else(|| Error::NotARepo { root: root.clone() })?)
+    } else {
+        Repo::open(root)
+    };
+    let jobs: Vec<&Staged> = set.jobs.iter().filter(|s| s.passed()).collect();
+    // Refuse before writing anything: a target with the user's uncommitted edits.
+    if !opts.force {
+        if let Some(repo) = &repo {
+            for s in &jobs {
+                for f in s.files.iter().filter(|f| f.changed()) {
+                    if f.current.is_some() && repo.is_dirty(&f.path)? {
+                        return Err(Error::DirtyTarget { path: f.path.clone().into() });
+                    }
+                }
+            }
+        }
+    }
+    let mut lock = Lockfile::read(root)?;
+    let before = lock.clone();
+    let mut written = Vec::new();
+    for s in &jobs {
+        for f in &s.files {
+            if f.changed() {
+                repo::write_atomic(&root.join(&f.path), f.content.as_bytes())?;
+                written.push(f.path.clone());
+            }
+        }
+        for entry in &s.cache {
+            let rel = crate::backend::cache::Cache::rel_path(&entry.key);
+            if !root.join(&rel).exists() {
+                repo::write_atomic(&root.join(&rel), crate::backend::cache::Cache::render(entry).as_bytes())?;
+                written.push(rel.to_string_lossy().into_owned());
+            }
+        }
+        lock.upsert(s.lock.iter().cloned());
+    }
+    if lock != before {
+        repo::write_atomic(&root.join(crate::lock::LOCK_FILE), lock.render().as_bytes())?;
+        written.push(crate::lock::LOCK_FILE.to_owned());
+    }
+    let mut applied = Applied { written, commit: None };
+    if opts.commit && !applied.written.is_empty() {
+        let repo = repo.expect("checked above");
+        applied.commit = Some(repo.commit_paths(&applied.written, &commit_message(&jobs))?);
+    }
+    Ok(applied)
+}
+
+/// Subject, body, and trailers naming prompt@version, backend and model.
+pub fn commit_message(jobs: &[&Staged]) -> String {
+    let subject = match jobs {
+        [one] => format!("dockhand: generate {}", one.template.reference()),
+        many => format!("dockhand: regenerate {} artifacts", many.len()),
+    };
+    let mut body = String::new();
+    for s in jobs {
+        for f in &s.files {
+            body.push_str(&format!("- {} ({} attempt{})\n", f.path, s.attempts.len(), if s.attempts.len() == 1 { "" } else { "s" }));
+        }
+    }
+    let mut trailers = String::new();
+    for s in jobs {
+        trailers.push_str(&format!("Dockhand-Prompt: {}\n", s.template.reference()));
+        trailers.push_str(&format!("Dockhand-Backend: {}{}\n", s.backend, if s.hand_written { " (hand-written)" } else { "" }));
+        trailers.push_str(&format!("Dockhand-Model: {}\n", s.model.as_deref().unwrap_or("none")));
+    }
+    format!("{subject}\n\n{body}\n{trailers}")
+}

@@ -1,0 +1,62 @@
+//! Text: `file:line:col: severity[code]: message`, then the offending line with a caret.
+
+use super::Report;
+use crate::validate::diagnostic::{Diagnostic, Severity};
+use crate::validate::FileReport;
+
+pub struct Text {
+    pub color: bool,
+}
+
+impl Text {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_owned() }
+    }
+
+    /// One finding with a snippet of its line.
+    pub fn finding(&self, path: &str, source: &str, d: &Diagnostic) -> String {
+        let sev = match d.severity {
+            Severity::Error => self.paint("1;31", "error"),
+            Severity::Warning => self.paint("1;33", "warning"),
+            Severity::Info => self.paint("1;36", "info"),
+        };
+        let mut out = format!("{path}:{}:{}: {sev}[{}]: {}\n", d.line, d.column, d.code, d.message);
+        if let Some(line) = source.lines().nth(d.line.saturating_sub(1)).filter(|_| d.line > 0) {
+            let num = d.line.to_string();
+            let pad = " ".repeat(num.len());
+            out.push_str(&format!("{pad} |\n{num} | {line}\n{pad} | {}{}\n", " ".repeat(d.column.saturating_sub(1)), self.paint("1;31", "^")));
+        }
+        if let Some(p) = &d.pointer {
+            out.push_str(&format!("  at {p}\n"));
+        }
+        if let Some(h) = &d.hint {
+            out.push_str(&format!("  {}: {h}\n", self.paint("1", "hint")));
+        }
+        out
+    }
+}
+
+impl Report for Text {
+    fn render(&self, files: &[FileReport]) -> String {
+        let mut out = String::new();
+        let (mut errors, mut warnings) = (0, 0);
+        for f in files {
+            for d in &f.diagnostics {
+                match d.severity {
+                    Severity::Error => errors += 1,
+                    Severity::Warning => warnings += 1,
+                    Severity::Info => {}
+                }
+                out.push_str(&self.finding(&f.path, &f.source, d));
+            }
+        }
+        out.push_str(&format!(
+            "{} file{} checked: {errors} error{}, {warnings} warning{}\n",
+            files.len(),
+            if files.len() == 1 { "" } else { "s" },
+            if errors == 1 { "" } else { "s" },
+            if warnings == 1 { "" } else { "s" },
+        ));
+        out
+    }
+}

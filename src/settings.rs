@@ -1,0 +1,362 @@
+//! `dockhand.toml` + environment + flags → one validated, read-only `Settings`.
+//!
+//! Precedence everywhere: flags > environment > `dockhand.toml` > defaults.
+//! Settings hold configuration only; runtime state lives with the run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::backend::openai::ApiKey;
+use crate::cli::{BrokerArgs, Global};
+use crate::error::Error;
+use crate::validate::schema::DEFAULT_KUBE_VERSION;
+
+pub const CONFIG_FILE: &str = "dockhand.toml";
+
+/// A value from `dockhand.toml`, with the line it was written on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigValue {
+    pub value: toml::Value,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The project root: where dockhand.toml, prompts/, charts/ and docker/ live.
+    pub root: PathBuf,
+    /// Path of dockhand.toml (it may not exist; defaults apply then).
+    pub config_path: PathBuf,
+    pub kube_version: String,
+    /// `[vars]`: values for any prompt that declares them.
+    pub vars: BTreeMap<String, ConfigValue>,
+    /// `[prompts.<id>.vars]`: values for one prompt only.
+    pub prompt_vars: BTreeMap<String, BTreeMap<String, ConfigValue>>,
+    pub broker: BrokerSettings,
+    pub openai: OpenAiSettings,
+    pub tools: ToolSettings,
+    pub policies: PolicySettings,
+    pub ignores: Vec<Ignore>,
+    pub repair_attempts: u32,
+    pub color: bool,
+    pub verbosity: i8,
+}
+
+#[derive(Debug, Clone)]
+pub struct BrokerSettings {
+    /// The fallback chain, e.g. `cache`, `tool` (the prompt's own tool), `openai`.
+    pub chain: Vec<String>,
+    /// `--backend`: use only this one (after the cache).
+    pub only: Option<String>,
+    pub offline: bool,
+    /// Jobs at once per backend (assistants rate-limit).
+    pub concurrency: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OpenAiSettings {
+    pub base_url: String,
+    pub model: String,
+    pub api_key: Option<ApiKey>,
+    pub timeout: Duration,
+    pub max_retries: u32,
+    pub stream: bool,
+    /// Whether the base URL or key was configured at all (for doctor and the chain).
+    pub configured: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolConfigFile {
+    pub binary: Option<PathBuf>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    pub timeout_secs: Option<u64>,
+    /// kubectl-ai only: `google` or `sozercan` (default: detected).
+    pub flavour: Option<String>,
+    /// kubectl-ai (google) only.
+    pub llm_provider: Option<String>,
+    pub model: Option<String>,
+    /// kagent only.
+    pub agent: Option<String>,
+    pub namespace: Option<String>,
+    pub url: Option<String>,
+    #[serde(default)]
+    pub stream: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ToolSettings {
+    pub gordon: ToolConfigFile,
+    pub kubectl_ai: ToolConfigFile,
+    pub kagent: ToolConfigFile,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicySettings {
+    /// Policies applied to every artifact, on top of those the prompt names.
+    pub enabled: Vec<String>,
+    pub nodeport: u16,
+    /// `host:port` the frontend must use to reach the backend.
+    pub backend_address: String,
+    pub chart_dir: String,
+}
+
+impl Default for PolicySettings {
+    fn default() -> Self {
+        PolicySettings {
+            enabled: Vec::new(),
+            nodeport: 30080,
+            backend_address: "todo-backend:8000".to_owned(),
+            chart_dir: "charts/todo-app".to_owned(),
+        }
+    }
+}
+
+/// A silenced finding: `[[ignore]] code = "..." path = "..." reason = "..."`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Ignore {
+    pub code: String,
+    /// Glob-free path prefix, relative to the root; empty means everywhere.
+    #[serde(default)]
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    project: ProjectSection,
+    #[serde(default)]
+    broker: BrokerSection,
+    #[serde(default)]
+    openai: OpenAiSection,
+    #[serde(default)]
+    tools: ToolsSection,
+    #[serde(default)]
+    vars: BTreeMap<String, toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    prompts: BTreeMap<String, PromptSection>,
+    #[serde(default)]
+    policies: PolicySettings,
+    #[serde(default)]
+    ignore: Vec<Ignore>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectSection {
+    kube_version: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BrokerSection {
+    chain: Option<Vec<String>>,
+    repair_attempts: Option<u32>,
+    #[serde(default)]
+    concurrency: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpenAiSection {
+    base_url: Option<String>,
+    model: Option<String>,
+    timeout_secs: Option<u64>,
+    max_retries: Option<u32>,
+    stream: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ToolsSection {
+    #[serde(default)]
+    gordon: ToolConfigFile,
+    #[serde(default, rename = "kubectl-ai")]
+    kubectl_ai: ToolConfigFile,
+    #[serde(default)]
+    kagent: ToolConfigFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PromptSection {
+    #[serde(default)]
+    vars: BTreeMap<String, toml::Spanned<toml::Value>>,
+}
+
+pub const DEFAULT_CHAIN: &[&str] = &["cache", "tool", "openai"];
+pub const KNOWN_BACKENDS: &[&str] = &["cache", "tool", "openai", "gordon", "kubectl-ai", "kagent", "manual"];
+
+/// 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
+}
+
+/// Where the project root is: `--root`, else the nearest folder upwards holding
+/// dockhand.toml, else the git top level, else the current folder.
+pub fn find_root(explicit: Option<&Path>) -> Result<PathBuf, Error> {
+    if let Some(root) = explicit {
+        return root.canonicalize().map_err(|source| Error::Io { path: root.to_owned(), source });
+    }
+    let cwd = std::env::current_dir().map_err(|source| Error::Io { path: PathBuf::from("."), source })?;
+    let mut dir = Some(cwd.as_path());
+    while let Some(d) = dir {
+        if d.join(CONFIG_FILE).is_file() {
+            return Ok(d.to_owned());
+        }
+        dir = d.parent();
+    }
+    let mut dir = Some(cwd.as_path());
+    while let Some(d) = dir {
+        if d.join(".git").exists() {
+            return Ok(d.to_owned());
+        }
+        dir = d.parent();
+    }
+    Ok(cwd)
+}
+
+/// The environment dockhand reads, gathered once so that resolution is a pure function.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    pub openai_base_url: Option<String>,
+    pub openai_api_key: Option<String>,
+    pub model: Option<String>,
+    pub no_color: bool,
+}
+
+impl Env {
+    pub fn from_process() -> Env {
+        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Env {
+            openai_base_url: get("OPENAI_BASE_URL"),
+            openai_api_key: get("OPENAI_API_KEY"),
+            model: get("DOCKHAND_MODEL"),
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        }
+    }
+}
+
+impl Settings {
+    /// Load dockhand.toml under `root` and combine it with the environment and flags.
+    pub fn resolve(root: PathBuf, global: &Global, broker: Option<&BrokerArgs>, env: &Env) -> Result<Settings, Error> {
+        let config_path = root.join(CONFIG_FILE);
+        let text = match std::fs::read_to_string(&config_path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(source) => return Err(Error::Io { path: config_path, source }),
+        };
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| Error::Config {
+            path: config_path.clone(),
+            line: e.span().map(|s| line_of(&text, s.start)).unwrap_or(1),
+            message: e.message().to_owned(),
+        })?;
+        let spanned = |m: BTreeMap<String, toml::Spanned<toml::Value>>| -> BTreeMap<String, ConfigValue> {
+            m.into_iter()
+                .map(|(k, v)| {
+                    let line = line_of(&text, v.span().start);
+                    (k, ConfigValue { value: v.into_inner(), line })
+                })
+                .collect()
+        };
+
+        let chain = file.broker.chain.unwrap_or_else(|| DEFAULT_CHAIN.iter().map(|s| s.to_string()).collect());
+        for name in &chain {
+            if !KNOWN_BACKENDS.contains(&name.as_str()) {
+                return Err(Error::Config {
+                    path: config_path.clone(),
+                    line: find_line(&text, name),
+                    message: format!("unknown backend `{name}` in broker.chain (known: {})", KNOWN_BACKENDS.join(", ")),
+                });
+            }
+        }
+        let only = broker.and_then(|b| b.backend.clone());
+        if let Some(name) = &only {
+            if !KNOWN_BACKENDS.contains(&name.as_str()) || name == "tool" {
+                return Err(Error::Usage(format!(
+                    "unknown backend `{name}` for --backend (known: cache, openai, gordon, kubectl-ai, kagent)"
+                )));
+            }
+        }
+
+        let base_url_cfg = file.openai.base_url.clone();
+        let base_url = env
+            .openai_base_url
+            .clone()
+            .or(base_url_cfg)
+            .unwrap_or_else(|| "https://api.openai.com/v1".to_owned());
+        let configured = env.openai_base_url.is_some() || file.openai.base_url.is_some() || env.openai_api_key.is_some();
+        let model = broker
+            .and_then(|b| b.model.clone())
+            .or_else(|| env.model.clone())
+            .or(file.openai.model)
+            .unwrap_or_else(|| "gpt-4o-mini".to_owned());
+
+        let kube_version = file.project.kube_version.unwrap_or_else(|| DEFAULT_KUBE_VERSION.to_owned());
+        let color = match global.color {
+            crate::cli::ColorChoice::Always => true,
+            crate::cli::ColorChoice::Never => false,
+            crate::cli::ColorChoice::Auto => !env.no_color && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        };
+        let verbosity = if global.quiet { -1 } else { global.verbose as i8 };
+
+        let prompt_vars = file.prompts.into_iter().map(|(id, p)| (id, spanned(p.vars))).collect();
+        Ok(Settings {
+            root,
+            config_path,
+            kube_version,
+            vars: spanned(file.vars),
+            prompt_vars,
+            broker: BrokerSettings {
+                chain,
+                only,
+                offline: broker.is_some_and(|b| b.offline),
+                concurrency: file.broker.concurrency,
+            },
+            openai: OpenAiSettings {
+                base_url,
+                model,
+                api_key: env.openai_api_key.clone().map(ApiKey::new),
+                timeout: Duration::from_secs(file.openai.timeout_secs.unwrap_or(120)),
+                max_retries: file.openai.max_retries.unwrap_or(4),
+                stream: file.openai.stream.unwrap_or(true),
+                configured,
+            },
+            tools: ToolSettings {
+                gordon: file.tools.gordon,
+                kubectl_ai: file.tools.kubectl_ai,
+                kagent: file.tools.kagent,
+            },
+            policies: file.policies,
+            ignores: file.ignore,
+            repair_attempts: file.broker.repair_attempts.unwrap_or(2),
+            color,
+            verbosity,
+        })
+    }
+
+    /// Values for one prompt: `[vars]` overlaid with `[prompts.<id>.vars]`.
+    pub fn values_for(&self, prompt_id: &str) -> BTreeMap<String, ConfigValue> {
+        let mut out = self.vars.clone();
+        if let Some(own) = self.prompt_vars.get(prompt_id) {
+            out.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        out
+    }
+
+    /// Concurrency limit for one backend (default 4).
+    pub fn concurrency_for(&self, backend: &str) -> usize {
+        self.broker.concurrency.get(backend).copied().unwrap_or(4).max(1)
+    }
+}
+
+fn find_line(text: &str, needle: &str) -> usize {
+    text.find(needle).map(|o| line_of(text, o)).unwrap_or(1)
+}

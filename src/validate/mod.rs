@@ -1,0 +1,188 @@
+//! Artifact → Diagnostics. Pure and synchronous: the checks an artifact's kind
+//! and its prompt ask for, and `validate PATH...` over files and folders.
+
+pub mod diagnostic;
+pub mod dockerfile;
+pub mod schema;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::artifact::OutputKind;
+use crate::error::Error;
+use crate::settings::Ignore;
+use diagnostic::{Diagnostic, Pos, Severity};
+use schema::Schemas;
+
+/// What a file is, for `validate PATH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    Kubernetes,
+    Dockerfile,
+    /// A Helm template (contains `{{`): checked through its chart.
+    HelmTemplate,
+}
+
+/// The findings for one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub kind: FileKind,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The text, for snippets in the text renderer.
+    #[serde(skip)]
+    pub source: String,
+}
+
+impl FileReport {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+}
+
+/// What an artifact is checked against, beyond its kind's own rules.
+#[derive(Debug, Clone, Default)]
+pub struct Checks<'a> {
+    pub expect: Option<&'a dockerfile::Expectations>,
+    pub policies: &'a [String],
+}
+
+/// The validation stage: strict schemas compiled once per run, plus silences.
+pub struct Validator {
+    schemas: Schemas,
+    ignores: Vec<Ignore>,
+}
+
+impl Validator {
+    pub fn new(kube_version: &str, ignores: Vec<Ignore>) -> Result<Validator, Error> {
+        let schemas = Schemas::load(kube_version).map_err(|e| Error::Schema(e.to_string()))?;
+        Ok(Validator { schemas, ignores })
+    }
+
+    /// Check one artifact's text. `path` is only used for silences.
+    pub fn check(&self, kind: OutputKind, path: &str, text: &str, checks: &Checks<'_>) -> Vec<Diagnostic> {
+        let mut out = match kind {
+            OutputKind::Kubernetes | OutputKind::Helm => self.check_manifests(text),
+            OutputKind::Dockerfile => dockerfile::check(text, checks.expect.cloned().as_ref().unwrap_or(&Default::default())),
+            OutputKind::Report => Vec::new(),
+        };
+        self.silence(path, text, &mut out);
+        out.sort_by_key(|d| (d.line, d.column));
+        out
+    }
+
+    fn check_manifests(&self, text: &str) -> Vec<Diagnostic> {
+        let parsed = yaml::parse(text);
+        let mut out = parsed.diagnostics;
+        for doc in &parsed.documents {
+            out.extend(self.schemas.validate(doc).into_iter().map(|d| d.with_document(doc.index)));
+        }
+        out
+    }
+
+    /// Drop findings silenced in dockhand.toml (`[[ignore]]`) or inline with a
+    /// `# dockhand:ignore CODE reason` comment on the line or the line above.
+    fn silence(&self, path: &str, text: &str, out: &mut Vec<Diagnostic>) {
+        let lines: Vec<&str> = text.lines().collect();
+        out.retain(|d| {
+            if self.ignores.iter().any(|i| i.code == d.code && path.starts_with(&i.path)) {
+                return false;
+            }
+            let inline = |n: usize| {
+                n >= 1
+                    && lines.get(n - 1).is_some_and(|l| {
+                        l.split_once("dockhand:ignore").is_some_and(|(_, rest)| {
+                            let mut words = rest.split_whitespace();
+                            words.next() == Some(d.code.as_str()) && words.next().is_some()
+                        })
+                    })
+            };
+            !(inline(d.line) || inline(d.line.saturating_sub(1)))
+        });
+    }
+
+    /// `validate PATH...`: files, folders (walked), or `-` for stdin.
+    pub fn validate_paths(&self, paths: &[PathBuf], stdin: impl FnOnce() -> std::io::Result<String>) -> Result<Vec<FileReport>, Error> {
+        let mut files = Vec::new();
+        let mut stdin = Some(stdin);
+        let mut reports = Vec::new();
+        for p in paths {
+            if p.as_os_str() == "-" {
+                let read = stdin.take().ok_or_else(|| Error::Usage("`-` (stdin) given twice".into()))?;
+                let text = read().map_err(Error::io("<stdin>"))?;
+                let kind = sniff("-", &text);
+                reports.push(self.report("<stdin>".into(), kind, text));
+            } else if p.is_dir() {
+                walk(p, &mut files)?;
+            } else if p.exists() {
+                files.push(p.clone());
+            } else {
+                return Err(Error::Io {
+                    path: p.clone(),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+                });
+            }
+        }
+        files.sort();
+        files.dedup();
+        for f in files {
+            let text = std::fs::read_to_string(&f).map_err(Error::io(&f))?;
+            let name = f.to_string_lossy().into_owned();
+            let kind = sniff(&name, &text);
+            reports.push(self.report(name, kind, text));
+        }
+        Ok(reports)
+    }
+
+    fn report(&self, path: String, kind: FileKind, text: String) -> FileReport {
+        let diagnostics = match kind {
+            FileKind::Kubernetes => self.check(OutputKind::Kubernetes, &path, &text, &Checks::default()),
+            FileKind::Dockerfile => self.check(OutputKind::Dockerfile, &path, &text, &Checks::default()),
+            FileKind::HelmTemplate => vec![Diagnostic::new(
+                "helm/template-skipped",
+                Severity::Info,
+                Pos::new(1, 1),
+                "Helm template: not validated on its own (it needs its chart's values)",
+            )],
+        };
+        FileReport { path, kind, diagnostics, source: text }
+    }
+}
+
+fn is_dockerfile_name(name: &str) -> bool {
+    let base = Path::new(name).file_name().and_then(|n| n.to_str()).unwrap_or(name);
+    base == "Dockerfile" || base.starts_with("Dockerfile.") || base.ends_with(".Dockerfile") || base.ends_with(".dockerfile")
+}
+
+fn sniff(name: &str, text: &str) -> FileKind {
+    let base = Path::new(name).file_name().and_then(|n| n.to_str()).unwrap_or(name);
+    if base == "Chart.yaml" || base.starts_with("values") && (base.ends_with(".yaml") || base.ends_with(".yml")) {
+        return FileKind::HelmTemplate;
+    }
+    if is_dockerfile_name(name) || (name == "-" && text.lines().any(|l| l.trim_start().to_ascii_uppercase().starts_with("FROM "))) && !text.contains("apiVersion:") {
+        FileKind::Dockerfile
+    } else if text.contains("{{") {
+        FileKind::HelmTemplate
+    } else {
+        FileKind::Kubernetes
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+    for entry in std::fs::read_dir(dir).map_err(Error::io(dir))? {
+        let path = entry.map_err(Error::io(dir))?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if name.ends_with(".yaml") || name.ends_with(".yml") || is_dockerfile_name(name) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

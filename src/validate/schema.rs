@@ -1,0 +1,1352 @@
+//! Strict Kubernetes schema validation of parsed YAML documents.
+//!
+//! The schemas are the "strict" JSON Schemas of the PyPI package
+//! `kubernetes-validate` 1.37.0 (Apache-2.0; see `schemas/README.md`),
+//! stripped of descriptions and gzipped by `scripts/vendor-schemas.py`, and
+//! embedded in the binary. [`Schemas::load`] decompresses one version and
+//! compiles it once into an arena of schema nodes with every `$ref` resolved
+//! to an index; [`Schemas::validate`] then walks a [`Document`] against it and
+//! reports every violation with its line, column and JSON pointer.
+//!
+//! Only the keywords those schemas use are implemented: `type`, `$ref`,
+//! `properties`, `additionalProperties`, `items`, `required`, `enum`,
+//! `oneOf` (`format` is ignored, as `kubernetes-validate` does).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::Read;
+
+use super::diagnostic::{Diagnostic, pointer_token};
+use super::yaml::{Document, Node, Value};
+
+/// Kubernetes version used when none is requested.
+pub const DEFAULT_KUBE_VERSION: &str = "1.33";
+
+/// The embedded schema files, oldest first.
+const SHIPPED: &[(&str, &[u8])] = &[
+    ("1.25", include_bytes!("../../schemas/v1.25.json.gz")),
+    ("1.26", include_bytes!("../../schemas/v1.26.json.gz")),
+    ("1.27", include_bytes!("../../schemas/v1.27.json.gz")),
+    ("1.28", include_bytes!("../../schemas/v1.28.json.gz")),
+    ("1.29", include_bytes!("../../schemas/v1.29.json.gz")),
+    ("1.30", include_bytes!("../../schemas/v1.30.json.gz")),
+    ("1.31", include_bytes!("../../schemas/v1.31.json.gz")),
+    ("1.32", include_bytes!("../../schemas/v1.32.json.gz")),
+    ("1.33", include_bytes!("../../schemas/v1.33.json.gz")),
+    ("1.34", include_bytes!("../../schemas/v1.34.json.gz")),
+    ("1.35", include_bytes!("../../schemas/v1.35.json.gz")),
+    ("1.36", include_bytes!("../../schemas/v1.36.json.gz")),
+    ("1.37", include_bytes!("../../schemas/v1.37.json.gz")),
+];
+
+/// Kubernetes minor versions with embedded schemas, e.g. `["1.25", ..., "1.37"]`.
+pub fn shipped_versions() -> Vec<&'static str> {
+    SHIPPED.iter().map(|(v, _)| *v).collect()
+}
+
+/// Map a user-supplied version (`1.33`, `v1.33`, `1.33.0`, `v1.33.2`) to the
+/// shipped `major.minor` it designates. Suitable as a CLI value parser.
+pub fn parse_kube_version(requested: &str) -> Result<&'static str, SchemaError> {
+    let trimmed = requested.trim();
+    let bare = trimmed.strip_prefix(['v', 'V']).unwrap_or(trimmed);
+    let mut parts = bare.splitn(3, '.');
+    let major = parts.next().unwrap_or_default();
+    let minor = parts.next().unwrap_or_default();
+    let patch_ok = match parts.next() {
+        None => true,
+        // `1.33.0`, `1.33.2`, `1.33.0-rc.1`, `1.33.1+k3s1`
+        Some(p) => {
+            let digits = p.split(['-', '+']).next().unwrap_or_default();
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        }
+    };
+    let numeric = |s: &str| !s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit());
+    if !numeric(major) || !numeric(minor) || !patch_ok {
+        return Err(SchemaError::InvalidVersion {
+            requested: requested.to_owned(),
+        });
+    }
+    let wanted = format!(
+        "{}.{}",
+        major.parse::<u32>().unwrap_or(0),
+        minor.parse::<u32>().unwrap_or(0)
+    );
+    SHIPPED
+        .iter()
+        .map(|(v, _)| *v)
+        .find(|v| *v == wanted)
+        .ok_or_else(|| SchemaError::UnsupportedVersion {
+            requested: requested.to_owned(),
+        })
+}
+
+/// Why [`Schemas::load`] failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaError {
+    /// Not of the form `1.NN`, `v1.NN` or `1.NN.P`.
+    InvalidVersion { requested: String },
+    /// Well-formed, but no schemas are shipped for it.
+    UnsupportedVersion { requested: String },
+    /// The embedded data could not be decoded (a build problem).
+    Corrupt {
+        version: &'static str,
+        reason: String,
+    },
+}
+
+impl fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shipped = shipped_versions().join(", ");
+        match self {
+            SchemaError::InvalidVersion { requested } => write!(
+                f,
+                "invalid Kubernetes version `{requested}` (expected e.g. 1.33 or v1.33.0); shipped schemas: {shipped}"
+            ),
+            SchemaError::UnsupportedVersion { requested } => {
+                write!(
+                    f,
+                    "no schemas for Kubernetes version `{requested}`; shipped schemas: {shipped}"
+                )
+            }
+            SchemaError::Corrupt { version, reason } => {
+                write!(
+                    f,
+                    "embedded schemas for Kubernetes {version} are corrupt: {reason}"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for SchemaError {}
+
+// JSON types, as a bit set.
+const T_NULL: u8 = 1;
+const T_BOOLEAN: u8 = 2;
+const T_INTEGER: u8 = 4;
+const T_NUMBER: u8 = 8;
+const T_STRING: u8 = 16;
+const T_ARRAY: u8 = 32;
+const T_OBJECT: u8 = 64;
+const T_ANY: u8 = 127;
+
+/// Order in which expected types are named in messages.
+const TYPE_NAMES: [(u8, &str); 6] = [
+    (T_INTEGER, "integer"),
+    (T_NUMBER, "number"),
+    (T_STRING, "string"),
+    (T_BOOLEAN, "boolean"),
+    (T_ARRAY, "array"),
+    (T_OBJECT, "object"),
+];
+
+fn type_bit(name: &str) -> Option<u8> {
+    Some(match name {
+        "null" => T_NULL,
+        "boolean" => T_BOOLEAN,
+        "integer" => T_INTEGER,
+        "number" => T_NUMBER,
+        "string" => T_STRING,
+        "array" => T_ARRAY,
+        "object" => T_OBJECT,
+        _ => return None,
+    })
+}
+
+/// Whether a YAML value is an instance of the allowed types. As in JSON
+/// Schema (and in Kubernetes, which sees `1.0` as the JSON number `1`), an
+/// integral float is an integer; `1.5` is not.
+fn type_allows(types: u8, value: &Value) -> bool {
+    let need = match value {
+        Value::Null => T_NULL,
+        Value::Bool(_) => T_BOOLEAN,
+        Value::Int(_) => T_INTEGER | T_NUMBER,
+        Value::Float(f) if f.is_finite() && f.fract() == 0.0 => T_INTEGER | T_NUMBER,
+        Value::Float(_) => T_NUMBER,
+        Value::Str(_) => T_STRING,
+        Value::Seq(_) => T_ARRAY,
+        Value::Map(_) => T_OBJECT,
+    };
+    types & need != 0
+}
+
+fn describe_types(mut types: u8) -> String {
+    if types & T_NUMBER != 0 {
+        types &= !T_INTEGER; // "number" already covers integers
+    }
+    let names: Vec<&str> = TYPE_NAMES
+        .iter()
+        .filter(|(bit, _)| types & bit != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    match names.as_slice() {
+        [] => "nothing".to_owned(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Additional {
+    Any,
+    Forbidden,
+    Schema(u32),
+}
+
+#[derive(Debug)]
+struct SchemaNode {
+    /// Allowed JSON types; [`T_ANY`] when the schema has no `type`.
+    types: u8,
+    reference: Option<u32>,
+    /// Sorted by name.
+    properties: Box<[(Box<str>, u32)]>,
+    additional: Additional,
+    items: Option<u32>,
+    required: Box<[Box<str>]>,
+    enumeration: Option<Box<[serde_json::Value]>>,
+    one_of: Box<[u32]>,
+    /// For `$defs` entries: the definition name, used in messages.
+    name: Option<Box<str>>,
+}
+
+impl SchemaNode {
+    fn any() -> Self {
+        SchemaNode {
+            types: T_ANY,
+            reference: None,
+            properties: Box::default(),
+            additional: Additional::Any,
+            items: None,
+            required: Box::default(),
+            enumeration: None,
+            one_of: Box::default(),
+            name: None,
+        }
+    }
+
+    fn property(&self, key: &str) -> Option<u32> {
+        self.properties
+            .binary_search_by(|(name, _)| (**name).cmp(key))
+            .ok()
+            .map(|i| self.properties[i].1)
+    }
+}
+
+/// The compiled schemas of one Kubernetes version. Load once per run and
+/// share (it is `Send + Sync`); validation does not allocate schema data.
+#[derive(Debug)]
+pub struct Schemas {
+    version: &'static str,
+    nodes: Vec<SchemaNode>,
+    /// (apiVersion, kind) -> root node.
+    kinds: HashMap<(String, String), u32>,
+    /// kind -> apiVersions serving it, for hints.
+    api_versions_of: HashMap<String, Vec<String>>,
+}
+
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Schemas>();
+};
+
+impl Schemas {
+    /// Decompress and compile the embedded schemas for `version` (`1.33`,
+    /// `v1.33`, `1.33.0`).
+    pub fn load(version: &str) -> Result<Schemas, SchemaError> {
+        let version = parse_kube_version(version)?;
+        let bytes = SHIPPED
+            .iter()
+            .find(|(v, _)| *v == version)
+            .map(|(_, b)| *b)
+            .unwrap_or_default();
+        let corrupt = |reason: String| SchemaError::Corrupt { version, reason };
+        let mut json = Vec::with_capacity(bytes.len() * 16);
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut json)
+            .map_err(|e| corrupt(e.to_string()))?;
+        let doc: serde_json::Value =
+            serde_json::from_slice(&json).map_err(|e| corrupt(e.to_string()))?;
+        Compiler::compile(version, &doc).map_err(corrupt)
+    }
+
+    /// The `major.minor` these schemas describe.
+    pub fn version(&self) -> &'static str {
+        self.version
+    }
+
+    /// Whether a built-in schema exists for this apiVersion and kind.
+    pub fn knows(&self, api_version: &str, kind: &str) -> bool {
+        self.kinds
+            .contains_key(&(api_version.to_owned(), kind.to_owned()))
+    }
+
+    /// Number of (apiVersion, kind) pairs with a schema.
+    pub fn kind_count(&self) -> usize {
+        self.kinds.len()
+    }
+
+    /// Validate one document; every violation is reported. Findings carry
+    /// the document's index, a position and a JSON pointer. Codes:
+    /// `schema/missing-kind`, `schema/unknown-kind` (warning),
+    /// `schema/unknown-field`, `schema/type`, `schema/required`, `schema/enum`.
+    pub fn validate(&self, doc: &Document) -> Vec<Diagnostic> {
+        let mut walk = Walk {
+            schemas: self,
+            out: Vec::new(),
+            pointer: String::new(),
+        };
+        walk.object(&doc.root, 0);
+        let mut out = walk.out;
+        out.sort_by_key(|d| (d.line, d.column));
+        out.into_iter()
+            .map(|d| d.with_document(doc.index))
+            .collect()
+    }
+}
+
+struct Compiler<'a> {
+    nodes: Vec<SchemaNode>,
+    def_index: HashMap<&'a str, u32>,
+}
+
+impl<'a> Compiler<'a> {
+    fn compile(version: &'static str, doc: &'a serde_json::Value) -> Result<Schemas, String> {
+        let defs = doc
+            .get("$defs")
+            .and_then(|d| d.as_object())
+            .ok_or("no `$defs` object")?;
+        let mut c = Compiler {
+            nodes: Vec::with_capacity(defs.len() * 8),
+            def_index: HashMap::with_capacity(defs.len()),
+        };
+        for (i, name) in defs.keys().enumerate() {
+            c.def_index.insert(name.as_str(), i as u32);
+            c.nodes.push(SchemaNode::any());
+        }
+        let mut kinds = HashMap::new();
+        let mut api_versions_of: HashMap<String, Vec<String>> = HashMap::new();
+        for (i, (name, def)) in defs.iter().enumerate() {
+            let mut node = c.node(def)?;
+            node.name = Some(name.as_str().into());
+            c.nodes[i] = node;
+            for gvk in def
+                .get("x-kubernetes-group-version-kind")
+                .and_then(|g| g.as_array())
+                .into_iter()
+                .flatten()
+            {
+                let field = |k: &str| gvk.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+                let (group, ver, kind) = (field("group"), field("version"), field("kind"));
+                let api_version = if group.is_empty() {
+                    ver.to_owned()
+                } else {
+                    format!("{group}/{ver}")
+                };
+                api_versions_of
+                    .entry(kind.to_owned())
+                    .or_default()
+                    .push(api_version.clone());
+                kinds.insert((api_version, kind.to_owned()), i as u32);
+            }
+        }
+        for list in api_versions_of.values_mut() {
+            list.sort();
+            list.dedup();
+        }
+        let mut nodes = c.nodes;
+        nodes.shrink_to_fit();
+        Ok(Schemas {
+            version,
+            nodes,
+            kinds,
+            api_versions_of,
+        })
+    }
+
+    /// Compile a subschema and return its index; a bare `{"$ref": ...}` is
+    /// just the referenced definition's index.
+    fn sub(&mut self, v: &'a serde_json::Value) -> Result<u32, String> {
+        if let Some(obj) = v.as_object()
+            && obj.len() == 1
+            && let Some(r) = obj.get("$ref")
+        {
+            return self.reference(r);
+        }
+        let node = self.node(v)?;
+        self.nodes.push(node);
+        Ok((self.nodes.len() - 1) as u32)
+    }
+
+    fn reference(&self, r: &serde_json::Value) -> Result<u32, String> {
+        let r = r.as_str().ok_or("`$ref` is not a string")?;
+        let name = r
+            .rsplit_once("#/$defs/")
+            .map(|(_, n)| n)
+            .ok_or_else(|| format!("unsupported $ref `{r}`"))?;
+        self.def_index
+            .get(name)
+            .copied()
+            .ok_or_else(|| format!("dangling $ref `{r}`"))
+    }
+
+    fn node(&mut self, v: &'a serde_json::Value) -> Result<SchemaNode, String> {
+        let mut node = SchemaNode::any();
+        let obj = match v {
+            serde_json::Value::Bool(true) => return Ok(node),
+            serde_json::Value::Bool(false) => {
+                node.types = 0;
+                return Ok(node);
+            }
+            serde_json::Value::Object(obj) => obj,
+            other => return Err(format!("schema is not an object: {other}")),
+        };
+        if let Some(t) = obj.get("type") {
+            node.types = match t {
+                serde_json::Value::String(s) => {
+                    type_bit(s).ok_or_else(|| format!("unknown type `{s}`"))?
+                }
+                serde_json::Value::Array(list) => {
+                    let mut bits = 0;
+                    for s in list {
+                        let s = s.as_str().ok_or("non-string in `type`")?;
+                        bits |= type_bit(s).ok_or_else(|| format!("unknown type `{s}`"))?;
+                    }
+                    bits
+                }
+                _ => return Err("bad `type`".into()),
+            };
+            // JSON Schema: every integer is a number.
+            if node.types & T_NUMBER != 0 {
+                node.types |= T_INTEGER;
+            }
+        }
+        if let Some(r) = obj.get("$ref") {
+            node.reference = Some(self.reference(r)?);
+        }
+        if let Some(props) = obj.get("properties") {
+            let props = props.as_object().ok_or("`properties` is not an object")?;
+            let mut list = Vec::with_capacity(props.len());
+            for (name, sub) in props {
+                list.push((Box::<str>::from(name.as_str()), self.sub(sub)?));
+            }
+            list.sort_by(|a, b| a.0.cmp(&b.0));
+            node.properties = list.into_boxed_slice();
+        }
+        node.additional = match obj.get("additionalProperties") {
+            None | Some(serde_json::Value::Bool(true)) => Additional::Any,
+            Some(serde_json::Value::Bool(false)) => Additional::Forbidden,
+            Some(sub) => Additional::Schema(self.sub(sub)?),
+        };
+        if let Some(items) = obj.get("items") {
+            node.items = Some(self.sub(items)?);
+        }
+        if let Some(req) = obj.get("required") {
+            let req = req.as_array().ok_or("`required` is not an array")?;
+            node.required = req
+                .iter()
+                .filter_map(|r| r.as_str())
+                .map(Box::from)
+                .collect();
+        }
+        if let Some(e) = obj.get("enum") {
+            node.enumeration = Some(
+                e.as_array()
+                    .ok_or("`enum` is not an array")?
+                    .clone()
+                    .into_boxed_slice(),
+            );
+        }
+        if let Some(one_of) = obj.get("oneOf") {
+            let list = one_of.as_array().ok_or("`oneOf` is not an array")?;
+            node.one_of = list.iter().map(|s| self.sub(s)).collect::<Result<_, _>>()?;
+        }
+        Ok(node)
+    }
+}
+
+/// One validation run over one document.
+struct Walk<'s> {
+    schemas: &'s Schemas,
+    out: Vec<Diagnostic>,
+    /// JSON pointer of the node being checked.
+    pointer: String,
+}
+
+impl Walk<'_> {
+    fn push_key(&mut self, key: &str) -> usize {
+        let len = self.pointer.len();
+        self.pointer.push('/');
+        self.pointer.push_str(&pointer_token(key));
+        len
+    }
+
+    fn push_index(&mut self, i: usize) -> usize {
+        use fmt::Write as _;
+        let len = self.pointer.len();
+        let _ = write!(self.pointer, "/{i}");
+        len
+    }
+
+    fn report(&mut self, d: Diagnostic) {
+        let pointer = self.pointer.clone();
+        self.out.push(d.with_pointer(pointer));
+    }
+
+    /// Validate a Kubernetes object (the document root, or an item of a
+    /// `v1/List`): pick its schema by apiVersion and kind.
+    fn object(&mut self, root: &Node, depth: usize) {
+        match &root.value {
+            Value::Null => return,
+            Value::Map(_) => {}
+            other => {
+                self.report(Diagnostic::error(
+                    "schema/missing-kind",
+                    root.pos,
+                    format!("expected a Kubernetes object (a mapping with apiVersion and kind), found {}", other.kind_name()),
+                ));
+                return;
+            }
+        }
+        let api = root.entry("apiVersion");
+        let kind = root.entry("kind");
+        let (api_version, kind_name) = match (
+            api.and_then(|(_, v)| v.as_str()),
+            kind.and_then(|(_, v)| v.as_str()),
+        ) {
+            (Some(a), Some(k)) if !a.is_empty() && !k.is_empty() => (a, k),
+            (a, k) => {
+                let mut missing = Vec::new();
+                if a.is_none_or(str::is_empty) {
+                    missing.push("apiVersion");
+                }
+                if k.is_none_or(str::is_empty) {
+                    missing.push("kind");
+                }
+                let what = missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                let verb = if missing.len() > 1 { "are" } else { "is" };
+                self.report(
+                    Diagnostic::error(
+                        "schema/missing-kind",
+                        root.pos,
+                        format!("{what} {verb} missing or not a string; cannot tell what kind of object this is"),
+                    )
+                    .with_hint("every Kubernetes object needs e.g. `apiVersion: apps/v1` and `kind: Deployment`"),
+                );
+                return;
+            }
+        };
+        let key = (api_version.to_owned(), kind_name.to_owned());
+        let Some(&index) = self.schemas.kinds.get(&key) else {
+            if api_version == "v1" && kind_name == "List" && depth == 0 {
+                self.list(root);
+                return;
+            }
+            let pos = kind.map_or(root.pos, |(_, v)| v.pos);
+            let mut d = Diagnostic::warning(
+                "schema/unknown-kind",
+                pos,
+                format!(
+                    "no schema for apiVersion `{api_version}` kind `{kind_name}` in Kubernetes {}; not validated (a custom resource?)",
+                    self.schemas.version
+                ),
+            );
+            if let Some(hint) = self.kind_hint(kind_name) {
+                d = d.with_hint(hint);
+            }
+            let len = self.push_key("kind");
+            self.report(d);
+            self.pointer.truncate(len);
+            return;
+        };
+        self.check(root, index, "");
+    }
+
+    fn list(&mut self, root: &Node) {
+        let Some((_, items)) = root.entry("items") else {
+            return;
+        };
+        let len = self.push_key("items");
+        match &items.value {
+            Value::Seq(list) => {
+                for (i, item) in list.iter().enumerate() {
+                    let l = self.push_index(i);
+                    self.object(item, 1);
+                    self.pointer.truncate(l);
+                }
+            }
+            Value::Null => {}
+            other => {
+                let found = other.kind_name();
+                self.report(Diagnostic::error(
+                    "schema/type",
+                    items.pos,
+                    format!("expected array, found {found}"),
+                ));
+            }
+        }
+        self.pointer.truncate(len);
+    }
+
+    fn kind_hint(&self, kind: &str) -> Option<String> {
+        let version = self.schemas.version;
+        if let Some(apis) = self.schemas.api_versions_of.get(kind) {
+            return Some(format!(
+                "in Kubernetes {version}, `{kind}` is served as {}",
+                join_ticked(apis)
+            ));
+        }
+        let lower = kind.to_ascii_lowercase();
+        let mut close: Vec<(&str, &Vec<String>)> = self
+            .schemas
+            .api_versions_of
+            .iter()
+            .filter(|(k, _)| k.to_ascii_lowercase() == lower)
+            .map(|(k, v)| (k.as_str(), v))
+            .collect();
+        close.sort();
+        if let Some((k, apis)) = close.first() {
+            return Some(format!(
+                "kinds are case-sensitive: did you mean `{k}` ({})?",
+                join_ticked(apis)
+            ));
+        }
+        None
+    }
+
+    /// Check `node` against schema `index`. `owner` names the definition
+    /// whose properties are being checked (for messages).
+    fn check(&mut self, node: &Node, index: u32, owner: &str) {
+        let schemas = self.schemas;
+        let s = &schemas.nodes[index as usize];
+        let owner = s.name.as_deref().unwrap_or(owner);
+        if let Some(r) = s.reference {
+            self.check(node, r, owner);
+        }
+        if !s.one_of.is_empty() {
+            self.one_of(node, &s.one_of, owner);
+        }
+        if !type_allows(s.types, &node.value) {
+            self.type_error(node, s.types);
+            return;
+        }
+        if let Some(allowed) = &s.enumeration
+            && !node.is_null()
+            && !enum_contains(allowed, node)
+        {
+            let list = allowed
+                .iter()
+                .map(|v| format!("`{}`", json_text(v)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.report(Diagnostic::error(
+                "schema/enum",
+                node.pos,
+                format!("invalid value {}: expected one of {list}", show_value(node)),
+            ));
+        }
+        match &node.value {
+            Value::Map(entries) => self.properties(node, entries, s, owner),
+            Value::Seq(items) => {
+                if let Some(item_schema) = s.items {
+                    for (i, item) in items.iter().enumerate() {
+                        let len = self.push_index(i);
+                        self.check(item, item_schema, owner);
+                        self.pointer.truncate(len);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn properties(&mut self, node: &Node, entries: &[(Node, Node)], s: &SchemaNode, owner: &str) {
+        if s.properties.is_empty() && s.additional == Additional::Any && s.required.is_empty() {
+            return;
+        }
+        for (k, v) in entries {
+            let key_owned;
+            let key = match k.as_str() {
+                Some(key) => key,
+                None => {
+                    key_owned = k.key_string();
+                    &key_owned
+                }
+            };
+            let len = self.push_key(key);
+            match s.property(key) {
+                Some(p) => self.check(v, p, owner),
+                None => match s.additional {
+                    Additional::Any => {}
+                    Additional::Schema(a) => self.check(v, a, owner),
+                    Additional::Forbidden => {
+                        let context = if owner.is_empty() {
+                            "this object"
+                        } else {
+                            owner
+                        };
+                        let mut d = Diagnostic::error(
+                            "schema/unknown-field",
+                            k.pos,
+                            format!("unknown field `{key}` in {context}"),
+                        );
+                        if let Some(best) = closest(key, s.properties.iter().map(|(n, _)| &**n)) {
+                            d = d.with_hint(format!("did you mean `{best}`?"));
+                        }
+                        self.report(d);
+                    }
+                },
+            }
+            self.pointer.truncate(len);
+        }
+        for req in &s.required {
+            if node.get(req).is_none() {
+                let context = if owner.is_empty() {
+                    "this object"
+                } else {
+                    owner
+                };
+                self.report(Diagnostic::error(
+                    "schema/required",
+                    node.pos,
+                    format!("missing required field `{req}` in {context}"),
+                ));
+            }
+        }
+    }
+
+    /// `oneOf`, read as "any of" (the branches in these schemas only differ
+    /// by type, and `null` fits them all).
+    fn one_of(&mut self, node: &Node, branches: &[u32], owner: &str) {
+        let mut best: Option<Vec<Diagnostic>> = None;
+        let mut types = 0;
+        for &b in branches.iter() {
+            types |= self.schemas.expected_types(b);
+            let saved = std::mem::take(&mut self.out);
+            self.check(node, b, owner);
+            let found = std::mem::replace(&mut self.out, saved);
+            if found.is_empty() {
+                return;
+            }
+            let type_only =
+                found.len() == 1 && found[0].code == "schema/type" && found[0].pos() == node.pos;
+            if !type_only && best.as_ref().is_none_or(|b| found.len() < b.len()) {
+                best = Some(found);
+            }
+        }
+        match best {
+            Some(found) => self.out.extend(found),
+            None => self.type_error(node, types),
+        }
+    }
+
+    fn type_error(&mut self, node: &Node, types: u8) {
+        let expected = describe_types(types);
+        let mut d = Diagnostic::error(
+            "schema/type",
+            node.pos,
+            format!("expected {expected}, found {}", show_value(node)),
+        );
+        if let Some(hint) = type_hint(node, types) {
+            d = d.with_hint(hint);
+        }
+        self.report(d);
+    }
+}
+
+impl Schemas {
+    /// Union of the types a schema accepts, following `$ref` and `oneOf`.
+    fn expected_types(&self, index: u32) -> u8 {
+        let s = &self.nodes[index as usize];
+        let mut t = s.types;
+        if let Some(r) = s.reference {
+            t &= self.expected_types(r);
+        }
+        if !s.one_of.is_empty() {
+            t &= s
+                .one_of
+                .iter()
+                .fold(0, |acc, &b| acc | self.expected_types(b));
+        }
+        t
+    }
+}
+
+fn enum_contains(allowed: &[serde_json::Value], node: &Node) -> bool {
+    match &node.value {
+        Value::Str(s) => allowed.iter().any(|v| v.as_str() == Some(s)),
+        _ => {
+            let j = node.to_json();
+            allowed.contains(&j)
+        }
+    }
+}
+
+fn json_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn join_ticked(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// "string `two`", "boolean `true`", "array", "object".
+fn show_value(node: &Node) -> String {
+    let kind = node.kind_name();
+    let text = match &node.value {
+        Value::Seq(_) | Value::Map(_) => return kind.to_owned(),
+        Value::Null => return "null".to_owned(),
+        Value::Str(s) => {
+            if s.chars().count() > 40 {
+                format!("{}…", s.chars().take(40).collect::<String>())
+            } else {
+                s.clone()
+            }
+        }
+        _ => node.key_string(),
+    };
+    format!("{kind} `{text}`")
+}
+
+fn type_hint(node: &Node, types: u8) -> Option<String> {
+    match &node.value {
+        Value::Str(s) if types & (T_INTEGER | T_NUMBER) != 0 && s.trim().parse::<f64>().is_ok() => {
+            Some("remove the quotes: a quoted number is a string".to_owned())
+        }
+        Value::Str(s) if types & T_BOOLEAN != 0 && matches!(s.as_str(), "true" | "false") => {
+            Some("remove the quotes: a quoted boolean is a string".to_owned())
+        }
+        Value::Bool(_) if types & T_STRING != 0 => Some(
+            "quote the value: Kubernetes reads YAML 1.1, where unquoted yes/no/on/off/y/n/true/false are booleans"
+                .to_owned(),
+        ),
+        Value::Int(_) | Value::Float(_) if types & T_STRING != 0 => {
+            Some("quote the value so that it is a string".to_owned())
+        }
+        Value::Null if types & T_STRING != 0 => Some("an empty value is null; use \"\" for an empty string".to_owned()),
+        _ => None,
+    }
+}
+
+/// The candidate closest to `key` (optimal string alignment distance,
+/// case-insensitive), if it is close enough to be a plausible typo.
+fn closest<'a>(key: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let lower: Vec<char> = key.to_lowercase().chars().collect();
+    let limit = match lower.len() {
+        0..=4 => 1,
+        5..=8 => 2,
+        _ => 3,
+    };
+    let mut best: Option<(usize, &str)> = None;
+    for cand in candidates {
+        let c: Vec<char> = cand.to_lowercase().chars().collect();
+        if c.len().abs_diff(lower.len()) > limit {
+            continue;
+        }
+        let d = osa_distance(&lower, &c);
+        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, cand));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+fn osa_distance(a: &[char], b: &[char]) -> usize {
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[n][m]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::diagnostic::{Pos, Severity};
+    use super::super::yaml::parse;
+    use super::*;
+    use std::sync::OnceLock;
+
+    fn schemas() -> &'static Schemas {
+        static S: OnceLock<Schemas> = OnceLock::new();
+        S.get_or_init(|| Schemas::load(DEFAULT_KUBE_VERSION).expect("default version loads"))
+    }
+
+    /// Parse (asserting no YAML findings) and validate every document.
+    fn run(text: &str) -> Vec<Diagnostic> {
+        let parsed = parse(text);
+        assert!(
+            parsed.diagnostics.is_empty(),
+            "yaml: {:?}",
+            parsed.diagnostics
+        );
+        parsed
+            .documents
+            .iter()
+            .flat_map(|d| schemas().validate(d))
+            .collect()
+    }
+
+    fn codes(diags: &[Diagnostic]) -> Vec<(&str, usize, usize, &str)> {
+        diags
+            .iter()
+            .map(|d| {
+                (
+                    d.code.as_str(),
+                    d.line,
+                    d.column,
+                    d.pointer.as_deref().unwrap_or(""),
+                )
+            })
+            .collect()
+    }
+
+    const DEPLOYMENT_SERVICE: &str =
+        include_str!("../../tests/fixtures/manifests/good/deployment-service.yaml");
+
+    #[test]
+    fn valid_deployment_and_service_pass() {
+        let parsed = parse(DEPLOYMENT_SERVICE);
+        assert_eq!(parsed.documents.len(), 2);
+        assert_eq!(run(DEPLOYMENT_SERVICE), vec![]);
+    }
+
+    #[test]
+    fn yaml11_scalars_fixture_passes() {
+        assert_eq!(
+            run(include_str!(
+                "../../tests/fixtures/manifests/good/yaml11-scalars.yaml"
+            )),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn unknown_field_at_key_position_with_hint() {
+        let diags = run(include_str!(
+            "../../tests/fixtures/manifests/bad/unknown-field.yaml"
+        ));
+        assert_eq!(
+            codes(&diags),
+            vec![(
+                "schema/unknown-field",
+                18,
+                11,
+                "/spec/template/spec/containers/0/imagePullPolicyy"
+            )]
+        );
+        let d = &diags[0];
+        assert_eq!(d.severity, Severity::Error);
+        assert_eq!(
+            d.message,
+            "unknown field `imagePullPolicyy` in io.k8s.api.core.v1.Container"
+        );
+        assert_eq!(d.hint.as_deref(), Some("did you mean `imagePullPolicy`?"));
+        assert_eq!(d.document, Some(0));
+    }
+
+    #[test]
+    fn wrong_type_replicas() {
+        let diags = run(include_str!(
+            "../../tests/fixtures/manifests/bad/wrong-type.yaml"
+        ));
+        assert_eq!(
+            codes(&diags),
+            vec![("schema/type", 6, 13, "/spec/replicas")]
+        );
+        assert_eq!(diags[0].message, "expected integer, found string `two`");
+    }
+
+    #[test]
+    fn missing_required_container_name() {
+        let diags = run(include_str!(
+            "../../tests/fixtures/manifests/bad/missing-required.yaml"
+        ));
+        assert_eq!(
+            codes(&diags),
+            vec![(
+                "schema/required",
+                15,
+                11,
+                "/spec/template/spec/containers/0"
+            )]
+        );
+        assert_eq!(
+            diags[0].message,
+            "missing required field `name` in io.k8s.api.core.v1.Container"
+        );
+    }
+
+    #[test]
+    fn several_errors_all_reported() {
+        let diags = run(include_str!(
+            "../../tests/fixtures/manifests/bad/several-errors.yaml"
+        ));
+        assert_eq!(
+            codes(&diags),
+            vec![
+                ("schema/type", 7, 14, "/metadata/labels/version"),
+                ("schema/type", 9, 13, "/spec/replicas"),
+                (
+                    "schema/unknown-field",
+                    22,
+                    11,
+                    "/spec/template/spec/containers/0/port"
+                ),
+                (
+                    "schema/type",
+                    24,
+                    30,
+                    "/spec/template/spec/containers/0/ports/0/containerPort"
+                ),
+                (
+                    "schema/type",
+                    27,
+                    23,
+                    "/spec/template/spec/containers/0/resources/limits/memory"
+                ),
+                (
+                    "schema/required",
+                    28,
+                    11,
+                    "/spec/template/spec/containers/1"
+                ),
+                (
+                    "schema/type",
+                    29,
+                    16,
+                    "/spec/template/spec/containers/1/tty"
+                ),
+            ]
+        );
+        let msg: Vec<_> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(msg[0], "expected string, found integer `2`");
+        assert_eq!(msg[1], "expected integer, found number `1.5`");
+        assert_eq!(diags[2].hint.as_deref(), Some("did you mean `ports`?"));
+        assert_eq!(msg[3], "expected integer, found string `80`");
+        assert!(
+            diags[3]
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("remove the quotes")
+        );
+        assert_eq!(msg[4], "expected number or string, found array");
+        assert_eq!(msg[6], "expected boolean, found string `maybe`");
+        assert!(diags.iter().all(Diagnostic::is_error));
+    }
+
+    #[test]
+    fn int_or_string_one_of() {
+        let diags = run(include_str!(
+            "../../tests/fixtures/manifests/bad/service-bad-port.yaml"
+        ));
+        assert_eq!(
+            codes(&diags),
+            vec![("schema/type", 10, 19, "/spec/ports/0/targetPort")]
+        );
+        assert_eq!(diags[0].message, "expected integer or string, found array");
+        // Both branches fit, and null fits too.
+        let ok = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - {port: 80, targetPort: 8080}\n  - {port: 81, targetPort: http}\n  - {port: 82, targetPort: ~}\n";
+        assert_eq!(run(ok), vec![]);
+    }
+
+    #[test]
+    fn yaml12_trap_is_caught() {
+        let diags = run(include_str!(
+            "../../tests/fixtures/manifests/bad/yaml12-trap.yaml"
+        ));
+        assert_eq!(
+            codes(&diags),
+            vec![("schema/type", 8, 14, "/metadata/labels/feature")]
+        );
+        assert_eq!(diags[0].message, "expected string, found boolean `true`");
+        assert!(diags[0].hint.as_deref().unwrap().contains("quote"));
+    }
+
+    #[test]
+    fn integral_float_is_an_integer_and_null_follows_type() {
+        let base = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {}\n  template: {}\n";
+        assert_eq!(run(&format!("{base}  replicas: 2.0\n")), vec![]);
+        assert_eq!(run(&format!("{base}  replicas: ~\n")), vec![]);
+        assert_eq!(run(&format!("{base}  replicas: 1e1\n")), vec![]);
+        // Container.name is `"type": "string"` without null.
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name:\n    image: x\n";
+        let diags = run(pod);
+        assert_eq!(
+            codes(&diags),
+            vec![("schema/type", 6, 9, "/spec/containers/0/name")]
+        );
+        assert_eq!(diags[0].message, "expected string, found null");
+    }
+
+    #[test]
+    fn custom_resource_is_a_warning() {
+        let diags = run(include_str!(
+            "../../tests/fixtures/manifests/good/custom-resource.yaml"
+        ));
+        assert_eq!(codes(&diags), vec![("schema/unknown-kind", 3, 7, "/kind")]);
+        assert_eq!(diags[0].severity, Severity::Warning);
+        assert!(diags[0].message.contains("`cert-manager.io/v1`"));
+        assert!(diags[0].message.contains("`Certificate`"));
+    }
+
+    #[test]
+    fn unknown_kind_hints() {
+        let diags = run("apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: x}\n");
+        assert_eq!(diags[0].code, "schema/unknown-kind");
+        assert_eq!(
+            diags[0].hint.as_deref(),
+            Some("in Kubernetes 1.33, `Deployment` is served as `apps/v1`")
+        );
+        let diags = run("apiVersion: apps/v1\nkind: deployment\n");
+        assert_eq!(
+            diags[0].hint.as_deref(),
+            Some("kinds are case-sensitive: did you mean `Deployment` (`apps/v1`)?")
+        );
+    }
+
+    #[test]
+    fn missing_kind_and_empty_documents() {
+        let diags = run("metadata:\n  name: x\n");
+        assert_eq!(codes(&diags), vec![("schema/missing-kind", 1, 1, "")]);
+        assert!(diags[0].message.contains("`apiVersion` and `kind`"));
+        let diags = run("apiVersion: v1\nkind: 3\n");
+        assert_eq!(codes(&diags), vec![("schema/missing-kind", 1, 1, "")]);
+        assert!(diags[0].message.starts_with("`kind` is"));
+        assert_eq!(
+            codes(&run("- a\n- b\n")),
+            vec![("schema/missing-kind", 1, 1, "")]
+        );
+        // Empty documents are skipped by the parser; a Null root is fine too.
+        assert_eq!(run("---\n# nothing\n---\n"), vec![]);
+        let doc = Document {
+            index: 0,
+            root: Node::new(Value::Null, Pos::new(1, 1)),
+            start: Pos::new(1, 1),
+        };
+        assert_eq!(schemas().validate(&doc), vec![]);
+    }
+
+    #[test]
+    fn v1_list_items_are_validated() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  dataa: {}\n";
+        let diags = run(text);
+        assert_eq!(
+            codes(&diags),
+            vec![("schema/unknown-field", 7, 3, "/items/0/dataa")]
+        );
+        assert_eq!(diags[0].hint.as_deref(), Some("did you mean `data`?"));
+    }
+
+    #[test]
+    fn pointer_escaping_and_document_index() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  annotations:\n    example.com/a~b: 1\n";
+        let diags = run(text);
+        assert_eq!(
+            codes(&diags),
+            vec![(
+                "schema/type",
+                10,
+                22,
+                "/metadata/annotations/example.com~1a~0b"
+            )]
+        );
+        assert_eq!(diags[0].document, Some(1));
+    }
+
+    #[test]
+    fn every_shipped_version_loads() {
+        let versions = shipped_versions();
+        assert!(versions.len() >= 8);
+        assert!(versions.contains(&DEFAULT_KUBE_VERSION));
+        let deployment = parse(DEPLOYMENT_SERVICE);
+        for v in versions {
+            let s = Schemas::load(v).unwrap_or_else(|e| panic!("{v}: {e}"));
+            assert_eq!(s.version(), v);
+            assert!(
+                s.knows("apps/v1", "Deployment") && s.knows("v1", "Service"),
+                "{v}"
+            );
+            assert!(s.kind_count() > 100, "{v}");
+            for doc in &deployment.documents {
+                assert_eq!(s.validate(doc), vec![], "{v}");
+            }
+        }
+    }
+
+    #[test]
+    fn kube_version_parsing() {
+        for ok in [
+            "1.33",
+            "v1.33",
+            "V1.33",
+            "1.33.0",
+            "v1.33.4",
+            " 1.33 ",
+            "1.33.0-rc.1",
+        ] {
+            assert_eq!(parse_kube_version(ok), Ok("1.33"), "{ok}");
+        }
+        assert_eq!(parse_kube_version("1.30"), Ok("1.30"));
+        let err = parse_kube_version("1.99").unwrap_err();
+        assert!(matches!(err, SchemaError::UnsupportedVersion { .. }));
+        let text = err.to_string();
+        assert!(
+            text.contains("1.99") && text.contains("1.30") && text.contains("1.37"),
+            "{text}"
+        );
+        for bad in ["", "latest", "1", "1.x", "v", "1.33.x", "1..33"] {
+            assert!(
+                matches!(
+                    parse_kube_version(bad),
+                    Err(SchemaError::InvalidVersion { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+        assert!(Schemas::load("2.0").is_err());
+        assert!(Schemas::load("v1.31.0").is_ok());
+    }
+
+    #[test]
+    fn schemas_are_shareable_across_threads() {
+        let s = schemas();
+        let docs = parse(DEPLOYMENT_SERVICE).documents;
+        std::thread::scope(|scope| {
+            for _ in 0..2 {
+                scope.spawn(|| {
+                    for d in &docs {
+                        assert!(s.validate(d).is_empty());
+                    }
+                });
+            }
+        });
+    }
+
+    #[test]
+    fn enum_and_inline_schemas() {
+        // The shipped schemas only use `enum` for apiVersion/kind (which pick
+        // the schema), so exercise it on a small synthetic one.
+        let json = serde_json::json!({"$defs": {
+            "example.v1.Thing": {
+                "type": ["object", "null"],
+                "additionalProperties": false,
+                "required": ["mode"],
+                "properties": {
+                    "apiVersion": {"type": "string", "enum": ["example.com/v1"]},
+                    "kind": {"type": "string", "enum": ["Thing"]},
+                    "mode": {"type": ["string", "null"], "enum": ["Fast", "Slow"]},
+                    "level": {"enum": [1, 2]},
+                    "extra": {"type": "object", "additionalProperties": {"type": "integer"}}
+                },
+                "x-kubernetes-group-version-kind": [{"group": "example.com", "version": "v1", "kind": "Thing"}]
+            }
+        }});
+        let s = Compiler::compile("1.33", &json).unwrap();
+        assert!(s.knows("example.com/v1", "Thing"));
+        let parsed = parse(
+            "apiVersion: example.com/v1\nkind: Thing\nmode: Medium\nlevel: 3\nextra: {a: 1, b: x}\n",
+        );
+        let diags = s.validate(&parsed.documents[0]);
+        assert_eq!(
+            codes(&diags),
+            vec![
+                ("schema/enum", 3, 7, "/mode"),
+                ("schema/enum", 4, 8, "/level"),
+                ("schema/type", 5, 18, "/extra/b")
+            ]
+        );
+        assert_eq!(
+            diags[0].message,
+            "invalid value string `Medium`: expected one of `Fast`, `Slow`"
+        );
+        assert_eq!(
+            diags[1].message,
+            "invalid value integer `3`: expected one of `1`, `2`"
+        );
+        let parsed = parse("apiVersion: example.com/v1\nkind: Thing\nmode: ~\n");
+        assert_eq!(s.validate(&parsed.documents[0]), vec![]);
+        assert!(
+            Compiler::compile(
+                "1.33",
+                &serde_json::json!({"$defs": {"a": {"$ref": "#/$defs/b"}}})
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn closest_field_names() {
+        let fields = ["name", "image", "imagePullPolicy", "ports", "volumeMounts"];
+        assert_eq!(
+            closest("imagePullPolicyy", fields.iter().copied()),
+            Some("imagePullPolicy")
+        );
+        assert_eq!(closest("nmae", fields.iter().copied()), Some("name"));
+        assert_eq!(
+            closest("VolumeMounts", fields.iter().copied()),
+            Some("volumeMounts")
+        );
+        assert_eq!(closest("command", fields.iter().copied()), None);
+    }
+
+    /// `cargo test --release -- --ignored --nocapture timing`
+    #[test]
+    #[ignore]
+    #[allow(clippy::print_stderr)]
+    fn timing() {
+        use std::time::Instant;
+        let t = Instant::now();
+        let s = Schemas::load("1.33").unwrap();
+        let load = t.elapsed();
+        let n = 1000;
+        let t = Instant::now();
+        for _ in 0..n {
+            assert_eq!(parse(DEPLOYMENT_SERVICE).documents.len(), 2);
+        }
+        let parse_time = t.elapsed() / n;
+        let parsed = parse(DEPLOYMENT_SERVICE);
+        let deployment = &parsed.documents[0];
+        let t = Instant::now();
+        for _ in 0..n {
+            assert!(s.validate(deployment).is_empty());
+        }
+        let per_doc = t.elapsed() / n;
+        let t = Instant::now();
+        for v in shipped_versions() {
+            Schemas::load(v).unwrap();
+        }
+        let all = t.elapsed();
+        eprintln!(
+            "load(1.33): {load:?}; parse deployment+service: {parse_time:?}; validate Deployment: {per_doc:?}; load all {}: {all:?}; nodes: {}",
+            shipped_versions().len(),
+            s.nodes.len()
+        );
+    }
+}

@@ -1,0 +1,1121 @@
+//! YAML with a position on every node, read the way Kubernetes reads it.
+//!
+//! Kubernetes (`sigs.k8s.io/yaml`) decodes manifests with go-yaml v2, i.e.
+//! YAML 1.1 scalar resolution: `yes`/`on`/`y` are booleans, `0644` is octal,
+//! `~` is null, and so on. This module builds its own tree from the event API
+//! of `saphyr-parser` (a YAML 1.2 parser) and applies those 1.1 rules to
+//! plain scalars, so what we validate is what the API server would receive.
+//!
+//! Everything here is pure and synchronous: text in, [`Parsed`] out.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+
+use super::diagnostic::{Diagnostic, Pos, pointer_token};
+
+/// Upper bound on the number of nodes that alias expansion may create in one
+/// stream ("billion laughs" protection).
+const ALIAS_NODE_BUDGET: usize = 1_000_000;
+
+/// A YAML value after YAML 1.1 scalar resolution.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    /// Entries in source order, duplicate keys already removed (first wins).
+    Map(Vec<(Node, Node)>),
+}
+
+/// A value together with the position of its first character (for a block
+/// mapping: its first key; for tagged/anchored scalars: the scalar itself).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub pos: Pos,
+}
+
+/// One non-empty document of a YAML stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// Position of the document in the stream, counting empty documents too.
+    pub index: usize,
+    pub root: Node,
+    /// Where the document starts (its `---` if explicit, else its first node).
+    pub start: Pos,
+}
+
+/// Result of [`parse`]: the documents that could be read, and the findings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed {
+    pub documents: Vec<Document>,
+    /// `yaml/syntax`, `yaml/duplicate-key`, ... ordered by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Parsed {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+impl Value {
+    /// The JSON-schema name of this value's type.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) => "integer",
+            Value::Float(_) => "number",
+            Value::Str(_) => "string",
+            Value::Seq(_) => "array",
+            Value::Map(_) => "object",
+        }
+    }
+}
+
+impl Node {
+    pub fn new(value: Value, pos: Pos) -> Self {
+        Node { value, pos }
+    }
+
+    /// The JSON-schema name of this node's type ("string", "integer", ...).
+    pub fn kind_name(&self) -> &'static str {
+        self.value.kind_name()
+    }
+
+    /// Value of `key` if this is a mapping that has it. Non-string keys are
+    /// compared by their JSON form (`1` matches `"1"`), as Kubernetes does.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// The `(key, value)` entry for `key`, to reach the key's position.
+    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.key_matches(key))
+                .map(|(k, v)| (k, v)),
+            _ => None,
+        }
+    }
+
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Node::as_str)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self.value {
+            Value::Int(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self.value {
+            Value::Int(i) => Some(i as f64),
+            Value::Float(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.value {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, Value::Null)
+    }
+
+    /// Resolve an RFC 6901 JSON pointer (`""` is this node, `/spec/template`,
+    /// `/spec/containers/0`; `~1` is `/` and `~0` is `~`).
+    pub fn lookup(&self, pointer: &str) -> Option<&Node> {
+        if pointer.is_empty() {
+            return Some(self);
+        }
+        let rest = pointer.strip_prefix('/')?;
+        let mut node = self;
+        for raw in rest.split('/') {
+            let token = if raw.contains('~') {
+                raw.replace("~1", "/").replace("~0", "~")
+            } else {
+                raw.to_owned()
+            };
+            node = match &node.value {
+                Value::Map(_) => node.get(&token)?,
+                Value::Seq(items) => {
+                    if token.len() > 1 && token.starts_with('0') {
+                        return None;
+                    }
+                    items.get(token.parse::<usize>().ok()?)?
+                }
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
+    /// The JSON form Kubernetes would see. Mapping keys become strings (see
+    /// [`Node::key_string`]); non-finite floats (`.inf`, `.nan`), which JSON
+    /// cannot carry, become `null`.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => {
+                let mut map = serde_json::Map::with_capacity(entries.len());
+                for (k, v) in entries {
+                    map.entry(k.key_string()).or_insert_with(|| v.to_json());
+                }
+                J::Object(map)
+            }
+        }
+    }
+
+    /// This node used as a mapping key, as a JSON object key: strings as-is,
+    /// scalars in their canonical text (`true`, `420`, `null`), collections
+    /// as compact JSON.
+    pub fn key_string(&self) -> String {
+        match &self.value {
+            Value::Str(s) => s.clone(),
+            Value::Null => "null".to_owned(),
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => format_float(*f),
+            Value::Seq(_) | Value::Map(_) => self.to_json().to_string(),
+        }
+    }
+
+    fn key_matches(&self, key: &str) -> bool {
+        match &self.value {
+            Value::Str(s) => s == key,
+            Value::Seq(_) | Value::Map(_) => false,
+            _ => self.key_string() == key,
+        }
+    }
+
+    fn count(&self) -> usize {
+        1 + match &self.value {
+            Value::Seq(items) => items.iter().map(Node::count).sum(),
+            Value::Map(entries) => entries.iter().map(|(k, v)| k.count() + v.count()).sum(),
+            _ => 0,
+        }
+    }
+}
+
+fn format_float(f: f64) -> String {
+    if f.is_nan() {
+        ".nan".to_owned()
+    } else if f.is_infinite() {
+        if f > 0.0 {
+            ".inf".to_owned()
+        } else {
+            "-.inf".to_owned()
+        }
+    } else {
+        f.to_string()
+    }
+}
+
+/// Parse a YAML stream into documents. Never fails: problems are returned as
+/// diagnostics (`yaml/syntax`, `yaml/duplicate-key`, `yaml/complex-key`,
+/// `yaml/merge`, `yaml/tag`, `yaml/alias`). After a syntax error, parsing
+/// stops; documents completed before it are still returned. Empty documents
+/// (no content, or just `null`) are skipped, but still count for `index`.
+pub fn parse(text: &str) -> Parsed {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut b = Builder::default();
+    let mut parser = Parser::new_from_str(text);
+    while let Some(next) = parser.next_event() {
+        match next {
+            Ok((event, span)) => {
+                if let Err(diag) = b.event(event, span) {
+                    b.diag(*diag);
+                    break;
+                }
+            }
+            Err(e) => {
+                let m = e.marker();
+                b.diag(Diagnostic::error(
+                    "yaml/syntax",
+                    Pos::new(m.line(), m.col() + 1),
+                    e.info().to_owned(),
+                ));
+                break;
+            }
+        }
+    }
+    let mut diagnostics = b.diagnostics;
+    diagnostics.sort_by_key(|d| (d.document, d.line, d.column));
+    Parsed {
+        documents: b.documents,
+        diagnostics,
+    }
+}
+
+fn pos_of(span: &Span) -> Pos {
+    Pos::new(span.start.line(), span.start.col() + 1)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Explicit,
+    Merged,
+}
+
+enum Frame {
+    Seq {
+        pos: Pos,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        pos: Pos,
+        anchor: usize,
+        entries: Vec<(Node, Node)>,
+        /// JSON key of each entry and where it came from.
+        keys: Vec<(String, Origin)>,
+        /// Key waiting for its value, and whether it is the merge key `<<`.
+        pending: Option<(Node, bool)>,
+    },
+}
+
+#[derive(Default)]
+struct Builder {
+    documents: Vec<Document>,
+    diagnostics: Vec<Diagnostic>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    alias_nodes: usize,
+    /// Number of `DocumentStart`s seen.
+    doc_count: usize,
+    doc_start: Pos,
+    root: Option<Node>,
+}
+
+impl Builder {
+    fn doc_index(&self) -> usize {
+        self.doc_count.saturating_sub(1)
+    }
+
+    fn diag(&mut self, d: Diagnostic) {
+        let index = self.doc_index();
+        self.diagnostics.push(d.with_document(index));
+    }
+
+    /// JSON pointer of the collection on top of the stack.
+    fn top_pointer(&self) -> String {
+        let mut out = String::new();
+        let n = self.stack.len();
+        for frame in &self.stack[..n.saturating_sub(1)] {
+            out.push('/');
+            match frame {
+                Frame::Seq { items, .. } => out.push_str(&items.len().to_string()),
+                Frame::Map { pending, .. } => {
+                    if let Some((k, _)) = pending {
+                        out.push_str(&pointer_token(&k.key_string()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Box<Diagnostic>> {
+        let pos = pos_of(&span);
+        match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+            Event::DocumentStart(_) => {
+                self.doc_count += 1;
+                self.doc_start = pos;
+                self.anchors.clear();
+                self.root = None;
+                self.stack.clear();
+            }
+            Event::DocumentEnd => {
+                if let Some(root) = self.root.take()
+                    && !root.is_null()
+                {
+                    self.documents.push(Document {
+                        index: self.doc_index(),
+                        root,
+                        start: self.doc_start,
+                    });
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let is_merge = match &tag {
+                    None => style == ScalarStyle::Plain && text == "<<",
+                    Some(t) => t.is_yaml_core_schema() && t.suffix == "merge",
+                };
+                let value = match resolve_scalar(&text, style, tag.as_deref()) {
+                    Ok(v) => v,
+                    Err(msg) => {
+                        self.diag(Diagnostic::error("yaml/tag", pos, msg));
+                        Value::Str(text.into_owned())
+                    }
+                };
+                let node = Node::new(value, pos);
+                self.remember(anchor, &node);
+                self.complete(node, is_merge);
+            }
+            Event::Alias(id) => {
+                let Some((node, count)) = self.anchors.get(&id) else {
+                    return Err(Box::new(Diagnostic::error(
+                        "yaml/alias",
+                        pos,
+                        "alias refers to an unknown or enclosing anchor",
+                    )));
+                };
+                self.alias_nodes += *count;
+                if self.alias_nodes > ALIAS_NODE_BUDGET {
+                    return Err(Box::new(Diagnostic::error(
+                        "yaml/alias",
+                        pos,
+                        format!("aliases expand to more than {ALIAS_NODE_BUDGET} nodes"),
+                    )));
+                }
+                let mut node = node.clone();
+                node.pos = pos;
+                self.complete(node, false);
+            }
+            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq {
+                pos,
+                anchor,
+                items: Vec::new(),
+            }),
+            Event::MappingStart(anchor, _) => self.stack.push(Frame::Map {
+                pos,
+                anchor,
+                entries: Vec::new(),
+                keys: Vec::new(),
+                pending: None,
+            }),
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, anchor) = match self.stack.pop() {
+                    Some(Frame::Seq { pos, anchor, items }) => {
+                        (Node::new(Value::Seq(items), pos), anchor)
+                    }
+                    Some(Frame::Map {
+                        pos,
+                        anchor,
+                        entries,
+                        ..
+                    }) => (Node::new(Value::Map(entries), pos), anchor),
+                    None => {
+                        return Err(Box::new(Diagnostic::error(
+                            "yaml/syntax",
+                            pos,
+                            "unbalanced collection end",
+                        )));
+                    }
+                };
+                self.remember(anchor, &node);
+                self.complete(node, false);
+            }
+        }
+        Ok(())
+    }
+
+    fn remember(&mut self, anchor: usize, node: &Node) {
+        if anchor != 0 {
+            self.anchors.insert(anchor, (node.clone(), node.count()));
+        }
+    }
+
+    /// A node is finished: attach it to its parent (or make it the root).
+    fn complete(&mut self, node: Node, is_merge: bool) {
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { pending, .. }) => match pending.take() {
+                None => {
+                    if matches!(node.value, Value::Seq(_) | Value::Map(_)) {
+                        let pointer = self.top_pointer();
+                        self.diag(
+                            Diagnostic::error(
+                                "yaml/complex-key",
+                                node.pos,
+                                format!("mapping key is a {}, not a scalar; it is read as the string {}", node.kind_name(), node.to_json()),
+                            )
+                            .with_pointer(pointer),
+                        );
+                    }
+                    if let Some(Frame::Map { pending, .. }) = self.stack.last_mut() {
+                        *pending = Some((node, is_merge));
+                    }
+                }
+                Some((_, true)) => self.merge(node),
+                Some((key, false)) => self.insert(key, node),
+            },
+        }
+    }
+
+    fn insert(&mut self, key: Node, value: Node) {
+        let pointer = self.top_pointer();
+        let Some(Frame::Map { entries, keys, .. }) = self.stack.last_mut() else {
+            return;
+        };
+        let ks = key.key_string();
+        match keys.iter().position(|(k, _)| *k == ks) {
+            Some(i) if keys[i].1 == Origin::Merged => {
+                // An explicit key overrides one brought in by `<<`.
+                entries[i] = (key, value);
+                keys[i].1 = Origin::Explicit;
+            }
+            Some(i) => {
+                let first = entries[i].0.pos;
+                let d = Diagnostic::error(
+                    "yaml/duplicate-key",
+                    key.pos,
+                    format!(
+                        "duplicate key `{ks}` (first defined at line {}); the first value is kept",
+                        first.line
+                    ),
+                )
+                .with_hint("Kubernetes rejects duplicate fields in strict mode; remove one of them")
+                .with_pointer(format!("{pointer}/{}", pointer_token(&ks)));
+                self.diag(d);
+            }
+            None => {
+                keys.push((ks, Origin::Explicit));
+                entries.push((key, value));
+            }
+        }
+    }
+
+    fn merge(&mut self, value: Node) {
+        let sources: Vec<Node> = match value.value {
+            Value::Map(_) => vec![value],
+            Value::Seq(items) if items.iter().all(|n| matches!(n.value, Value::Map(_))) => items,
+            other => {
+                let found = other.kind_name();
+                let pointer = self.top_pointer();
+                self.diag(
+                    Diagnostic::error(
+                        "yaml/merge",
+                        value.pos,
+                        format!("the merge key `<<` needs a mapping or a sequence of mappings, found {found}"),
+                    )
+                    .with_pointer(format!("{pointer}/{}", pointer_token("<<"))),
+                );
+                return;
+            }
+        };
+        let Some(Frame::Map { entries, keys, .. }) = self.stack.last_mut() else {
+            return;
+        };
+        for source in sources {
+            let Value::Map(src) = source.value else {
+                continue;
+            };
+            for (k, v) in src {
+                let ks = k.key_string();
+                if !keys.iter().any(|(existing, _)| *existing == ks) {
+                    keys.push((ks, Origin::Merged));
+                    entries.push((k, v));
+                }
+            }
+        }
+    }
+}
+
+/// Resolve one scalar: explicit core tags win, quoted and block scalars are
+/// strings, plain scalars follow go-yaml v2 (YAML 1.1) resolution.
+fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Value, String> {
+    let Some(tag) = tag else {
+        return Ok(if style == ScalarStyle::Plain {
+            resolve_plain(text)
+        } else {
+            Value::Str(text.to_owned())
+        });
+    };
+    if !tag.is_yaml_core_schema() {
+        // Local / unknown tags: go-yaml v2 keeps the text as a string.
+        return Ok(Value::Str(text.to_owned()));
+    }
+    let resolved = resolve_plain(text);
+    match tag.suffix.as_str() {
+        "str" => Ok(Value::Str(text.to_owned())),
+        "null" => Ok(Value::Null),
+        "bool" => match resolved {
+            Value::Bool(_) => Ok(resolved),
+            _ => Err(format!("cannot decode `{text}` as !!bool")),
+        },
+        "int" => match resolved {
+            Value::Int(_) => Ok(resolved),
+            _ => Err(format!("cannot decode `{text}` as !!int")),
+        },
+        "float" => match resolved {
+            Value::Int(i) => Ok(Value::Float(i as f64)),
+            Value::Float(_) => Ok(resolved),
+            _ => Err(format!("cannot decode `{text}` as !!float")),
+        },
+        // binary, timestamp, merge, ... : keep the text.
+        _ => Ok(Value::Str(text.to_owned())),
+    }
+}
+
+/// go-yaml v2 `resolve()` for an untagged plain scalar.
+pub fn resolve_plain(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Value::Bool(true);
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Value::Bool(false);
+        }
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        _ => {}
+    }
+    let first = s.as_bytes()[0];
+    if first == b'.' {
+        if is_yaml_float(s)
+            && let Ok(f) = s.parse::<f64>()
+        {
+            return Value::Float(f);
+        }
+    } else if first.is_ascii_digit() || first == b'+' || first == b'-' {
+        let plain = s.replace('_', "");
+        if let Some(v) = go_parse_int(&plain) {
+            return v;
+        }
+        if is_yaml_float(&plain)
+            && let Ok(f) = plain.parse::<f64>()
+        {
+            return Value::Float(f);
+        }
+    }
+    Value::Str(s.to_owned())
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`, falling back to `ParseUint` (returned
+/// as a float, since [`Value::Int`] is `i64`).
+fn go_parse_int(s: &str) -> Option<Value> {
+    let (neg, rest) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = rest.get(..2).map(str::to_ascii_lowercase);
+    let (radix, digits) = match lower.as_deref() {
+        Some("0x") => (16, &rest[2..]),
+        Some("0b") => (2, &rest[2..]),
+        Some("0o") => (8, &rest[2..]),
+        _ if rest.len() > 1 && rest.starts_with('0') => (8, &rest[1..]),
+        _ => (10, rest),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let mag = u64::from_str_radix(digits, radix).ok()?;
+    if neg {
+        if mag <= i64::MAX as u64 + 1 {
+            Some(Value::Int((-(mag as i128)) as i64))
+        } else {
+            None
+        }
+    } else if mag <= i64::MAX as u64 {
+        Some(Value::Int(mag as i64))
+    } else {
+        Some(Value::Float(mag as f64))
+    }
+}
+
+/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$` (go-yaml v2).
+fn is_yaml_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        i += 1;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if i < b.len() && b[i] == b'.' {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        let parsed = parse(text);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        assert_eq!(parsed.documents.len(), 1);
+        parsed.documents.into_iter().next().unwrap().root
+    }
+
+    fn scalar(text: &str) -> Value {
+        one(&format!("v: {text}\n")).get("v").unwrap().value.clone()
+    }
+
+    #[test]
+    fn yaml11_booleans() {
+        for t in [
+            "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
+        ] {
+            assert_eq!(scalar(t), Value::Bool(true), "{t}");
+        }
+        for f in [
+            "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
+        ] {
+            assert_eq!(scalar(f), Value::Bool(false), "{f}");
+        }
+        // Not booleans in YAML 1.1 either.
+        assert_eq!(scalar("yES"), Value::Str("yES".into()));
+        assert_eq!(scalar("enabled"), Value::Str("enabled".into()));
+    }
+
+    #[test]
+    fn yaml11_nulls() {
+        for n in ["~", "null", "Null", "NULL", ""] {
+            assert_eq!(scalar(n), Value::Null, "{n:?}");
+        }
+        assert_eq!(scalar("nULL"), Value::Str("nULL".into()));
+    }
+
+    #[test]
+    fn yaml11_integers() {
+        assert_eq!(scalar("0644"), Value::Int(420));
+        assert_eq!(scalar("0x1F"), Value::Int(31));
+        assert_eq!(scalar("0b101"), Value::Int(5));
+        assert_eq!(scalar("-0b101"), Value::Int(-5));
+        assert_eq!(scalar("0o17"), Value::Int(15));
+        assert_eq!(scalar("1_000"), Value::Int(1000));
+        assert_eq!(scalar("+12"), Value::Int(12));
+        assert_eq!(scalar("-12"), Value::Int(-12));
+        assert_eq!(scalar("0"), Value::Int(0));
+        assert_eq!(scalar("-9223372036854775808"), Value::Int(i64::MIN));
+        // `08` is not octal: go-yaml falls through to the float regex.
+        assert_eq!(scalar("08"), Value::Float(8.0));
+        assert_eq!(scalar("12abc"), Value::Str("12abc".into()));
+        assert_eq!(scalar("1.2.3"), Value::Str("1.2.3".into()));
+        assert_eq!(scalar("2024-01-01"), Value::Str("2024-01-01".into()));
+        assert_eq!(scalar("1:30"), Value::Str("1:30".into()));
+    }
+
+    #[test]
+    fn yaml11_floats() {
+        assert_eq!(scalar("1.5"), Value::Float(1.5));
+        assert_eq!(scalar("1e3"), Value::Float(1000.0));
+        assert_eq!(scalar("-2.5E-1"), Value::Float(-0.25));
+        assert_eq!(scalar(".5"), Value::Float(0.5));
+        assert_eq!(scalar("1."), Value::Float(1.0));
+        assert_eq!(scalar(".inf"), Value::Float(f64::INFINITY));
+        assert_eq!(scalar("-.Inf"), Value::Float(f64::NEG_INFINITY));
+        assert!(matches!(scalar(".NaN"), Value::Float(f) if f.is_nan()));
+        assert_eq!(scalar("1e"), Value::Str("1e".into()));
+        assert_eq!(scalar("."), Value::Str(".".into()));
+    }
+
+    #[test]
+    fn quoted_and_block_scalars_are_strings() {
+        assert_eq!(scalar("\"yes\""), Value::Str("yes".into()));
+        assert_eq!(scalar("'0644'"), Value::Str("0644".into()));
+        assert_eq!(scalar("'null'"), Value::Str("null".into()));
+        assert_eq!(scalar("\"\""), Value::Str(String::new()));
+        assert_eq!(
+            one("v: |\n  on\n").get("v").unwrap().value,
+            Value::Str("on\n".into())
+        );
+        assert_eq!(
+            one("v: >-\n  123\n").get("v").unwrap().value,
+            Value::Str("123".into())
+        );
+    }
+
+    #[test]
+    fn explicit_tags() {
+        assert_eq!(scalar("!!str yes"), Value::Str("yes".into()));
+        assert_eq!(scalar("!!str 0644"), Value::Str("0644".into()));
+        assert_eq!(scalar("!!int \"42\""), Value::Int(42));
+        assert_eq!(scalar("!!float 3"), Value::Float(3.0));
+        assert_eq!(scalar("!!bool \"on\""), Value::Bool(true));
+        assert_eq!(scalar("!!null whatever"), Value::Null);
+        assert_eq!(scalar("!custom 12"), Value::Str("12".into()));
+        let parsed = parse("v: !!int twelve\n");
+        assert_eq!(parsed.diagnostics.len(), 1);
+        assert_eq!(parsed.diagnostics[0].code, "yaml/tag");
+        assert_eq!(
+            parsed.documents[0].root.get("v").unwrap().value,
+            Value::Str("twelve".into())
+        );
+    }
+
+    #[test]
+    fn yaml11_fixture_values() {
+        let root = one(include_str!(
+            "../../tests/fixtures/manifests/good/yaml11-scalars.yaml"
+        ));
+        let c = root.lookup("/spec/template/spec/containers/0").unwrap();
+        assert_eq!(c.lookup("/stdin").unwrap().value, Value::Bool(true));
+        assert_eq!(c.lookup("/tty").unwrap().value, Value::Bool(false));
+        assert_eq!(
+            c.lookup("/ports/0/containerPort").unwrap().value,
+            Value::Int(0x1F90)
+        );
+        assert_eq!(
+            root.lookup("/spec/template/spec/volumes/0/configMap/defaultMode")
+                .unwrap()
+                .value,
+            Value::Int(420)
+        );
+        assert_eq!(
+            root.lookup("/metadata/labels/enabled").unwrap().value,
+            Value::Str("yes".into())
+        );
+        assert_eq!(root.lookup("/spec/replicas").unwrap().value, Value::Int(3));
+        assert_eq!(
+            root.lookup("/spec/template/spec/terminationGracePeriodSeconds")
+                .unwrap()
+                .value,
+            Value::Int(1000)
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_reported_at_second_key() {
+        let text = "a: 1\nb:\n  c: 2\n  d: 3\n  c: 4\na: 5\n";
+        let parsed = parse(text);
+        let root = &parsed.documents[0].root;
+        assert_eq!(
+            root.lookup("/a").unwrap().value,
+            Value::Int(1),
+            "first value kept"
+        );
+        assert_eq!(root.lookup("/b/c").unwrap().value, Value::Int(2));
+        assert_eq!(root.as_map().unwrap().len(), 2);
+        let d: Vec<_> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.as_str(), d.line, d.column, d.pointer.as_deref()))
+            .collect();
+        assert_eq!(
+            d,
+            vec![
+                ("yaml/duplicate-key", 5, 3, Some("/b/c")),
+                ("yaml/duplicate-key", 6, 1, Some("/a"))
+            ]
+        );
+        assert!(parsed.diagnostics[0].message.contains("`c`"));
+        assert!(
+            parsed.diagnostics[0].message.contains("line 3"),
+            "{}",
+            parsed.diagnostics[0].message
+        );
+        assert!(parsed.diagnostics[1].message.contains("line 1"));
+        assert!(
+            parsed
+                .diagnostics
+                .iter()
+                .all(|d| d.is_error() && d.document == Some(0))
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_fixture() {
+        let parsed = parse(include_str!(
+            "../../tests/fixtures/manifests/bad/duplicate-key.yaml"
+        ));
+        assert_eq!(parsed.documents.len(), 1);
+        let d = &parsed.diagnostics;
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            (d[0].code.as_str(), d[0].line, d[0].column),
+            ("yaml/duplicate-key", 19, 11)
+        );
+        assert_eq!(
+            d[0].pointer.as_deref(),
+            Some("/spec/template/spec/containers/0/image")
+        );
+        assert!(d[0].message.contains("line 18"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn spans_of_nested_nodes() {
+        let text = "\
+# leading comment
+kind: Pod
+spec:
+  containers:
+    - name: web   # trailing comment
+      ports: [{containerPort: 80}, {containerPort: 443}]
+      args:
+      - \"-v\"
+";
+        let root = one(text);
+        assert_eq!(root.pos, Pos::new(2, 1));
+        let (k, v) = root.entry("spec").unwrap();
+        assert_eq!((k.pos, v.pos), (Pos::new(3, 1), Pos::new(4, 3)));
+        assert_eq!(root.lookup("/spec/containers").unwrap().pos, Pos::new(5, 5));
+        assert_eq!(
+            root.lookup("/spec/containers/0").unwrap().pos,
+            Pos::new(5, 7)
+        );
+        assert_eq!(
+            root.lookup("/spec/containers/0/name").unwrap().pos,
+            Pos::new(5, 13)
+        );
+        assert_eq!(
+            root.lookup("/spec/containers/0/ports").unwrap().pos,
+            Pos::new(6, 14)
+        );
+        assert_eq!(
+            root.lookup("/spec/containers/0/ports/1").unwrap().pos,
+            Pos::new(6, 36)
+        );
+        assert_eq!(
+            root.lookup("/spec/containers/0/ports/1/containerPort")
+                .unwrap()
+                .pos,
+            Pos::new(6, 52)
+        );
+        assert_eq!(
+            root.lookup("/spec/containers/0/args/0").unwrap().pos,
+            Pos::new(8, 9)
+        );
+        assert_eq!(
+            root.lookup("/spec/containers/0/args/0").unwrap().as_str(),
+            Some("-v")
+        );
+        assert!(root.lookup("/spec/containers/1").is_none());
+        assert!(root.lookup("/spec/containers/00").is_none());
+        assert!(root.lookup("spec").is_none());
+    }
+
+    #[test]
+    fn multi_document_indices() {
+        let text = "\
+---
+a: 1
+---
+# only a comment
+---
+---
+b: 2
+...
+--- ~
+---
+[1, 2]
+";
+        let parsed = parse(text);
+        assert!(parsed.diagnostics.is_empty());
+        let idx: Vec<_> = parsed
+            .documents
+            .iter()
+            .map(|d| (d.index, d.start.line, d.root.kind_name()))
+            .collect();
+        assert_eq!(
+            idx,
+            vec![(0, 1, "object"), (3, 6, "object"), (5, 10, "array")]
+        );
+        assert_eq!(parsed.documents[1].root.get("b").unwrap().as_i64(), Some(2));
+        // Implicit first document.
+        let parsed = parse("# c\nx: y\n---\nz: 1\n");
+        let idx: Vec<_> = parsed
+            .documents
+            .iter()
+            .map(|d| (d.index, d.start))
+            .collect();
+        assert_eq!(idx, vec![(0, Pos::new(2, 1)), (1, Pos::new(3, 1))]);
+        assert!(parse("").documents.is_empty());
+        assert!(parse("# nothing\n").documents.is_empty());
+    }
+
+    #[test]
+    fn syntax_error_keeps_earlier_documents() {
+        let text = "a: 1\n---\nb: [1, 2\nc: 3\n";
+        let parsed = parse(text);
+        assert_eq!(parsed.documents.len(), 1);
+        assert_eq!(parsed.documents[0].root.get("a").unwrap().as_i64(), Some(1));
+        assert_eq!(parsed.diagnostics.len(), 1);
+        let d = &parsed.diagnostics[0];
+        assert_eq!(d.code, "yaml/syntax");
+        assert!(d.is_error());
+        assert_eq!((d.line, d.column, d.document), (4, 2, Some(1)));
+        assert!(!d.message.is_empty());
+
+        let parsed = parse("a: 1\n  b: 2\n");
+        assert!(parsed.documents.is_empty());
+        assert_eq!(
+            (
+                parsed.diagnostics[0].code.as_str(),
+                parsed.diagnostics[0].line
+            ),
+            ("yaml/syntax", 2)
+        );
+    }
+
+    #[test]
+    fn syntax_error_fixture() {
+        let parsed = parse(include_str!(
+            "../../tests/fixtures/manifests/bad/syntax-error.yaml"
+        ));
+        assert_eq!(
+            parsed.documents.len(),
+            1,
+            "the ConfigMap before the error survives"
+        );
+        assert_eq!(parsed.documents[0].root.get_str("kind"), Some("ConfigMap"));
+        assert_eq!(parsed.diagnostics.len(), 1);
+        assert_eq!(parsed.diagnostics[0].code, "yaml/syntax");
+        assert_eq!(parsed.diagnostics[0].line, 14);
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge() {
+        let text = "\
+base: &base
+  image: nginx
+  imagePullPolicy: Always
+  ports: &ports [80]
+one:
+  <<: *base
+  imagePullPolicy: Never
+two:
+  name: x
+  <<: [*base, {name: ignored, extra: 1}]
+p: *ports
+";
+        let root = one(text);
+        let j = root.to_json();
+        assert_eq!(
+            j["one"],
+            serde_json::json!({"image": "nginx", "imagePullPolicy": "Never", "ports": [80]})
+        );
+        assert_eq!(
+            j["two"],
+            serde_json::json!({"name": "x", "image": "nginx", "imagePullPolicy": "Always", "ports": [80], "extra": 1})
+        );
+        assert_eq!(j["p"], serde_json::json!([80]));
+        // The alias node sits where it is used.
+        assert_eq!(root.get("p").unwrap().pos, Pos::new(11, 4));
+
+        let parsed = parse("a: &x 1\nb:\n  <<: *x\n");
+        assert_eq!(parsed.diagnostics.len(), 1);
+        assert_eq!(parsed.diagnostics[0].code, "yaml/merge");
+    }
+
+    #[test]
+    fn alias_bomb_is_stopped() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let parsed = parse(&text);
+        assert!(parsed.documents.is_empty());
+        assert_eq!(parsed.diagnostics.last().unwrap().code, "yaml/alias");
+    }
+
+    #[test]
+    fn keys_and_json() {
+        let root = one("1: one\ntrue: yes\n\"x/y\": {z~: [1, 2.5, null, \"s\"]}\n");
+        assert_eq!(root.get("1").unwrap().as_str(), Some("one"));
+        assert_eq!(root.get("true").unwrap().as_bool(), Some(true));
+        assert_eq!(root.lookup("/x~1y/z~0/1").unwrap().value, Value::Float(2.5));
+        assert_eq!(
+            root.to_json(),
+            serde_json::json!({"1": "one", "true": true, "x/y": {"z~": [1, 2.5, null, "s"]}})
+        );
+        assert_eq!(
+            [
+                Value::Null,
+                Value::Bool(true),
+                Value::Int(1),
+                Value::Float(1.0),
+                Value::Str(String::new())
+            ]
+            .iter()
+            .map(Value::kind_name)
+            .collect::<Vec<_>>(),
+            ["null", "boolean", "integer", "number", "string"]
+        );
+        // `1` and "1" are the same key once the document becomes JSON.
+        let parsed = parse("1: a\n\"1\": b\n");
+        assert_eq!(parsed.diagnostics[0].code, "yaml/duplicate-key");
+        let parsed = parse("? [a, b]\n: c\n");
+        assert_eq!(parsed.diagnostics[0].code, "yaml/complex-key");
+        assert_eq!(
+            parsed.documents[0].root.to_json(),
+            serde_json::json!({"[\"a\",\"b\"]": "c"})
+        );
+    }
+
+    #[test]
+    fn bom_and_crlf() {
+        let root = one("\u{feff}a: 1\r\nb: on\r\n");
+        assert_eq!(root.pos, Pos::new(1, 1));
+        assert_eq!(root.get("b").unwrap().as_bool(), Some(true));
+        assert_eq!(root.entry("b").unwrap().0.pos, Pos::new(2, 1));
+    }
+}

@@ -1,0 +1,249 @@
+//! A small builder harness for running the real `dockhand` binary, in the
+//! style of casey/just: `Test::new().arg(..).status(1).stdout_has(..).run()`.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The repository this test binary was built from.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    repo_root().join("tests/fixtures").join(rel)
+}
+
+/// A throwaway project: a real git repository in a temp dir.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    /// An empty git repository with an identity and one initial commit.
+    pub fn empty() -> Project {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = Project { dir };
+        p.git(&["init", "-q", "-b", "main"]);
+        std::fs::write(p.path().join("README.md"), "test project\n").unwrap();
+        p.git(&["add", "README.md"]);
+        p.git(&["commit", "-q", "-m", "init"]);
+        p
+    }
+
+    /// A git repository holding a copy of this repo's prompts/ and dockhand.toml.
+    pub fn seeded() -> Project {
+        let p = Project::empty();
+        copy_dir(&repo_root().join("prompts"), &p.path().join("prompts"));
+        std::fs::copy(repo_root().join("dockhand.toml"), p.path().join("dockhand.toml")).unwrap();
+        p.git(&["add", "-A"]);
+        p.git(&["commit", "-q", "-m", "prompts"]);
+        p
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, content: &str) -> &Project {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+        self
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    pub fn exists(&self, rel: &str) -> bool {
+        self.path().join(rel).exists()
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = Command::new("git").current_dir(self.path()).args(args).envs(git_env(self.path())).output().expect("git runs");
+        assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn commit_count(&self) -> usize {
+        self.git(&["rev-list", "--count", "HEAD"]).trim().parse().unwrap()
+    }
+
+    /// Every file under the project (relative paths), excluding .git.
+    pub fn files(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        walk(self.path(), self.path(), &mut out);
+        out.sort();
+        out
+    }
+
+    pub fn dockhand(&self) -> Test {
+        Test::new().current_dir(self.path())
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.file_name().unwrap() == ".git" {
+            continue;
+        }
+        if p.is_dir() {
+            walk(root, &p, out);
+        } else {
+            out.push(p.strip_prefix(root).unwrap().to_string_lossy().into_owned());
+        }
+    }
+}
+
+fn git_env(home: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("GIT_AUTHOR_NAME", "Test".into()),
+        ("GIT_AUTHOR_EMAIL", "test@example.com".into()),
+        ("GIT_COMMITTER_NAME", "Test".into()),
+        ("GIT_COMMITTER_EMAIL", "test@example.com".into()),
+        ("GIT_CONFIG_NOSYSTEM", "1".into()),
+        ("HOME", home.to_string_lossy().into_owned()),
+    ]
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+/// One run of the binary and what it must do.
+pub struct Test {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    dir: Option<PathBuf>,
+    stdin: Option<String>,
+    status: i32,
+    stdout_has: Vec<String>,
+    stderr_has: Vec<String>,
+    stdout_lacks: Vec<String>,
+    path_prefix: Option<PathBuf>,
+}
+
+pub struct Output {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Test {
+    pub fn new() -> Test {
+        Test {
+            args: Vec::new(),
+            env: Vec::new(),
+            dir: None,
+            stdin: None,
+            status: 0,
+            stdout_has: Vec::new(),
+            stderr_has: Vec::new(),
+            stdout_lacks: Vec::new(),
+            path_prefix: None,
+        }
+    }
+    pub fn arg(mut self, a: impl Into<String>) -> Test {
+        self.args.push(a.into());
+        self
+    }
+    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, a: I) -> Test {
+        self.args.extend(a.into_iter().map(Into::into));
+        self
+    }
+    pub fn env(mut self, k: &str, v: impl Into<String>) -> Test {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+    pub fn current_dir(mut self, d: &Path) -> Test {
+        self.dir = Some(d.to_owned());
+        self
+    }
+    pub fn stdin(mut self, s: impl Into<String>) -> Test {
+        self.stdin = Some(s.into());
+        self
+    }
+    /// Put this folder first on PATH (fake tools).
+    pub fn path_prefix(mut self, d: &Path) -> Test {
+        self.path_prefix = Some(d.to_owned());
+        self
+    }
+    pub fn status(mut self, s: i32) -> Test {
+        self.status = s;
+        self
+    }
+    pub fn stdout_has(mut self, s: impl Into<String>) -> Test {
+        self.stdout_has.push(s.into());
+        self
+    }
+    pub fn stdout_lacks(mut self, s: impl Into<String>) -> Test {
+        self.stdout_lacks.push(s.into());
+        self
+    }
+    pub fn stderr_has(mut self, s: impl Into<String>) -> Test {
+        self.stderr_has.push(s.into());
+        self
+    }
+
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockhand"));
+        cmd.args(&self.args);
+        let home = self.dir.clone().unwrap_or_else(std::env::temp_dir);
+        for k in ["OPENAI_BASE_URL", "OPENAI_API_KEY", "DOCKHAND_MODEL", "NO_COLOR", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"] {
+            cmd.env_remove(k);
+        }
+        cmd.env("NO_COLOR", "1");
+        cmd.envs(git_env(&home));
+        if let Some(prefix) = &self.path_prefix {
+            let path = std::env::var("PATH").unwrap_or_default();
+            cmd.env("PATH", format!("{}:{path}", prefix.display()));
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        if let Some(d) = &self.dir {
+            cmd.current_dir(d);
+        }
+        cmd
+    }
+
+    pub fn run(self) -> Output {
+        let mut cmd = self.command();
+        cmd.stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("dockhand runs");
+        if let Some(input) = &self.stdin {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        let output = Output {
+            status: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        let ctx = || format!("dockhand {:?}\n--- stdout\n{}\n--- stderr\n{}", self.args, output.stdout, output.stderr);
+        assert_eq!(output.status, self.status, "exit status\n{}", ctx());
+        for s in &self.stdout_has {
+            assert!(output.stdout.contains(s.as_str()), "stdout lacks {s:?}\n{}", ctx());
+        }
+        for s in &self.stdout_lacks {
+            assert!(!output.stdout.contains(s.as_str()), "stdout has {s:?}\n{}", ctx());
+        }
+        for s in &self.stderr_has {
+            assert!(output.stderr.contains(s.as_str()), "stderr lacks {s:?}\n{}", ctx());
+        }
+        output
+    }
+}

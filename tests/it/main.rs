@@ -1,0 +1,8 @@
+//! dockhand's one integration-test binary.
+
+mod harness;
+mod openai_server;
+
+mod generate;
+mod prompts;
+mod validate;

@@ -1,0 +1,100 @@
+//! `dockhand validate` and `dockhand extract` as a user runs them.
+
+use crate::harness::{fixture, Project, Test};
+
+fn manifests(rel: &str) -> String {
+    fixture(&format!("manifests/{rel}")).to_string_lossy().into_owned()
+}
+
+#[test]
+fn good_manifests_pass_with_exit_0() {
+    Test::new().args(["validate", &manifests("good/deployment-service.yaml")]).stdout_has("0 errors").run();
+    Test::new().args(["validate", &manifests("good/yaml11-scalars.yaml")]).stdout_has("0 errors").run();
+}
+
+#[test]
+fn unknown_field_points_at_the_key_line() {
+    let path = manifests("bad/unknown-field.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let out = Test::new().args(["validate", "--format", "json", &path]).status(1).run();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let findings = v["files"][0]["findings"].as_array().unwrap();
+    let f = findings.iter().find(|f| f["code"] == "schema/unknown-field").expect("unknown-field finding");
+    let line = f["line"].as_u64().unwrap() as usize;
+    let key = f["message"].as_str().unwrap().split('`').nth(1).unwrap().to_owned();
+    assert!(text.lines().nth(line - 1).unwrap().trim_start().trim_start_matches("- ").starts_with(&format!("{key}:")), "line {line} of {text}");
+    for k in ["severity", "code", "message", "line", "column", "pointer"] {
+        assert!(!f[k].is_null(), "{k} missing in {f}");
+    }
+}
+
+#[test]
+fn every_error_in_a_document_is_reported() {
+    let out = Test::new().args(["validate", "--format", "json", &manifests("bad/several-errors.yaml")]).status(1).run();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(v["errors"].as_u64().unwrap() >= 3, "{}", out.stdout);
+}
+
+#[test]
+fn wrong_types_missing_fields_and_duplicate_keys_fail() {
+    for (file, code) in [
+        ("bad/wrong-type.yaml", "schema/type"),
+        ("bad/missing-required.yaml", "schema/required"),
+        ("bad/duplicate-key.yaml", "yaml/duplicate-key"),
+        ("bad/syntax-error.yaml", "yaml/syntax"),
+    ] {
+        Test::new().args(["validate", &manifests(file)]).status(1).stdout_has(format!("[{code}]")).run();
+    }
+}
+
+#[test]
+fn a_crd_is_a_warning_not_silence() {
+    Test::new()
+        .args(["validate", &manifests("good/custom-resource.yaml")])
+        .stdout_has("warning[schema/unknown-kind]")
+        .stdout_has("0 errors")
+        .run();
+}
+
+#[test]
+fn folders_are_walked_and_stdin_is_read() {
+    let out = Test::new().args(["validate", "--format", "json", &manifests("good")]).run();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(v["files"].as_array().unwrap().len() >= 3);
+    let text = std::fs::read_to_string(manifests("bad/wrong-type.yaml")).unwrap();
+    Test::new().args(["validate", "-"]).stdin(text).status(1).stdout_has("<stdin>:").run();
+}
+
+#[test]
+fn kube_version_picks_shipped_schemas_and_rejects_others() {
+    Test::new().args(["validate", "--kube-version", "1.30", &manifests("good/deployment-service.yaml")]).run();
+    Test::new()
+        .args(["validate", "--kube-version", "1.99", &manifests("good/deployment-service.yaml")])
+        .status(2)
+        .stderr_has("1.33")
+        .run();
+}
+
+#[test]
+fn a_missing_path_is_exit_2() {
+    Test::new().args(["validate", "/nonexistent/x.yaml"]).status(2).stderr_has("/nonexistent/x.yaml").run();
+}
+
+#[test]
+fn sarif_and_junit_renderers() {
+    let out = Test::new().args(["validate", "--format", "sarif", &manifests("bad/wrong-type.yaml")]).status(1).run();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert_eq!(v["runs"][0]["results"][0]["ruleId"], "schema/type");
+    let out = Test::new().args(["validate", "--format", "junit", &manifests("bad/wrong-type.yaml")]).status(1).run();
+    assert!(out.stdout.contains("<failure type=\"schema/type\""), "{}", out.stdout);
+}
+
+#[test]
+fn extract_prints_manifests_and_exits_1_when_none() {
+    let p = Project::empty();
+    p.write("answer.md", "Sure!\n\n```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n```\n\nand\n\n```yml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n```\nDone.\n");
+    let out = p.dockhand().args(["extract", "--as", "kubernetes", "answer.md"]).run();
+    assert_eq!(out.stdout, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n");
+    p.dockhand().args(["extract", "--as", "kubernetes", "-"]).stdin("I cannot help with that.\n").status(1).run();
+}
