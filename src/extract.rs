@@ -10,9 +10,10 @@
 //!    Trailing whitespace is dropped from every line (glamour pads lines).
 //! 2. Fenced code blocks (```` ``` ```` or `~~~`, three or more, closing fence
 //!    at least as long, any indentation) are collected and dedented by their
-//!    common indentation. Blocks whose info string names a language that does
-//!    not fit the wanted kind are ignored (e.g. ```` ```bash ```` for
-//!    Kubernetes).
+//!    common indentation. Only blocks whose language fits the wanted kind are
+//!    used (an allow-list, see `lang_fits`: bare fences plus `yaml`/`yml` for
+//!    Kubernetes and Helm, `dockerfile`/`docker`/`containerfile` for
+//!    Dockerfiles); ```` ```bash ````, ```` ```console ```` etc. are ignored.
 //! 3. If no fenced block fits, the text outside fences is scanned for bare
 //!    YAML / a bare Dockerfile (see [`extract`] for the heuristics).
 
@@ -261,7 +262,7 @@ fn find_fences(lines: &[String]) -> Vec<Fence> {
 
 fn lang_fits(kind: OutputKind, lang: &str) -> bool {
     match kind {
-        OutputKind::Kubernetes => matches!(lang, "" | "yaml" | "yml"),
+        OutputKind::Kubernetes => matches!(lang, "" | "yaml" | "yml" | "k8s" | "kubernetes"),
         OutputKind::Helm => matches!(
             lang,
             "" | "yaml"

@@ -17,6 +17,7 @@ pub mod error;
 pub mod extract;
 pub mod fill;
 pub mod hash;
+pub mod health;
 pub mod library;
 pub mod lock;
 pub mod modes;

@@ -292,7 +292,8 @@ impl Settings {
             .clone()
             .or(base_url_cfg)
             .unwrap_or_else(|| "https://api.openai.com/v1".to_owned());
-        let configured = env.openai_base_url.is_some() || file.openai.base_url.is_some() || env.openai_api_key.is_some();
+        // Usable when a key is set, or a base URL other than OpenAI's own (local servers need no key).
+        let configured = env.openai_api_key.is_some() || !base_url.contains("api.openai.com");
         let model = broker
             .and_then(|b| b.model.clone())
             .or_else(|| env.model.clone())

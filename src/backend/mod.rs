@@ -302,8 +302,7 @@ impl Broker {
             return Err(format!("`{}` not found on PATH", program.display()));
         }
         let argv = gordon::argv(&cfg, &flatten(turns));
-        let captured = process::run(invocation(argv, None, cfg.timeout)).await.map_err(|e| e.to_string())?;
-        gordon::parse(&captured).map_err(|e| e.to_string())
+        gordon::interpret(process::run(invocation(argv, None, cfg.timeout)).await).map_err(|e| e.to_string())
     }
 
     fn flavour(&self, cfg: &process::ToolConfig) -> Result<kubectl_ai::Flavour, String> {
@@ -334,8 +333,7 @@ impl Broker {
         }
         let flavour = self.flavour(&cfg)?;
         let argv = kubectl_ai::argv(flavour, &cfg, t.llm_provider.as_deref(), t.model.as_deref(), &flatten(turns));
-        let captured = process::run(invocation(argv, None, cfg.timeout)).await.map_err(|e| e.to_string())?;
-        kubectl_ai::parse(flavour, &captured).map_err(|e| e.to_string())
+        kubectl_ai::interpret(flavour, process::run(invocation(argv, None, cfg.timeout)).await).map_err(|e| e.to_string())
     }
 
     async fn ask_kagent(&self, req: &Request, turns: &[Turn]) -> Result<String, String> {
@@ -347,8 +345,7 @@ impl Broker {
         }
         let agent = req.agent.clone().or_else(|| t.agent.clone()).unwrap_or_else(|| "k8s-agent".into());
         let argv = kagent::argv(&cfg, &agent, &flatten(turns), t.namespace.as_deref(), t.url.as_deref(), t.stream);
-        let captured = process::run(invocation(argv, None, cfg.timeout)).await.map_err(|e| e.to_string())?;
-        kagent::parse(&captured).map_err(|e| e.to_string())
+        kagent::interpret(process::run(invocation(argv, None, cfg.timeout)).await).map_err(|e| e.to_string())
     }
 }
 

@@ -66,7 +66,11 @@ pub struct ToolConfig {
 
 impl Default for ToolConfig {
     fn default() -> Self {
-        ToolConfig { binary: None, extra_args: Vec::new(), timeout: DEFAULT_TIMEOUT }
+        ToolConfig {
+            binary: None,
+            extra_args: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+        }
     }
 }
 
@@ -98,9 +102,9 @@ impl Availability {
     /// Availability when running the probe itself failed (binary missing, probe hung...).
     pub fn from_probe_error(err: &ProcessError) -> Availability {
         match err {
-            ProcessError::NotFound { program } => {
-                Availability::Unavailable(format!("`{program}` is not installed (not found on PATH)"))
-            }
+            ProcessError::NotFound { program } => Availability::Unavailable(format!(
+                "`{program}` is not installed (not found on PATH)"
+            )),
             other => Availability::Unavailable(other.to_string()),
         }
     }
@@ -140,7 +144,10 @@ impl Invocation {
     pub fn from_argv(argv: Vec<String>, timeout: Duration) -> Self {
         let mut it = argv.into_iter();
         let program = it.next().unwrap_or_default();
-        Invocation { timeout, ..Invocation::new(program, it.collect()) }
+        Invocation {
+            timeout,
+            ..Invocation::new(program, it.collect())
+        }
     }
 
     pub fn with_stdin(mut self, stdin: impl Into<String>) -> Self {
@@ -223,7 +230,11 @@ impl Captured {
     /// Tail of stderr, or of stdout when stderr is empty (many tools print errors on stdout).
     pub fn diagnostic_tail(&self) -> String {
         let t = self.stderr_tail();
-        if t.trim().is_empty() { self.stdout_tail() } else { t }
+        if t.trim().is_empty() {
+            self.stdout_tail()
+        } else {
+            t
+        }
     }
 }
 
@@ -235,7 +246,9 @@ impl Captured {
 /// argv is shown shell-quoted (long arguments elided) so a human can re-run it.
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
-    #[error("`{program}` was not found: it is not on PATH or not executable (install it, or set its path in dockhand.toml)")]
+    #[error(
+        "`{program}` was not found: it is not on PATH or not executable (install it, or set its path in dockhand.toml)"
+    )]
     NotFound { program: String },
 
     #[error("could not start `{}`: {source}", display_argv(.argv))]
@@ -337,7 +350,7 @@ fn human_duration(d: Duration) -> String {
     let ms = d.as_millis();
     if ms < 1000 {
         format!("{ms} ms")
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)
     } else {
         format!("{:.1} s", d.as_secs_f64())
@@ -363,7 +376,10 @@ pub fn shell_quote_arg(arg: &str) -> String {
 
 /// Quote a whole argv for a POSIX shell (exact; safe to paste).
 pub fn shell_quote(argv: &[String]) -> String {
-    argv.iter().map(|a| shell_quote_arg(a)).collect::<Vec<_>>().join(" ")
+    argv.iter()
+        .map(|a| shell_quote_arg(a))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Arguments longer than this are elided in error messages.
@@ -411,7 +427,9 @@ pub fn tail(s: &str, max_lines: usize, max_bytes: usize) -> String {
 
 /// Does raw terminal output switch to the alternate screen (full-screen TUI)?
 pub fn has_alt_screen(raw: &str) -> bool {
-    ["\x1b[?1049h", "\x1b[?1047h", "\x1b[?47h"].iter().any(|seq| raw.contains(seq))
+    ["\x1b[?1049h", "\x1b[?1047h", "\x1b[?47h"]
+        .iter()
+        .any(|seq| raw.contains(seq))
 }
 
 /// Remove ANSI/VT escape sequences and terminal control noise from captured output:
@@ -429,7 +447,9 @@ pub(crate) fn strip_ansi(s: &str) -> String {
         match c {
             '\x1b' => match chars.next() {
                 Some('[') => skip_csi(&mut chars),
-                Some(']') | Some('P') | Some('X') | Some('^') | Some('_') => skip_string(&mut chars),
+                Some(']') | Some('P') | Some('X') | Some('^') | Some('_') => {
+                    skip_string(&mut chars)
+                }
                 Some(c2) if ('\x20'..='\x2f').contains(&c2) => {
                     // ESC intermediate(s) final, e.g. ESC ( B
                     while let Some(&n) = chars.peek() {
@@ -455,7 +475,7 @@ pub(crate) fn strip_ansi(s: &str) -> String {
         .split('\n')
         .map(|line| {
             if line.contains('\r') {
-                line.split('\r').filter(|seg| !seg.is_empty()).next_back().unwrap_or("")
+                line.split('\r').rfind(|seg| !seg.is_empty()).unwrap_or("")
             } else {
                 line
             }
@@ -526,7 +546,9 @@ pub fn which(program: &str) -> Option<PathBuf> {
 }
 
 fn is_executable(p: &Path) -> bool {
-    let Ok(meta) = std::fs::metadata(p) else { return false };
+    let Ok(meta) = std::fs::metadata(p) else {
+        return false;
+    };
     if !meta.is_file() {
         return false;
     }
@@ -599,14 +621,25 @@ struct Registration(u64);
 impl Registration {
     fn new(pgid: i32, argv: Vec<String>, cancel: Arc<AtomicBool>) -> Registration {
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        RUNNING.lock().unwrap_or_else(|e| e.into_inner()).push(Running { id, pgid, argv, cancel });
+        RUNNING
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Running {
+                id,
+                pgid,
+                argv,
+                cancel,
+            });
         Registration(id)
     }
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        RUNNING.lock().unwrap_or_else(|e| e.into_inner()).retain(|r| r.id != self.0);
+        RUNNING
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|r| r.id != self.0);
     }
 }
 
@@ -637,13 +670,19 @@ fn kill_running_where(pred: impl Fn(&[String]) -> bool) -> usize {
 pub async fn run(inv: Invocation) -> Result<Captured, ProcessError> {
     let argv = inv.argv();
     let cancel = Arc::new(AtomicBool::new(false));
-    let mut guard = CancelOnDrop { flag: cancel.clone(), armed: true };
+    let mut guard = CancelOnDrop {
+        flag: cancel.clone(),
+        armed: true,
+    };
     let flag = cancel.clone();
     let joined = tokio::task::spawn_blocking(move || run_with_cancel(&inv, &flag)).await;
     guard.armed = false;
     match joined {
         Ok(result) => result,
-        Err(e) => Err(ProcessError::Wait { argv, source: io::Error::other(e.to_string()) }),
+        Err(e) => Err(ProcessError::Wait {
+            argv,
+            source: io::Error::other(e.to_string()),
+        }),
     }
 }
 
@@ -668,24 +707,29 @@ pub fn run_blocking(inv: &Invocation) -> Result<Captured, ProcessError> {
 fn run_with_cancel(inv: &Invocation, cancel: &Arc<AtomicBool>) -> Result<Captured, ProcessError> {
     let argv = inv.argv();
     if inv.program.as_os_str().is_empty() {
-        return Err(ProcessError::NotFound { program: String::new() });
+        return Err(ProcessError::NotFound {
+            program: String::new(),
+        });
     }
-    if let Some(cwd) = &inv.cwd {
-        if !cwd.is_dir() {
-            return Err(ProcessError::Spawn {
-                argv,
-                source: io::Error::new(
-                    io::ErrorKind::NotFound,
-                    format!("working directory {} does not exist", cwd.display()),
-                ),
-            });
-        }
+    if let Some(cwd) = &inv.cwd
+        && !cwd.is_dir()
+    {
+        return Err(ProcessError::Spawn {
+            argv,
+            source: io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("working directory {} does not exist", cwd.display()),
+            ),
+        });
     }
 
     let args: Vec<OsString> = inv.args.iter().map(OsString::from).collect();
     // duct treats a bare `Path` like "cat" as "./cat"; an OsString is looked up on PATH.
     let program: OsString = inv.program.clone().into_os_string();
-    let mut expr = duct::cmd(program, args).stdout_capture().stderr_capture().unchecked();
+    let mut expr = duct::cmd(program, args)
+        .stdout_capture()
+        .stderr_capture()
+        .unchecked();
     expr = match &inv.stdin {
         Some(s) => expr.stdin_bytes(s.as_bytes().to_vec()),
         None => expr.stdin_null(),
@@ -709,7 +753,9 @@ fn run_with_cancel(inv: &Invocation, cancel: &Arc<AtomicBool>) -> Result<Capture
     let handle = match expr.start() {
         Ok(h) => h,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(ProcessError::NotFound { program: inv.program.to_string_lossy().into_owned() });
+            return Err(ProcessError::NotFound {
+                program: inv.program.to_string_lossy().into_owned(),
+            });
         }
         Err(e) => return Err(ProcessError::Spawn { argv, source: e }),
     };
@@ -745,7 +791,9 @@ fn run_with_cancel(inv: &Invocation, cancel: &Arc<AtomicBool>) -> Result<Capture
         let slice_end = (now + POLL_SLICE).min(deadline);
         match handle.wait_deadline(slice_end) {
             // A child that died because we killed it on request is "cancelled", not "done".
-            Ok(Some(_)) if cancel.load(Ordering::SeqCst) => return Err(ProcessError::Cancelled { argv }),
+            Ok(Some(_)) if cancel.load(Ordering::SeqCst) => {
+                return Err(ProcessError::Cancelled { argv });
+            }
             Ok(Some(out)) => return Ok(to_captured(out)),
             Ok(None) => {}
             Err(e) => {
@@ -761,8 +809,16 @@ fn run_with_cancel(inv: &Invocation, cancel: &Arc<AtomicBool>) -> Result<Capture
 
         if Instant::now() >= deadline {
             let partial = kill_and_collect(&handle);
-            let stderr_tail = partial.as_ref().map(|c| c.diagnostic_tail()).unwrap_or_default();
-            return Err(ProcessError::Timeout { argv, after: inv.timeout, stderr_tail, partial });
+            let stderr_tail = partial
+                .as_ref()
+                .map(|c| c.diagnostic_tail())
+                .unwrap_or_default();
+            return Err(ProcessError::Timeout {
+                argv,
+                after: inv.timeout,
+                stderr_tail,
+                partial,
+            });
         }
 
         // The direct child is gone (reaped) but the pipes are still open: something it
@@ -809,6 +865,7 @@ pub(crate) mod test_support {
 
     /// The repository root (works whether this file is compiled in place or pulled in by
     /// `#[path]` from another crate: `file!()` is then absolute and `join` keeps it).
+    #[allow(clippy::join_absolute_paths)] // absolute on purpose when pulled in by #[path]
     pub fn repo_root() -> PathBuf {
         let f = Path::new(env!("CARGO_MANIFEST_DIR")).join(file!());
         f.ancestors().nth(3).expect("repo root").to_path_buf()
@@ -834,10 +891,18 @@ pub(crate) mod test_support {
     }
 
     /// Run a fake tool: `argv[0]` is replaced by the fake's path; `env` selects its mode.
-    pub fn run_fake(argv: Vec<String>, env: &[(&str, &str)], timeout: Duration) -> Result<Captured, ProcessError> {
+    pub fn run_fake(
+        argv: Vec<String>,
+        env: &[(&str, &str)],
+        timeout: Duration,
+    ) -> Result<Captured, ProcessError> {
         let mut inv = Invocation::from_argv(argv, timeout);
         let name = inv.program.to_string_lossy().into_owned();
-        let name = Path::new(&name).file_name().unwrap().to_string_lossy().into_owned();
+        let name = Path::new(&name)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         inv.program = fake_bin(&name);
         for (k, v) in env {
             inv = inv.with_env(*k, *v);
@@ -863,7 +928,10 @@ pub(crate) mod test_support {
             match (&mut cur, line) {
                 (Some(_), "--- end argv ---") => out.push(cur.take().unwrap()),
                 (Some(v), l) => v.push(l.to_string()),
-                (None, l) if !l.starts_with("--- ") && ["docker", "kubectl-ai", "kagent"].contains(&l) => {
+                (None, l)
+                    if !l.starts_with("--- ")
+                        && ["docker", "kubectl-ai", "kagent"].contains(&l) =>
+                {
                     cur = Some(vec![l.to_string()])
                 }
                 _ => {}
@@ -884,7 +952,8 @@ mod tests {
     use super::test_support::{fake_bin as fake, repo_root};
 
     fn sh(script: &str) -> Invocation {
-        Invocation::new("sh", vec!["-c".into(), script.into()]).with_timeout(Duration::from_secs(20))
+        Invocation::new("sh", vec!["-c".into(), script.into()])
+            .with_timeout(Duration::from_secs(20))
     }
 
     #[test]
@@ -892,8 +961,14 @@ mod tests {
         let raw = "\x1b[1;32mgreen\x1b[0m plain \x1b]8;;http://x\x07link\x1b]8;;\x07 \x1b(Bdone\x1b[?25l\x1b[2K";
         assert_eq!(strip_ansi(raw), "green plain link done");
         assert_eq!(strip_ansi("a\r\nb\r\n"), "a\nb\n");
-        assert_eq!(strip_ansi("⠋ thinking\r⠙ thinking\r\x1b[Kanswer\nnext"), "answer\nnext");
-        assert_eq!(strip_ansi("bell\x07 and \u{9b}31mcsi8\u{9b}0m"), "bell and csi8");
+        assert_eq!(
+            strip_ansi("⠋ thinking\r⠙ thinking\r\x1b[Kanswer\nnext"),
+            "answer\nnext"
+        );
+        assert_eq!(
+            strip_ansi("bell\x07 and \u{9b}31mcsi8\u{9b}0m"),
+            "bell and csi8"
+        );
         assert_eq!(strip_ansi("tab\tkept"), "tab\tkept");
         assert_eq!(strip_ansi("trailing cr\r"), "trailing cr");
     }
@@ -908,8 +983,17 @@ mod tests {
 
     #[test]
     fn quoting() {
-        let argv = vec!["docker".to_string(), "ai".into(), "it's a prompt".into(), "--x=1".into(), "".into()];
-        assert_eq!(shell_quote(&argv), r#"docker ai 'it'\''s a prompt' --x=1 ''"#);
+        let argv = vec![
+            "docker".to_string(),
+            "ai".into(),
+            "it's a prompt".into(),
+            "--x=1".into(),
+            "".into(),
+        ];
+        assert_eq!(
+            shell_quote(&argv),
+            r#"docker ai 'it'\''s a prompt' --x=1 ''"#
+        );
         let long = "p".repeat(500);
         let shown = display_argv(&["kagent".into(), long, "two\nlines".into()]);
         assert!(shown.contains("[500 chars]"), "{shown}");
@@ -937,7 +1021,10 @@ mod tests {
         assert!(which("").is_none());
         let f = fake("docker");
         assert_eq!(which(f.to_str().unwrap()), Some(f.clone()));
-        assert!(which(repo_root().join("Cargo.toml").to_str().unwrap()).is_none(), "not executable");
+        assert!(
+            which(repo_root().join("Cargo.toml").to_str().unwrap()).is_none(),
+            "not executable"
+        );
     }
 
     #[test]
@@ -967,7 +1054,11 @@ mod tests {
 
     #[test]
     fn argv_is_not_interpreted_by_a_shell() {
-        let c = run_blocking(&Invocation::new("echo", vec!["$HOME; rm -rf /tmp/nothing `id`".into()])).unwrap();
+        let c = run_blocking(&Invocation::new(
+            "echo",
+            vec!["$HOME; rm -rf /tmp/nothing `id`".into()],
+        ))
+        .unwrap();
         assert_eq!(c.stdout.trim(), "$HOME; rm -rf /tmp/nothing `id`");
     }
 
@@ -985,7 +1076,10 @@ mod tests {
             dir.canonicalize().unwrap()
         );
         let bad = sh("true").with_cwd("/definitely/not/here");
-        assert!(matches!(run_blocking(&bad), Err(ProcessError::Spawn { .. })));
+        assert!(matches!(
+            run_blocking(&bad),
+            Err(ProcessError::Spawn { .. })
+        ));
     }
 
     #[test]
@@ -1002,9 +1096,12 @@ mod tests {
 
     #[test]
     fn fake_flood_mode_answers_after_several_mb() {
-        let inv = Invocation::new(fake("docker"), vec!["ai".into(), "Dockerfile for FastAPI".into()])
-            .with_env("FAKE_DOCKER_MODE", "flood")
-            .with_timeout(Duration::from_secs(60));
+        let inv = Invocation::new(
+            fake("docker"),
+            vec!["ai".into(), "Dockerfile for FastAPI".into()],
+        )
+        .with_env("FAKE_DOCKER_MODE", "flood")
+        .with_timeout(Duration::from_secs(60));
         let c = run_blocking(&inv).unwrap();
         assert!(c.success());
         assert!(c.stderr.len() >= 4_000_000, "{}", c.stderr.len());
@@ -1022,7 +1119,12 @@ mod tests {
         let took = t.elapsed();
         assert!(took < Duration::from_secs(5), "took {took:?}");
         match &err {
-            ProcessError::Timeout { after, partial, argv, .. } => {
+            ProcessError::Timeout {
+                after,
+                partial,
+                argv,
+                ..
+            } => {
                 assert_eq!(*after, Duration::from_millis(800));
                 assert_eq!(argv[0], "sh");
                 let p = partial.as_ref().expect("partial output collected");
@@ -1035,9 +1137,15 @@ mod tests {
         assert!(msg.contains("process group"), "{msg}");
         // The grandchild must be gone.
         std::thread::sleep(Duration::from_millis(200));
-        let ps = std::process::Command::new("ps").args(["-eo", "args"]).output().unwrap();
+        let ps = std::process::Command::new("ps")
+            .args(["-eo", "args"])
+            .output()
+            .unwrap();
         let ps = String::from_utf8_lossy(&ps.stdout);
-        assert!(!ps.lines().any(|l| l.contains(&marker)), "grandchild survived:\n{ps}");
+        assert!(
+            !ps.lines().any(|l| l.contains(&marker)),
+            "grandchild survived:\n{ps}"
+        );
     }
 
     #[test]
@@ -1058,7 +1166,11 @@ mod tests {
         let c = run_blocking(&inv).unwrap();
         assert_eq!(c.stdout.trim(), "done");
         assert!(c.success());
-        assert!(t.elapsed() < Duration::from_secs(5), "took {:?}", t.elapsed());
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "took {:?}",
+            t.elapsed()
+        );
     }
 
     #[test]
@@ -1069,8 +1181,20 @@ mod tests {
         assert!(!c.success());
         let err = ProcessError::failed(&c);
         match &err {
-            ProcessError::Failed { argv, status, stderr_tail, .. } => {
-                assert_eq!(argv, &vec!["sh".to_string(), "-c".into(), "echo partial; echo 'boom: it broke' >&2; exit 3".into()]);
+            ProcessError::Failed {
+                argv,
+                status,
+                stderr_tail,
+                ..
+            } => {
+                assert_eq!(
+                    argv,
+                    &vec![
+                        "sh".to_string(),
+                        "-c".into(),
+                        "echo partial; echo 'boom: it broke' >&2; exit 3".into()
+                    ]
+                );
                 assert_eq!(*status, Some(3));
                 assert_eq!(stderr_tail, "boom: it broke");
             }
@@ -1084,7 +1208,8 @@ mod tests {
 
     #[test]
     fn stderr_tail_is_bounded() {
-        let inv = sh("i=0; while [ $i -lt 200 ]; do echo \"err line $i\" >&2; i=$((i+1)); done; exit 1");
+        let inv =
+            sh("i=0; while [ $i -lt 200 ]; do echo \"err line $i\" >&2; i=$((i+1)); done; exit 1");
         let c = run_blocking(&inv).unwrap();
         let t = c.stderr_tail();
         assert_eq!(t.lines().count(), TAIL_LINES);
@@ -1096,12 +1221,19 @@ mod tests {
         let c = run_blocking(&sh("kill -9 $$")).unwrap();
         assert_eq!(c.status, None);
         assert_eq!(c.signal, Some(9));
-        assert!(ProcessError::failed(&c).to_string().contains("killed by signal 9"));
+        assert!(
+            ProcessError::failed(&c)
+                .to_string()
+                .contains("killed by signal 9")
+        );
     }
 
     #[test]
     fn ansi_is_stripped_from_both_streams() {
-        let c = run_blocking(&sh("printf '\\033[1;34mblue\\033[0m\\n'; printf '\\033[31merror\\033[0m\\n' >&2")).unwrap();
+        let c = run_blocking(&sh(
+            "printf '\\033[1;34mblue\\033[0m\\n'; printf '\\033[31merror\\033[0m\\n' >&2",
+        ))
+        .unwrap();
         assert_eq!(c.stdout, "blue\n");
         assert_eq!(c.stderr, "error\n");
     }
@@ -1110,7 +1242,10 @@ mod tests {
     fn missing_binary_is_not_found() {
         let err = run_blocking(&Invocation::new("dockhand-no-such-tool", vec![])).unwrap_err();
         assert!(err.is_not_found(), "{err:?}");
-        assert!(err.to_string().contains("`dockhand-no-such-tool` was not found"));
+        assert!(
+            err.to_string()
+                .contains("`dockhand-no-such-tool` was not found")
+        );
         let err = run_blocking(&Invocation::new("/nonexistent/dir/tool", vec![])).unwrap_err();
         assert!(err.is_not_found());
         assert!(matches!(
@@ -1123,14 +1258,26 @@ mod tests {
     fn fake_logs_argv_and_stdin() {
         let log = std::env::temp_dir().join(format!("dockhand-fake-log-{}", std::process::id()));
         let _ = std::fs::remove_file(&log);
-        let inv = Invocation::new(fake("kagent"), vec!["invoke".into(), "--agent".into(), "k8s-agent".into(), "--task".into(), "two words".into()])
-            .with_env("FAKE_LOG", log.to_str().unwrap())
-            .with_stdin("from stdin");
+        let inv = Invocation::new(
+            fake("kagent"),
+            vec![
+                "invoke".into(),
+                "--agent".into(),
+                "k8s-agent".into(),
+                "--task".into(),
+                "two words".into(),
+            ],
+        )
+        .with_env("FAKE_LOG", log.to_str().unwrap())
+        .with_stdin("from stdin");
         let c = run_blocking(&inv).unwrap();
         assert!(c.success(), "{c:?}");
         let logged = std::fs::read_to_string(&log).unwrap();
         let _ = std::fs::remove_file(&log);
-        assert!(logged.contains("invoke\n--agent\nk8s-agent\n--task\ntwo words\n"), "{logged}");
+        assert!(
+            logged.contains("invoke\n--agent\nk8s-agent\n--task\ntwo words\n"),
+            "{logged}"
+        );
         assert!(logged.contains("from stdin"), "{logged}");
     }
 
@@ -1155,7 +1302,9 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn async_timeout_and_cancellation() {
         let t = Instant::now();
-        let err = run(sh("sleep 100").with_timeout(Duration::from_millis(300))).await.unwrap_err();
+        let err = run(sh("sleep 100").with_timeout(Duration::from_millis(300)))
+            .await
+            .unwrap_err();
         assert!(err.is_timeout());
         assert!(t.elapsed() < Duration::from_secs(5));
 
@@ -1165,9 +1314,15 @@ mod tests {
         let r = tokio::time::timeout(Duration::from_millis(300), run(inv)).await;
         assert!(r.is_err(), "should have been cut off");
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let ps = std::process::Command::new("ps").args(["-eo", "args"]).output().unwrap();
+        let ps = std::process::Command::new("ps")
+            .args(["-eo", "args"])
+            .output()
+            .unwrap();
         let ps = String::from_utf8_lossy(&ps.stdout);
-        assert!(!ps.lines().any(|l| l.contains(&marker)), "cancelled child survived:\n{ps}");
+        assert!(
+            !ps.lines().any(|l| l.contains(&marker)),
+            "cancelled child survived:\n{ps}"
+        );
     }
 
     #[test]
@@ -1176,10 +1331,13 @@ mod tests {
         // the same code with an always-true filter).
         let script = format!("sleep 100; : kill-me-{}", std::process::id());
         let s2 = script.clone();
-        let h = std::thread::spawn(move || run_blocking(&sh(&s2).with_timeout(Duration::from_secs(60))));
-        let mine = |argv: &[String]| argv.iter().any(|a| *a == script);
+        let h = std::thread::spawn(move || {
+            run_blocking(&sh(&s2).with_timeout(Duration::from_secs(60)))
+        });
+        let mine = |argv: &[String]| argv.contains(&script);
         let t = Instant::now();
-        while !RUNNING.lock().unwrap().iter().any(|r| mine(&r.argv)) && t.elapsed() < Duration::from_secs(5)
+        while !RUNNING.lock().unwrap().iter().any(|r| mine(&r.argv))
+            && t.elapsed() < Duration::from_secs(5)
         {
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -1191,15 +1349,28 @@ mod tests {
 
     #[test]
     fn invocation_helpers() {
-        let inv = Invocation::from_argv(vec!["docker".into(), "ai".into(), "x".into()], Duration::from_secs(7));
+        let inv = Invocation::from_argv(
+            vec!["docker".into(), "ai".into(), "x".into()],
+            Duration::from_secs(7),
+        );
         assert_eq!(inv.program, PathBuf::from("docker"));
         assert_eq!(inv.args, vec!["ai".to_string(), "x".into()]);
         assert_eq!(inv.timeout, Duration::from_secs(7));
-        assert_eq!(inv.argv(), vec!["docker".to_string(), "ai".into(), "x".into()]);
-        assert!(run_blocking(&Invocation::from_argv(vec![], Duration::from_secs(1))).unwrap_err().is_not_found());
+        assert_eq!(
+            inv.argv(),
+            vec!["docker".to_string(), "ai".into(), "x".into()]
+        );
+        assert!(
+            run_blocking(&Invocation::from_argv(vec![], Duration::from_secs(1)))
+                .unwrap_err()
+                .is_not_found()
+        );
         let cfg = ToolConfig::default();
         assert_eq!(cfg.program("docker"), "docker");
-        let cfg = ToolConfig { binary: Some("/opt/bin/docker".into()), ..ToolConfig::default() };
+        let cfg = ToolConfig {
+            binary: Some("/opt/bin/docker".into()),
+            ..ToolConfig::default()
+        };
         assert_eq!(cfg.program("docker"), "/opt/bin/docker");
     }
 }

@@ -98,8 +98,11 @@ pub fn run(settings: &Settings, args: &DoctorArgs, ui: &Ui) -> Result<Outcome, E
         let argv = gordon::probe_argv(&crate::backend::tool_config(&settings.tools.gordon, 30));
         match probe(&program, &argv.iter().skip(1).map(String::as_str).collect::<Vec<_>>()) {
             Some(c) => match gordon::judge_probe(&c) {
-                gordon::Availability::Available => g.usable = true,
-                gordon::Availability::Unavailable(r) => g.reason = Some(r),
+                process::Availability::Available(v) => {
+                    g.usable = true;
+                    g.version = Some(v);
+                }
+                process::Availability::Unavailable(r) => g.reason = Some(r),
             },
             None => g.reason = Some("`docker ai` did not answer".into()),
         }

@@ -1405,6 +1405,8 @@ mod tests {
     const FASTAPI: &str = include_str!("../../tests/fixtures/dockerfiles/good/fastapi.Dockerfile");
     const NEXTJS: &str = include_str!("../../tests/fixtures/dockerfiles/good/nextjs.Dockerfile");
     const HEREDOC: &str = include_str!("../../tests/fixtures/dockerfiles/good/heredoc.Dockerfile");
+    const EDGE_CASES: &str =
+        include_str!("../../tests/fixtures/dockerfiles/good/edge-cases.Dockerfile");
     const HEREDOC_ADJACENT: &str = include_str!(
         "../../tests/fixtures/dockerfiles/good/heredoc-adjacent.hadolint-misparse.Dockerfile"
     );
@@ -1514,6 +1516,7 @@ mod tests {
             ("fastapi", FASTAPI),
             ("nextjs", NEXTJS),
             ("heredoc", HEREDOC),
+            ("edge-cases", EDGE_CASES),
             ("heredoc-adjacent", HEREDOC_ADJACENT),
         ] {
             let d = check(text, &Expectations::default());
@@ -1550,7 +1553,7 @@ mod tests {
                 "{code}"
             );
             // ... and stays quiet on the good files.
-            for good in [FASTAPI, NEXTJS, HEREDOC, HEREDOC_ADJACENT] {
+            for good in [FASTAPI, NEXTJS, HEREDOC, EDGE_CASES, HEREDOC_ADJACENT] {
                 assert!(
                     !check(good, &Expectations::default())
                         .iter()

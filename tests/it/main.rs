@@ -5,4 +5,5 @@ mod openai_server;
 
 mod generate;
 mod prompts;
+mod peers;
 mod validate;

@@ -6,7 +6,7 @@
 #   FAKE_ANSWER_FILE  file whose content replaces the canned answer body
 #   FAKE_FLOOD_BYTES  bytes written to stderr by the "flood" modes (default 8 MiB)
 
-FAKE_DIR=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
+FAKE_DIR=$(CDPATH= cd -- "$(dirname -- "${FAKE_SELF:-$0}")" && pwd)
 FIXTURES="$FAKE_DIR/../fixtures/tool-output"
 
 fake_log_argv() {
