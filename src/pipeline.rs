@@ -351,7 +351,7 @@ pub fn apply(ctx: &Context, set: &ChangeSet, opts: ApplyOptions) -> Result<Appli
     let mut applied = Applied { written, commit: None };
     if opts.commit && !applied.written.is_empty() {
         let repo = repo.expect("checked above");
-        applied.commit = Some(repo.commit_paths(&applied.written, &commit_message(&jobs))?);
+        applied.commit = repo.commit_paths(&applied.written, &commit_message(&jobs))?;
     }
     Ok(applied)
 }

@@ -47,7 +47,10 @@ impl Repo {
         argv.extend_from_slice(args);
         let out = cmd.output().map_err(|e| Error::Git { argv: shell_words(&argv), status: "no exit".into(), stderr: e.to_string() })?;
         if !out.status.success() {
-            let stderr = String::from_utf8_lossy(&out.stderr);
+            let mut stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            if stderr.trim().is_empty() {
+                stderr = String::from_utf8_lossy(&out.stdout).into_owned();
+            }
             let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
             return Err(Error::Git {
                 argv: shell_words(&argv),
@@ -65,14 +68,20 @@ impl Repo {
 
     /// Commit exactly `paths` (relative to the root). Other staged changes stay
     /// staged and out of this commit (`git commit --only`).
-    pub fn commit_paths(&self, paths: &[String], message: &str) -> Result<String, Error> {
+    /// Returns None when those paths hold nothing new for HEAD.
+    pub fn commit_paths(&self, paths: &[String], message: &str) -> Result<Option<String>, Error> {
         let mut add = vec!["add", "--"];
         add.extend(paths.iter().map(String::as_str));
         self.git(&add)?;
+        let mut staged = vec!["diff", "--cached", "--name-only", "--"];
+        staged.extend(paths.iter().map(String::as_str));
+        if self.git(&staged)?.trim().is_empty() {
+            return Ok(None);
+        }
         let mut commit = vec!["commit", "--quiet", "--only", "-m", message, "--"];
         commit.extend(paths.iter().map(String::as_str));
         self.git(&commit)?;
-        Ok(self.git(&["rev-parse", "HEAD"])?.trim().to_owned())
+        Ok(Some(self.git(&["rev-parse", "HEAD"])?.trim().to_owned()))
     }
 
     /// Content of `rel` at HEAD, if tracked.
@@ -144,11 +153,13 @@ pub struct RunLock {
     _file: File,
 }
 
-pub const RUN_LOCK: &str = ".dockhand/run.lock";
+/// Inside `.git/` so that it never shows up as an untracked file.
+pub const RUN_LOCK: &str = "dockhand-run.lock";
 
 impl RunLock {
     pub fn acquire(root: &Path, wait: Duration) -> Result<RunLock, Error> {
-        let path = root.join(RUN_LOCK);
+        let git_dir = root.join(".git");
+        let path = if git_dir.is_dir() { git_dir.join(RUN_LOCK) } else { root.join(".dockhand").join(RUN_LOCK) };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
         }
