@@ -5,5 +5,6 @@ mod openai_server;
 
 mod generate;
 mod prompts;
+mod regen;
 mod peers;
 mod validate;

@@ -1,0 +1,160 @@
+//! `dockhand regen`: offline replay, drift checks, parallel jobs, one commit.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::harness::{fixture, Project};
+use crate::openai_server::{chat_json, RecordedRequest, Reply, TestServer};
+
+fn answer(name: &str) -> String {
+    std::fs::read_to_string(fixture(&format!("answers/{name}.md"))).unwrap()
+}
+
+/// A project with two artifacts generated through the HTTP server.
+fn generated() -> (Project, TestServer) {
+    let p = Project::seeded();
+    let server = TestServer::with_handler(|req: &RecordedRequest| {
+        let prompt = req.last_user_message();
+        if prompt.contains("ConfigMap") {
+            chat_json(&answer("frontend-configmap"))
+        } else {
+            chat_json(&answer("backend-service"))
+        }
+    });
+    for id in ["backend-service", "frontend-configmap"] {
+        p.dockhand()
+            .args(["generate", id, "--backend", "openai"])
+            .env("OPENAI_BASE_URL", server.base_url())
+            .env("OPENAI_API_KEY", "sk-test")
+            .run();
+    }
+    (p, server)
+}
+
+#[test]
+fn offline_regen_on_a_fresh_clone_reproduces_every_artifact_byte_for_byte() {
+    let (p, server) = generated();
+    let before = server.request_count();
+    let clone = tempfile::tempdir().unwrap();
+    let dest = clone.path().join("c");
+    std::process::Command::new("git").args(["clone", "-q"]).arg(p.path()).arg(&dest).status().unwrap();
+    let out = crate::harness::Test::new().current_dir(&dest).args(["regen", "--offline"]).stdout_has("up to date").run();
+    for f in ["charts/todo-app/templates/backend-service.yaml", "charts/todo-app/templates/configmap.yaml"] {
+        assert_eq!(std::fs::read(dest.join(f)).unwrap(), std::fs::read(p.path().join(f)).unwrap(), "{f}");
+    }
+    assert_eq!(server.request_count(), before, "offline: no request\n{}", out.stderr);
+    // Delete an artifact: regen --offline brings it back exactly.
+    let original = std::fs::read(dest.join("charts/todo-app/templates/configmap.yaml")).unwrap();
+    std::fs::remove_file(dest.join("charts/todo-app/templates/configmap.yaml")).unwrap();
+    crate::harness::Test::new().current_dir(&dest).args(["regen", "--offline", "--no-commit"]).stdout_has("wrote 1 artifact").run();
+    assert_eq!(std::fs::read(dest.join("charts/todo-app/templates/configmap.yaml")).unwrap(), original);
+}
+
+#[test]
+fn check_names_drifted_files_and_exits_1() {
+    let (p, _server) = generated();
+    p.dockhand().args(["regen", "--offline", "--check"]).run();
+    let path = "charts/todo-app/templates/configmap.yaml";
+    p.write(path, &p.read(path).replace("todo-backend:8000", "10.0.0.7:8000"));
+    let out = p.dockhand().args(["regen", "--offline", "--check"]).status(1).stdout_has(path).run();
+    assert!(!out.stdout.contains("backend-service.yaml\n"), "only the drifted file is named: {}", out.stdout);
+    // --check never writes.
+    assert!(p.read(path).contains("10.0.0.7"));
+}
+
+#[test]
+fn check_json_lists_each_artifact_with_status() {
+    let (p, _server) = generated();
+    let out = p.dockhand().args(["regen", "--offline", "--check", "--format", "json"]).run();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let arts = v["artifacts"].as_array().unwrap();
+    assert_eq!(arts.len(), 2);
+    for a in arts {
+        assert_eq!(a["status"], "up-to-date");
+        assert_eq!(a["backend"], "openai");
+        assert_eq!(a["attempts"].as_array().unwrap().len(), 1);
+        assert!(a["findings"].is_array());
+        assert!(a["timings"]["total_ms"].is_number());
+    }
+}
+
+#[test]
+fn offline_regen_with_changed_values_fails_without_writing() {
+    let (p, _server) = generated();
+    p.write("dockhand.toml", &p.read("dockhand.toml").replace("backend_port = 8000", "backend_port = 8001"));
+    let before = p.read("charts/todo-app/templates/backend-service.yaml");
+    p.dockhand().args(["regen", "--offline"]).status(2).stdout_has("no recorded answer").run();
+    assert_eq!(p.read("charts/todo-app/templates/backend-service.yaml"), before);
+}
+
+const CONFIGMAP_PROMPT: &str = "+++\nid = \"cm-NN\"\nversion = \"1.0.0\"\ntool = \"kubectl-ai\"\noutput = \"kubernetes\"\ntargets = [\"charts/many/templates/cm-NN.yaml\"]\n\n[vars.name]\ntype = \"string\"\ndefault = \"cm-NN\"\n+++\nCreate a ConfigMap named {{ name }}.\n";
+
+#[test]
+fn thirty_two_prompts_run_in_parallel_and_make_one_commit() {
+    let p = Project::seeded();
+    for i in 0..32 {
+        p.write(&format!("prompts/kubectl-ai/cm-{i:02}.md"), &CONFIGMAP_PROMPT.replace("NN", &format!("{i:02}")));
+    }
+    p.git(&["add", "-A"]);
+    p.git(&["commit", "-qm", "32 prompts"]);
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let (f, pk) = (in_flight.clone(), peak.clone());
+    let server = TestServer::with_handler(move |req: &RecordedRequest| {
+        let now = f.fetch_add(1, Ordering::SeqCst) + 1;
+        pk.fetch_max(now, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(300));
+        f.fetch_sub(1, Ordering::SeqCst);
+        let name = req.last_user_message().split("named ").nth(1).unwrap().trim_end_matches(".\n").trim_end_matches('.').to_owned();
+        chat_json(&format!("```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  a: \"1\"\n```\n"))
+    });
+    let ids: Vec<String> = (0..32).map(|i| format!("cm-{i:02}")).collect();
+    let commits = p.commit_count();
+    let out = p
+        .dockhand()
+        .arg("regen")
+        .args(ids.clone())
+        .args(["--jobs", "8", "--backend", "openai"])
+        .env("OPENAI_BASE_URL", server.base_url())
+        .env("OPENAI_API_KEY", "sk-test")
+        .stdout_has("wrote 32 artifact(s); committed")
+        .run();
+    assert_eq!(server.request_count(), 32);
+    let peak = peak.load(Ordering::SeqCst);
+    assert!(peak > 1, "jobs overlapped (peak {peak} in flight)\n{}", out.stderr);
+    assert!(peak <= 8, "at most --jobs at once (peak {peak})");
+    assert_eq!(p.commit_count(), commits + 1, "one commit for the run");
+    let files = p.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert_eq!(files.lines().filter(|l| l.starts_with("charts/many/templates/")).count(), 32);
+    // Progress lines of parallel jobs never interleave: each is whole.
+    for line in out.stderr.lines().filter(|l| l.starts_with("cm-")) {
+        assert!(line.matches("cm-").count() == 1, "interleaved: {line}");
+    }
+}
+
+#[test]
+fn a_failed_job_means_nothing_is_written_unless_keep_going() {
+    let p = Project::seeded();
+    let server = TestServer::with_handler(|req: &RecordedRequest| {
+        if req.last_user_message().contains("ConfigMap") {
+            chat_json(&answer("frontend-configmap"))
+        } else {
+            Reply::error(400, "no such model")
+        }
+    });
+    let run = |extra: &[&str], status: i32| {
+        p.dockhand()
+            .args(["regen", "frontend-configmap", "backend-service", "--backend", "openai"])
+            .args(extra.iter().copied())
+            .env("OPENAI_BASE_URL", server.base_url())
+            .env("OPENAI_API_KEY", "sk-test")
+            .status(status)
+            .run()
+    };
+    let out = run(&[], 2);
+    assert!(out.stdout.contains("nothing written"), "{}", out.stdout);
+    assert!(!p.exists("charts/todo-app/templates/configmap.yaml"));
+    run(&["--keep-going"], 2);
+    assert!(p.exists("charts/todo-app/templates/configmap.yaml"));
+}
