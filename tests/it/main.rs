@@ -3,6 +3,7 @@
 mod harness;
 mod openai_server;
 
+mod backends;
 mod generate;
 mod prompts;
 mod regen;
