@@ -58,6 +58,13 @@
 //! template is not rendered: dockhand never guesses. Files whose name starts
 //! with `_` are not rendered (their `define`s are loaded); `NOTES.txt` is
 //! skipped.
+//!
+//! Other codes: `chart/chart-yaml` (Chart.yaml unreadable), `chart/values`
+//! (values not a mapping), `chart/values-file` (unreadable `--values` file),
+//! `chart/set` (bad `--set`, reported under the path `--set`),
+//! `chart/template-syntax` (built-in parser), `chart/render` (a rendering
+//! failure, from either renderer, at the template position when known),
+//! `chart/kube-version` (no schemas for the requested version).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -4056,6 +4063,7 @@ s12: \"123\"";
     // ------------------------------------------------------------ against helm
 
     /// The peer `helm`, when `DOCKHAND_PEERS_BIN` names a folder holding it.
+    #[allow(clippy::print_stderr)]
     fn peer_helm() -> Option<PathBuf> {
         let Some(dir) = std::env::var_os("DOCKHAND_PEERS_BIN") else {
             eprintln!("note: DOCKHAND_PEERS_BIN is not set; skipping the comparison with helm");

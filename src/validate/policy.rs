@@ -138,7 +138,7 @@ pub fn find(name: &str) -> Option<&'static Policy> {
 /// One file of the set being checked.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
-    /// For messages only.
+    /// Identifies the file for the caller; the checks do not use it.
     pub path: &'a str,
     pub documents: &'a [Document],
     /// Whether the file lives under `charts/` (for `no-secret-objects`).
@@ -657,6 +657,7 @@ impl Cx<'_> {
         for field in ["data", "stringData"] {
             if let Some((k, v)) = root.entry(field)
                 && !v.is_null()
+                && v.as_map().is_none_or(|m| !m.is_empty())
             {
                 self.emit(
                     at,
@@ -1689,7 +1690,7 @@ spec:
         );
         assert!(found[0].message.contains("Secret `todo-backend-secret`"));
         // A Secret without data (e.g. a placeholder with only metadata) is fine.
-        let empty = docs("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: Opaque\n");
+        let empty = docs("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: Opaque\ndata: {}\n");
         let files = [Input {
             path: "charts/x.yaml",
             documents: &empty,

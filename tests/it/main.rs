@@ -7,5 +7,7 @@ mod backends;
 mod generate;
 mod prompts;
 mod regen;
+mod review;
+mod safety;
 mod peers;
 mod validate;
