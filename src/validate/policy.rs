@@ -1690,7 +1690,8 @@ spec:
         );
         assert!(found[0].message.contains("Secret `todo-backend-secret`"));
         // A Secret without data (e.g. a placeholder with only metadata) is fine.
-        let empty = docs("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: Opaque\ndata: {}\n");
+        let empty =
+            docs("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: Opaque\ndata: {}\n");
         let files = [Input {
             path: "charts/x.yaml",
             documents: &empty,
