@@ -9,8 +9,15 @@ pub fn unified(path: &str, old: Option<&str>, new: &str) -> String {
         return String::new();
     }
     let diff = TextDiff::from_lines(old_text, new);
-    let from = if old.is_some() { format!("a/{path}") } else { "/dev/null".to_owned() };
-    diff.unified_diff().context_radius(3).header(&from, &format!("b/{path}")).to_string()
+    let from = if old.is_some() {
+        format!("a/{path}")
+    } else {
+        "/dev/null".to_owned()
+    };
+    diff.unified_diff()
+        .context_radius(3)
+        .header(&from, &format!("b/{path}"))
+        .to_string()
 }
 
 /// Colour a unified diff for a terminal.

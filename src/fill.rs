@@ -31,18 +31,27 @@ fn environment() -> minijinja::Environment<'static> {
 
 fn template_error(t: &Template, e: &minijinja::Error) -> Error {
     let line = t.body_line + e.line().unwrap_or(1) - 1;
-    let mut message = e.detail().map(|d| format!("{}: {d}", e.kind())).unwrap_or_else(|| e.kind().to_string());
+    let mut message = e
+        .detail()
+        .map(|d| format!("{}: {d}", e.kind()))
+        .unwrap_or_else(|| e.kind().to_string());
     if e.detail().is_none() {
         message = e.to_string();
     }
-    Error::Prompt { path: t.path.clone(), line, message }
+    Error::Prompt {
+        path: t.path.clone(),
+        line,
+        message,
+    }
 }
 
 /// Compile the body once to report syntax errors with their line, and check
 /// that it only uses declared variables.
 pub fn check_syntax(t: &Template) -> Result<(), Error> {
     let env = environment();
-    let compiled = env.template_from_str(&t.body).map_err(|e| template_error(t, &e))?;
+    let compiled = env
+        .template_from_str(&t.body)
+        .map_err(|e| template_error(t, &e))?;
     let mut used: Vec<String> = compiled.undeclared_variables(false).into_iter().collect();
     used.sort();
     for name in used {
@@ -56,7 +65,10 @@ pub fn check_syntax(t: &Template) -> Result<(), Error> {
             return Err(Error::UnknownVariable {
                 name,
                 prompt: t.reference(),
-                origin: VarOrigin::File { path: t.path.clone(), line },
+                origin: VarOrigin::File {
+                    path: t.path.clone(),
+                    line,
+                },
                 note: "the template uses it but the front matter does not declare it",
             });
         }
@@ -85,7 +97,10 @@ pub fn fill(
             return Err(Error::UnknownVariable {
                 name: name.clone(),
                 prompt: t.reference(),
-                origin: VarOrigin::File { path: config_path.to_owned(), line: cv.line },
+                origin: VarOrigin::File {
+                    path: config_path.to_owned(),
+                    line: cv.line,
+                },
                 note: "the prompt does not declare it",
             });
         }
@@ -96,7 +111,10 @@ pub fn fill(
                 name: v.name.clone(),
                 expected: v.ty,
                 found,
-                origin: VarOrigin::File { path: config_path.to_owned(), line: cv.line },
+                origin: VarOrigin::File {
+                    path: config_path.to_owned(),
+                    line: cv.line,
+                },
             })?;
             values.insert(v.name.clone(), value);
         }
@@ -109,7 +127,11 @@ pub fn fill(
             return Err(Error::UnknownVariable {
                 name: name.to_owned(),
                 prompt: t.reference(),
-                origin: VarOrigin::Flag { flag: format!("--set {raw}"), declared_in: t.path.clone(), line: t.vars_line() },
+                origin: VarOrigin::Flag {
+                    flag: format!("--set {raw}"),
+                    declared_in: t.path.clone(),
+                    line: t.vars_line(),
+                },
                 note: "the prompt does not declare it",
             });
         };
@@ -117,7 +139,11 @@ pub fn fill(
             name: name.to_owned(),
             expected: spec.ty,
             found,
-            origin: VarOrigin::Flag { flag: format!("--set {raw}"), declared_in: t.path.clone(), line: spec.line },
+            origin: VarOrigin::Flag {
+                flag: format!("--set {raw}"),
+                declared_in: t.path.clone(),
+                line: spec.line,
+            },
         })?;
         values.insert(name.to_owned(), value);
     }
@@ -135,10 +161,19 @@ pub fn fill(
         }
     }
     let env = environment();
-    let compiled = env.template_from_str(&t.body).map_err(|e| template_error(t, &e))?;
-    let text = compiled.render(&values).map_err(|e| template_error(t, &e))?;
+    let compiled = env
+        .template_from_str(&t.body)
+        .map_err(|e| template_error(t, &e))?;
+    let text = compiled
+        .render(&values)
+        .map_err(|e| template_error(t, &e))?;
     let canonical = serde_json::to_vec(&values).expect("values serialize");
-    Ok(FilledPrompt { template: t.clone(), vars_hash: crate::hash::tagged(&canonical), values, text })
+    Ok(FilledPrompt {
+        template: t.clone(),
+        vars_hash: crate::hash::tagged(&canonical),
+        values,
+        text,
+    })
 }
 
 fn describe_toml(v: &toml::Value) -> String {
@@ -182,10 +217,15 @@ pub fn parse_set(text: &str, ty: VarType) -> Result<Value, String> {
         },
         VarType::List => {
             if text.trim_start().starts_with('[') {
-                serde_json::from_str::<Vec<Value>>(text).map(Value::from).map_err(|_| bad())
+                serde_json::from_str::<Vec<Value>>(text)
+                    .map(Value::from)
+                    .map_err(|_| bad())
             } else {
                 Ok(Value::from(
-                    text.split(',').map(|s| Value::String(s.trim().to_owned())).filter(|v| v != "").collect::<Vec<_>>(),
+                    text.split(',')
+                        .map(|s| Value::String(s.trim().to_owned()))
+                        .filter(|v| v != "")
+                        .collect::<Vec<_>>(),
                 ))
             }
         }

@@ -46,7 +46,12 @@ impl Lockfile {
         let path = root.join(LOCK_FILE);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Lockfile { version: 1, artifacts: Vec::new() }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Lockfile {
+                    version: 1,
+                    artifacts: Vec::new(),
+                });
+            }
             Err(source) => return Err(Error::Io { path, source }),
         };
         toml::from_str(&text).map_err(|e| Error::Lock {
@@ -67,7 +72,9 @@ impl Lockfile {
     }
 
     pub fn render(&self) -> String {
-        let mut s = String::from("# dockhand.lock: how each artifact was made. Written by dockhand; do not edit.\n");
+        let mut s = String::from(
+            "# dockhand.lock: how each artifact was made. Written by dockhand; do not edit.\n",
+        );
         s.push_str(&toml::to_string(self).expect("lockfile serializes"));
         s
     }

@@ -34,7 +34,12 @@ impl Context {
         let library = Library::load(&settings.root)?;
         let validator = Validator::new(settings.validator_config(None))?;
         let broker = Broker::new(&settings);
-        Ok(Context { settings, library, broker, validator })
+        Ok(Context {
+            settings,
+            library,
+            broker,
+            validator,
+        })
     }
 }
 
@@ -61,9 +66,18 @@ pub enum Stage {
 }
 
 /// Fill the job's prompt with dockhand.toml values and its `--set`s.
-pub fn fill(ctx: &Context, template: &Arc<Template>, sets: &[String]) -> Result<FilledPrompt, Error> {
+pub fn fill(
+    ctx: &Context,
+    template: &Arc<Template>,
+    sets: &[String],
+) -> Result<FilledPrompt, Error> {
     let values = ctx.settings.values_for(&template.id);
-    let own = ctx.settings.prompt_vars.get(&template.id).cloned().unwrap_or_default();
+    let own = ctx
+        .settings
+        .prompt_vars
+        .get(&template.id)
+        .cloned()
+        .unwrap_or_default();
     fill::fill(template, &values, &own, &ctx.settings.config_path, sets)
 }
 
@@ -81,7 +95,10 @@ pub fn repair_message(files: &[StagedFile]) -> String {
         for d in errors {
             out.push_str(&format!("- line {}: [{}] {}\n", d.line, d.code, d.message));
         }
-        out.push_str(&format!("\nThe artifact ({}):\n```\n{}```\n", f.path, f.content));
+        out.push_str(&format!(
+            "\nThe artifact ({}):\n```\n{}```\n",
+            f.path, f.content
+        ));
     }
     out
 }
@@ -89,24 +106,34 @@ pub fn repair_message(files: &[StagedFile]) -> String {
 /// The other manifests beside the targets (the chart's other templates, as on
 /// disk), so that cross-resource policies see the whole set.
 fn context_for(ctx: &Context, routed: &[(String, String)]) -> Vec<(String, String)> {
-    let mut dirs: Vec<std::path::PathBuf> =
-        routed.iter().filter_map(|(p, _)| std::path::Path::new(p).parent().map(|d| d.to_owned())).collect();
+    let mut dirs: Vec<std::path::PathBuf> = routed
+        .iter()
+        .filter_map(|(p, _)| std::path::Path::new(p).parent().map(|d| d.to_owned()))
+        .collect();
     dirs.sort();
     dirs.dedup();
     let mut out: Vec<(String, String)> = routed.to_vec();
     for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(ctx.settings.root.join(&dir)) else { continue };
-        let mut names: Vec<String> = entries.filter_map(|e| e.ok()).filter_map(|e| e.file_name().into_string().ok()).collect();
+        let Ok(entries) = std::fs::read_dir(ctx.settings.root.join(&dir)) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
         names.sort();
-        for name in names.into_iter().filter(|n| n.ends_with(".yaml") || n.ends_with(".yml")) {
+        for name in names
+            .into_iter()
+            .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
+        {
             let rel = dir.join(&name).to_string_lossy().into_owned();
             if routed.iter().any(|(p, _)| *p == rel) {
                 continue;
             }
-            if let Ok(text) = std::fs::read_to_string(ctx.settings.root.join(&rel)) {
-                if !text.contains("{{") {
-                    out.push((rel, text));
-                }
+            if let Ok(text) = std::fs::read_to_string(ctx.settings.root.join(&rel))
+                && !text.contains("{{")
+            {
+                out.push((rel, text));
             }
         }
     }
@@ -120,12 +147,22 @@ fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>,
     Ok(routed
         .iter()
         .map(|(path, content)| {
-            let context: Vec<(String, String)> = set.iter().filter(|(p, _)| p != path).cloned().collect();
-            let checks = Checks { expect: t.expect.as_ref(), policies: &t.policies, context: &context };
+            let context: Vec<(String, String)> =
+                set.iter().filter(|(p, _)| p != path).cloned().collect();
+            let checks = Checks {
+                expect: t.expect.as_ref(),
+                policies: &t.policies,
+                context: &context,
+            };
             let (path, content) = (path.clone(), content.clone());
             let diagnostics = ctx.validator.check(t.output, &path, &content, &checks);
             let current = std::fs::read_to_string(ctx.settings.root.join(&path)).ok();
-            StagedFile { path, content, diagnostics, current }
+            StagedFile {
+                path,
+                content,
+                diagnostics,
+                current,
+            }
         })
         .collect())
 }
@@ -143,8 +180,19 @@ fn route(t: &Template, text: &str) -> Result<Vec<(String, String)>, Error> {
             .find_map(|l| l.strip_prefix("kind:"))
             .map(|k| k.trim().trim_matches('"').to_owned())
             .unwrap_or_default();
-        let Some(i) = t.targets.iter().position(|tg| tg.kinds.iter().any(|k| k == &kind)) else {
-            return Err(Error::UnroutedDocument { prompt: t.reference(), kinds: if kind.is_empty() { "a document without kind".into() } else { format!("a {kind}") } });
+        let Some(i) = t
+            .targets
+            .iter()
+            .position(|tg| tg.kinds.iter().any(|k| k == &kind))
+        else {
+            return Err(Error::UnroutedDocument {
+                prompt: t.reference(),
+                kinds: if kind.is_empty() {
+                    "a document without kind".into()
+                } else {
+                    format!("a {kind}")
+                },
+            });
         };
         out.entry(i).or_default().push(doc);
     }
@@ -164,16 +212,29 @@ pub fn split_documents(text: &str) -> Vec<String> {
             docs.last_mut().expect("one doc").push_str(line);
         }
     }
-    docs.into_iter().filter(|d| d.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))).collect()
+    docs.into_iter()
+        .filter(|d| {
+            d.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        })
+        .collect()
 }
 
 /// Fill → ask → extract → validate, repairing up to the configured number of
 /// attempts. Writes nothing.
-pub async fn prepare(ctx: &Context, job: Job, on: &(dyn Fn(Stage) + Send + Sync)) -> Result<Staged, Error> {
+pub async fn prepare(
+    ctx: &Context,
+    job: Job,
+    on: &(dyn Fn(Stage) + Send + Sync),
+) -> Result<Staged, Error> {
     let started = Instant::now();
     let t = job.template.clone();
     for target in &t.targets {
-        let roots = if t.output == crate::artifact::OutputKind::Report { repo::REPORT_ROOTS } else { repo::ARTIFACT_ROOTS };
+        let roots = if t.output == crate::artifact::OutputKind::Report {
+            repo::REPORT_ROOTS
+        } else {
+            repo::ARTIFACT_ROOTS
+        };
         repo::confine(&ctx.settings.root, &t.reference(), &target.path, roots)?;
     }
     on(Stage::Filling);
@@ -228,7 +289,11 @@ pub async fn prepare(ctx: &Context, job: Job, on: &(dyn Fn(Stage) + Send + Sync)
                 .map(|tg| StagedFile {
                     path: tg.path.clone(),
                     content: String::new(),
-                    diagnostics: vec![Diagnostic::error("extract/nothing-found", Default::default(), e.to_string())],
+                    diagnostics: vec![Diagnostic::error(
+                        "extract/nothing-found",
+                        Default::default(),
+                        e.to_string(),
+                    )],
                     current: std::fs::read_to_string(ctx.settings.root.join(&tg.path)).ok(),
                 })
                 .collect(),
@@ -283,7 +348,10 @@ pub async fn prepare(ctx: &Context, job: Job, on: &(dyn Fn(Stage) + Send + Sync)
                 timings,
             });
         }
-        on(Stage::Repairing { attempt: number + 1, errors });
+        on(Stage::Repairing {
+            attempt: number + 1,
+            errors,
+        });
         previous = Some(joined);
         request.turns.push(Turn::assistant(response.text.clone()));
         request.turns.push(Turn::user(repair_message(&files)));
@@ -306,14 +374,28 @@ pub async fn prepare(ctx: &Context, job: Job, on: &(dyn Fn(Stage) + Send + Sync)
 }
 
 /// Re-derive the last answer's files (the loop ended before a new answer came).
-fn artifacts_from_last(ctx: &Context, t: &Template, request: &Request) -> Result<Vec<StagedFile>, Error> {
-    let last = request.turns.iter().rev().find(|t| t.role == backend::Role::Assistant).map(|t| t.content.as_str()).unwrap_or("");
+fn artifacts_from_last(
+    ctx: &Context,
+    t: &Template,
+    request: &Request,
+) -> Result<Vec<StagedFile>, Error> {
+    let last = request
+        .turns
+        .iter()
+        .rev()
+        .find(|t| t.role == backend::Role::Assistant)
+        .map(|t| t.content.as_str())
+        .unwrap_or("");
     match extract::extract(t.output, last) {
         Ok(x) => artifacts(ctx, t, &x.text),
         Err(e) => Ok(vec![StagedFile {
             path: t.targets[0].path.clone(),
             content: String::new(),
-            diagnostics: vec![Diagnostic::error("extract/nothing-found", Default::default(), e.to_string())],
+            diagnostics: vec![Diagnostic::error(
+                "extract/nothing-found",
+                Default::default(),
+                e.to_string(),
+            )],
             current: None,
         }]),
     }
@@ -344,13 +426,15 @@ pub fn apply(ctx: &Context, set: &ChangeSet, opts: ApplyOptions) -> Result<Appli
     };
     let jobs: Vec<&Staged> = set.jobs.iter().filter(|s| s.passed()).collect();
     // Refuse before writing anything: a target with the user's uncommitted edits.
-    if !opts.force {
-        if let Some(repo) = &repo {
-            for s in &jobs {
-                for f in s.files.iter().filter(|f| f.changed()) {
-                    if f.current.is_some() && repo.is_dirty(&f.path)? {
-                        return Err(Error::DirtyTarget { path: f.path.clone().into() });
-                    }
+    if !opts.force
+        && let Some(repo) = &repo
+    {
+        for s in &jobs {
+            for f in s.files.iter().filter(|f| f.changed()) {
+                if f.current.is_some() && repo.is_dirty(&f.path)? {
+                    return Err(Error::DirtyTarget {
+                        path: f.path.clone().into(),
+                    });
                 }
             }
         }
@@ -368,7 +452,10 @@ pub fn apply(ctx: &Context, set: &ChangeSet, opts: ApplyOptions) -> Result<Appli
         for entry in &s.cache {
             let rel = crate::backend::cache::Cache::rel_path(&entry.key);
             if !root.join(&rel).exists() {
-                repo::write_atomic(&root.join(&rel), crate::backend::cache::Cache::render(entry).as_bytes())?;
+                repo::write_atomic(
+                    &root.join(&rel),
+                    crate::backend::cache::Cache::render(entry).as_bytes(),
+                )?;
                 written.push(rel.to_string_lossy().into_owned());
             }
         }
@@ -378,7 +465,10 @@ pub fn apply(ctx: &Context, set: &ChangeSet, opts: ApplyOptions) -> Result<Appli
         repo::write_atomic(&root.join(crate::lock::LOCK_FILE), lock.render().as_bytes())?;
         written.push(crate::lock::LOCK_FILE.to_owned());
     }
-    let mut applied = Applied { written, commit: None };
+    let mut applied = Applied {
+        written,
+        commit: None,
+    };
     if opts.commit && !applied.written.is_empty() {
         let repo = repo.expect("checked above");
         applied.commit = repo.commit_paths(&applied.written, &commit_message(&jobs))?;
@@ -395,14 +485,30 @@ pub fn commit_message(jobs: &[&Staged]) -> String {
     let mut body = String::new();
     for s in jobs {
         for f in &s.files {
-            body.push_str(&format!("- {} ({} attempt{})\n", f.path, s.attempts.len(), if s.attempts.len() == 1 { "" } else { "s" }));
+            body.push_str(&format!(
+                "- {} ({} attempt{})\n",
+                f.path,
+                s.attempts.len(),
+                if s.attempts.len() == 1 { "" } else { "s" }
+            ));
         }
     }
     let mut trailers = String::new();
     for s in jobs {
         trailers.push_str(&format!("Dockhand-Prompt: {}\n", s.template.reference()));
-        trailers.push_str(&format!("Dockhand-Backend: {}{}\n", s.backend, if s.hand_written { " (hand-written)" } else { "" }));
-        trailers.push_str(&format!("Dockhand-Model: {}\n", s.model.as_deref().unwrap_or("none")));
+        trailers.push_str(&format!(
+            "Dockhand-Backend: {}{}\n",
+            s.backend,
+            if s.hand_written {
+                " (hand-written)"
+            } else {
+                ""
+            }
+        ));
+        trailers.push_str(&format!(
+            "Dockhand-Model: {}\n",
+            s.model.as_deref().unwrap_or("none")
+        ));
     }
     format!("{subject}\n\n{body}\n{trailers}")
 }

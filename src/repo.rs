@@ -21,7 +21,15 @@ pub struct Repo {
 
 fn shell_words(argv: &[&str]) -> String {
     argv.iter()
-        .map(|a| if a.chars().any(|c| c.is_whitespace() || c == '\'' || c == '"') { format!("'{}'", a.replace('\'', "'\\''")) } else { (*a).to_owned() })
+        .map(|a| {
+            if a.chars()
+                .any(|c| c.is_whitespace() || c == '\'' || c == '"')
+            {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            } else {
+                (*a).to_owned()
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -29,8 +37,15 @@ fn shell_words(argv: &[&str]) -> String {
 impl Repo {
     /// The git repository containing `root`, or None when there is none.
     pub fn open(root: &Path) -> Option<Repo> {
-        let out = Command::new("git").arg("-C").arg(root).args(["rev-parse", "--show-toplevel"]).output().ok()?;
-        out.status.success().then(|| Repo { root: root.to_owned() })
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(["rev-parse", "--show-toplevel"])
+            .output()
+            .ok()?;
+        out.status.success().then(|| Repo {
+            root: root.to_owned(),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -45,7 +60,11 @@ impl Repo {
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let mut argv = vec!["git"];
         argv.extend_from_slice(args);
-        let out = cmd.output().map_err(|e| Error::Git { argv: shell_words(&argv), status: "no exit".into(), stderr: e.to_string() })?;
+        let out = cmd.output().map_err(|e| Error::Git {
+            argv: shell_words(&argv),
+            status: "no exit".into(),
+            stderr: e.to_string(),
+        })?;
         if !out.status.success() {
             let mut stderr = String::from_utf8_lossy(&out.stderr).into_owned();
             if stderr.trim().is_empty() {
@@ -63,7 +82,10 @@ impl Repo {
 
     /// True when `rel` has changes not in HEAD: modified, staged, or untracked.
     pub fn is_dirty(&self, rel: &str) -> Result<bool, Error> {
-        Ok(!self.git(&["status", "--porcelain", "--untracked-files=all", "--", rel])?.trim().is_empty())
+        Ok(!self
+            .git(&["status", "--porcelain", "--untracked-files=all", "--", rel])?
+            .trim()
+            .is_empty())
     }
 
     /// Commit exactly `paths` (relative to the root). Other staged changes stay
@@ -95,7 +117,10 @@ impl Repo {
 pub fn write_atomic(path: &Path, content: &[u8]) -> Result<(), Error> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("artifact");
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("artifact");
     let tmp = dir.join(format!(".{name}.dockhand-{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = File::create(&tmp)?;
@@ -105,7 +130,10 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<(), Error> {
     })();
     if let Err(source) = result {
         let _ = std::fs::remove_file(&tmp);
-        return Err(Error::Io { path: path.to_owned(), source });
+        return Err(Error::Io {
+            path: path.to_owned(),
+            source,
+        });
     }
     Ok(())
 }
@@ -113,7 +141,11 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<(), Error> {
 /// Check that a prompt's target stays inside charts/ or docker/: no absolute
 /// path, no `..`, and no symlink on the way that leads elsewhere.
 pub fn confine(root: &Path, prompt: &str, target: &str, roots: &[&str]) -> Result<PathBuf, Error> {
-    let escape = |why: &str| Error::TargetEscapes { prompt: prompt.to_owned(), target: target.to_owned(), why: why.to_owned() };
+    let escape = |why: &str| Error::TargetEscapes {
+        prompt: prompt.to_owned(),
+        target: target.to_owned(),
+        why: why.to_owned(),
+    };
     let rel = Path::new(target);
     if rel.is_absolute() {
         return Err(escape("absolute path"));
@@ -121,18 +153,35 @@ pub fn confine(root: &Path, prompt: &str, target: &str, roots: &[&str]) -> Resul
     if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
         return Err(escape("`..` or `.` in the path"));
     }
-    let first = rel.components().next().and_then(|c| c.as_os_str().to_str()).unwrap_or("");
+    let first = rel
+        .components()
+        .next()
+        .and_then(|c| c.as_os_str().to_str())
+        .unwrap_or("");
     if !roots.contains(&first) || rel.components().count() < 2 {
-        return Err(escape(&format!("targets live under {}", roots.iter().map(|r| format!("{r}/")).collect::<Vec<_>>().join(" or "))));
+        return Err(escape(&format!(
+            "targets live under {}",
+            roots
+                .iter()
+                .map(|r| format!("{r}/"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )));
     }
     // Resolve the deepest existing ancestor and make sure it is still inside its artifact root.
     let allowed = root.join(first);
     let mut probe = root.join(rel);
     loop {
         if std::fs::symlink_metadata(&probe).is_ok() {
-            let real = probe.canonicalize().map_err(|_| escape("a symlink on the way does not resolve"))?;
-            let allowed_real = allowed.canonicalize().map_err(|_| escape("the artifact root does not resolve"))?;
-            if std::fs::symlink_metadata(&allowed).map(|m| m.file_type().is_symlink()).unwrap_or(false)
+            let real = probe
+                .canonicalize()
+                .map_err(|_| escape("a symlink on the way does not resolve"))?;
+            let allowed_real = allowed
+                .canonicalize()
+                .map_err(|_| escape("the artifact root does not resolve"))?;
+            if std::fs::symlink_metadata(&allowed)
+                .map(|m| m.file_type().is_symlink())
+                .unwrap_or(false)
                 || !real.starts_with(&allowed_real)
             {
                 return Err(escape("a symlink leads outside"));
@@ -159,11 +208,20 @@ pub const RUN_LOCK: &str = "dockhand-run.lock";
 impl RunLock {
     pub fn acquire(root: &Path, wait: Duration) -> Result<RunLock, Error> {
         let git_dir = root.join(".git");
-        let path = if git_dir.is_dir() { git_dir.join(RUN_LOCK) } else { root.join(".dockhand").join(RUN_LOCK) };
+        let path = if git_dir.is_dir() {
+            git_dir.join(RUN_LOCK)
+        } else {
+            root.join(".dockhand").join(RUN_LOCK)
+        };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
         }
-        let file = File::options().create(true).truncate(false).write(true).open(&path).map_err(Error::io(&path))?;
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(Error::io(&path))?;
         let start = Instant::now();
         loop {
             match file.try_lock() {
@@ -172,9 +230,14 @@ impl RunLock {
                     std::thread::sleep(Duration::from_millis(100));
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(Error::Locked { path, waited_secs: wait.as_secs() });
+                    return Err(Error::Locked {
+                        path,
+                        waited_secs: wait.as_secs(),
+                    });
                 }
-                Err(std::fs::TryLockError::Error(source)) => return Err(Error::Io { path, source }),
+                Err(std::fs::TryLockError::Error(source)) => {
+                    return Err(Error::Io { path, source });
+                }
             }
         }
     }

@@ -192,20 +192,38 @@ struct PromptSection {
 }
 
 pub const DEFAULT_CHAIN: &[&str] = &["cache", "tool", "openai"];
-pub const KNOWN_BACKENDS: &[&str] = &["cache", "tool", "openai", "gordon", "kubectl-ai", "kagent", "manual"];
+pub const KNOWN_BACKENDS: &[&str] = &[
+    "cache",
+    "tool",
+    "openai",
+    "gordon",
+    "kubectl-ai",
+    "kagent",
+    "manual",
+];
 
 /// 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Where the project root is: `--root`, else the nearest folder upwards holding
 /// dockhand.toml, else the git top level, else the current folder.
 pub fn find_root(explicit: Option<&Path>) -> Result<PathBuf, Error> {
     if let Some(root) = explicit {
-        return root.canonicalize().map_err(|source| Error::Io { path: root.to_owned(), source });
+        return root.canonicalize().map_err(|source| Error::Io {
+            path: root.to_owned(),
+            source,
+        });
     }
-    let cwd = std::env::current_dir().map_err(|source| Error::Io { path: PathBuf::from("."), source })?;
+    let cwd = std::env::current_dir().map_err(|source| Error::Io {
+        path: PathBuf::from("."),
+        source,
+    })?;
     let mut dir = Some(cwd.as_path());
     while let Some(d) = dir {
         if d.join(CONFIG_FILE).is_file() {
@@ -246,44 +264,67 @@ impl Env {
 
 impl Settings {
     /// Load dockhand.toml under `root` and combine it with the environment and flags.
-    pub fn resolve(root: PathBuf, global: &Global, broker: Option<&BrokerArgs>, env: &Env) -> Result<Settings, Error> {
+    pub fn resolve(
+        root: PathBuf,
+        global: &Global,
+        broker: Option<&BrokerArgs>,
+        env: &Env,
+    ) -> Result<Settings, Error> {
         let config_path = root.join(CONFIG_FILE);
         let text = match std::fs::read_to_string(&config_path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(source) => return Err(Error::Io { path: config_path, source }),
+            Err(source) => {
+                return Err(Error::Io {
+                    path: config_path,
+                    source,
+                });
+            }
         };
         let file: ConfigFile = toml::from_str(&text).map_err(|e| Error::Config {
             path: config_path.clone(),
             line: e.span().map(|s| line_of(&text, s.start)).unwrap_or(1),
             message: e.message().to_owned(),
         })?;
-        let spanned = |m: BTreeMap<String, toml::Spanned<toml::Value>>| -> BTreeMap<String, ConfigValue> {
-            m.into_iter()
-                .map(|(k, v)| {
-                    let line = line_of(&text, v.span().start);
-                    (k, ConfigValue { value: v.into_inner(), line })
-                })
-                .collect()
-        };
+        let spanned =
+            |m: BTreeMap<String, toml::Spanned<toml::Value>>| -> BTreeMap<String, ConfigValue> {
+                m.into_iter()
+                    .map(|(k, v)| {
+                        let line = line_of(&text, v.span().start);
+                        (
+                            k,
+                            ConfigValue {
+                                value: v.into_inner(),
+                                line,
+                            },
+                        )
+                    })
+                    .collect()
+            };
 
-        let chain = file.broker.chain.unwrap_or_else(|| DEFAULT_CHAIN.iter().map(|s| s.to_string()).collect());
+        let chain = file
+            .broker
+            .chain
+            .unwrap_or_else(|| DEFAULT_CHAIN.iter().map(|s| s.to_string()).collect());
         for name in &chain {
             if !KNOWN_BACKENDS.contains(&name.as_str()) {
                 return Err(Error::Config {
                     path: config_path.clone(),
                     line: find_line(&text, name),
-                    message: format!("unknown backend `{name}` in broker.chain (known: {})", KNOWN_BACKENDS.join(", ")),
+                    message: format!(
+                        "unknown backend `{name}` in broker.chain (known: {})",
+                        KNOWN_BACKENDS.join(", ")
+                    ),
                 });
             }
         }
         let only = broker.and_then(|b| b.backend.clone());
-        if let Some(name) = &only {
-            if !KNOWN_BACKENDS.contains(&name.as_str()) || name == "tool" {
-                return Err(Error::Usage(format!(
-                    "unknown backend `{name}` for --backend (known: cache, openai, gordon, kubectl-ai, kagent)"
-                )));
-            }
+        if let Some(name) = &only
+            && (!KNOWN_BACKENDS.contains(&name.as_str()) || name == "tool")
+        {
+            return Err(Error::Usage(format!(
+                "unknown backend `{name}` for --backend (known: cache, openai, gordon, kubectl-ai, kagent)"
+            )));
         }
 
         let base_url_cfg = file.openai.base_url.clone();
@@ -300,15 +341,28 @@ impl Settings {
             .or(file.openai.model)
             .unwrap_or_else(|| "gpt-4o-mini".to_owned());
 
-        let kube_version = file.project.kube_version.unwrap_or_else(|| DEFAULT_KUBE_VERSION.to_owned());
+        let kube_version = file
+            .project
+            .kube_version
+            .unwrap_or_else(|| DEFAULT_KUBE_VERSION.to_owned());
         let color = match global.color {
             crate::cli::ColorChoice::Always => true,
             crate::cli::ColorChoice::Never => false,
-            crate::cli::ColorChoice::Auto => !env.no_color && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            crate::cli::ColorChoice::Auto => {
+                !env.no_color && std::io::IsTerminal::is_terminal(&std::io::stderr())
+            }
         };
-        let verbosity = if global.quiet { -1 } else { global.verbose as i8 };
+        let verbosity = if global.quiet {
+            -1
+        } else {
+            global.verbose as i8
+        };
 
-        let prompt_vars = file.prompts.into_iter().map(|(id, p)| (id, spanned(p.vars))).collect();
+        let prompt_vars = file
+            .prompts
+            .into_iter()
+            .map(|(id, p)| (id, spanned(p.vars)))
+            .collect();
         Ok(Settings {
             root,
             config_path,
@@ -367,7 +421,12 @@ impl Settings {
 
     /// Concurrency limit for one backend (default 4).
     pub fn concurrency_for(&self, backend: &str) -> usize {
-        self.broker.concurrency.get(backend).copied().unwrap_or(4).max(1)
+        self.broker
+            .concurrency
+            .get(backend)
+            .copied()
+            .unwrap_or(4)
+            .max(1)
     }
 }
 

@@ -14,7 +14,11 @@ pub struct Ui {
 
 impl Ui {
     pub fn new(color: bool, verbosity: i8) -> Ui {
-        Ui { color, verbosity, lock: Mutex::new(()) }
+        Ui {
+            color,
+            verbosity,
+            lock: Mutex::new(()),
+        }
     }
 
     pub fn stdout_is_tty() -> bool {
@@ -26,7 +30,11 @@ impl Ui {
     }
 
     pub fn paint(&self, code: &str, s: &str) -> String {
-        if self.color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_owned() }
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
     }
 
     /// Results: always shown, on stdout.

@@ -41,7 +41,9 @@ pub struct Cache {
 
 impl Cache {
     pub fn new(root: &Path) -> Cache {
-        Cache { dir: root.join(CACHE_DIR) }
+        Cache {
+            dir: root.join(CACHE_DIR),
+        }
     }
 
     /// Path relative to the root for an entry, as committed.
@@ -52,11 +54,13 @@ impl Cache {
     pub fn get(&self, key: &str) -> Result<Option<CacheEntry>, Error> {
         let path = self.dir.join(format!("{key}.json"));
         match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| Error::Config {
-                path,
-                line: e.line(),
-                message: format!("broken cache entry: {e}"),
-            }),
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| Error::Config {
+                    path,
+                    line: e.line(),
+                    message: format!("broken cache entry: {e}"),
+                }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(Error::Io { path, source }),
         }

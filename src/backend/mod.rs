@@ -40,10 +40,16 @@ pub struct Turn {
 
 impl Turn {
     pub fn user(content: impl Into<String>) -> Turn {
-        Turn { role: Role::User, content: content.into() }
+        Turn {
+            role: Role::User,
+            content: content.into(),
+        }
     }
     pub fn assistant(content: impl Into<String>) -> Turn {
-        Turn { role: Role::Assistant, content: content.into() }
+        Turn {
+            role: Role::Assistant,
+            content: content.into(),
+        }
     }
 }
 
@@ -74,10 +80,22 @@ pub struct Response {
 /// What the broker reports while it works. The UI decides how to show it.
 #[derive(Debug, Clone)]
 pub enum Event {
-    Trying { backend: String },
-    Skipped { backend: String, reason: String },
-    Retrying { backend: String, attempt: u32, wait: Duration, reason: String },
-    Streaming { bytes: usize },
+    Trying {
+        backend: String,
+    },
+    Skipped {
+        backend: String,
+        reason: String,
+    },
+    Retrying {
+        backend: String,
+        attempt: u32,
+        wait: Duration,
+        reason: String,
+    },
+    Streaming {
+        bytes: usize,
+    },
 }
 
 pub type OnEvent<'a> = &'a (dyn Fn(Event) + Send + Sync);
@@ -95,7 +113,9 @@ impl Broker {
         Broker {
             settings: settings.clone(),
             cache: Cache::new(&settings.root),
-            http: reqwest::Client::builder().build().expect("http client builds"),
+            http: reqwest::Client::builder()
+                .build()
+                .expect("http client builds"),
             kubectl_ai_flavour: OnceLock::new(),
         }
     }
@@ -107,11 +127,19 @@ impl Broker {
     /// The live backends to try for a prompt, in order (the cache is consulted first, separately).
     pub fn chain_for(&self, tool: Tool) -> Vec<String> {
         if let Some(only) = &self.settings.broker.only {
-            return if only == "cache" { Vec::new() } else { vec![only.clone()] };
+            return if only == "cache" {
+                Vec::new()
+            } else {
+                vec![only.clone()]
+            };
         }
         let mut out: Vec<String> = Vec::new();
         for name in &self.settings.broker.chain {
-            let name = if name == "tool" { tool.as_str().to_owned() } else { name.clone() };
+            let name = if name == "tool" {
+                tool.as_str().to_owned()
+            } else {
+                name.clone()
+            };
             if name != "cache" && name != "manual" && !out.contains(&name) {
                 out.push(name);
             }
@@ -138,7 +166,10 @@ impl Broker {
     pub fn messages_for(&self, backend: &str, req: &Request) -> Vec<Turn> {
         let mut turns = Vec::new();
         if backend == "openai" {
-            turns.push(Turn { role: Role::System, content: system_message(req.tool, req.output) });
+            turns.push(Turn {
+                role: Role::System,
+                content: system_message(req.tool, req.output),
+            });
         }
         turns.extend(req.turns.iter().cloned());
         turns
@@ -164,8 +195,17 @@ impl Broker {
         }
     }
 
-    fn lookup(&self, backend: &str, model: Option<&str>, req: &Request) -> Result<Option<Response>, Error> {
-        let turns = if backend == "manual" { req.turns.clone() } else { self.messages_for(backend, req) };
+    fn lookup(
+        &self,
+        backend: &str,
+        model: Option<&str>,
+        req: &Request,
+    ) -> Result<Option<Response>, Error> {
+        let turns = if backend == "manual" {
+            req.turns.clone()
+        } else {
+            self.messages_for(backend, req)
+        };
         let key = cache::key(backend, model, &turns);
         Ok(self.cache.get(&key)?.map(|e| Response {
             backend: e.backend.clone(),
@@ -196,26 +236,48 @@ impl Broker {
         }
         let mut reasons = Vec::new();
         if self.settings.broker.offline {
-            reasons.push(("cache".to_owned(), "no recorded answer for this exact prompt (and --offline)".to_owned()));
-            return Err(Error::NoBackend { prompt: req.prompt.clone(), reasons });
+            reasons.push((
+                "cache".to_owned(),
+                "no recorded answer for this exact prompt (and --offline)".to_owned(),
+            ));
+            return Err(Error::NoBackend {
+                prompt: req.prompt.clone(),
+                reasons,
+            });
         }
         if self.uses_cache() {
-            reasons.push(("cache".to_owned(), "no recorded answer for this exact prompt".to_owned()));
+            reasons.push((
+                "cache".to_owned(),
+                "no recorded answer for this exact prompt".to_owned(),
+            ));
         }
         for backend in chain {
-            on(Event::Trying { backend: backend.clone() });
+            on(Event::Trying {
+                backend: backend.clone(),
+            });
             match self.ask_live(&backend, req, on).await {
                 Ok(resp) => return Ok(resp),
                 Err(reason) => {
-                    on(Event::Skipped { backend: backend.clone(), reason: reason.clone() });
+                    on(Event::Skipped {
+                        backend: backend.clone(),
+                        reason: reason.clone(),
+                    });
                     reasons.push((backend, reason));
                 }
             }
         }
-        Err(Error::NoBackend { prompt: req.prompt.clone(), reasons })
+        Err(Error::NoBackend {
+            prompt: req.prompt.clone(),
+            reasons,
+        })
     }
 
-    async fn ask_live(&self, backend: &str, req: &Request, on: OnEvent<'_>) -> Result<Response, String> {
+    async fn ask_live(
+        &self,
+        backend: &str,
+        req: &Request,
+        on: OnEvent<'_>,
+    ) -> Result<Response, String> {
         let model = self.model_for(backend);
         let turns = self.messages_for(backend, req);
         let text = match backend {
@@ -247,7 +309,9 @@ impl Broker {
     /// Never let the API key reach a file: redact it should a server echo it.
     fn scrub(&self, text: String) -> String {
         match &self.settings.openai.api_key {
-            Some(k) if !k.expose().is_empty() && text.contains(k.expose()) => text.replace(k.expose(), "[redacted]"),
+            Some(k) if !k.expose().is_empty() && text.contains(k.expose()) => {
+                text.replace(k.expose(), "[redacted]")
+            }
             _ => text,
         }
     }
@@ -255,7 +319,10 @@ impl Broker {
     async fn ask_openai(&self, turns: &[Turn], on: OnEvent<'_>) -> Result<String, String> {
         let s = &self.settings.openai;
         if !s.configured {
-            return Err("not configured (set OPENAI_BASE_URL or OPENAI_API_KEY, or [openai] base_url)".into());
+            return Err(
+                "not configured (set OPENAI_BASE_URL or OPENAI_API_KEY, or [openai] base_url)"
+                    .into(),
+            );
         }
         let cfg = openai::OpenAiConfig {
             base_url: s.base_url.clone(),
@@ -281,9 +348,16 @@ impl Broker {
             .collect();
         let mut received = 0usize;
         let mut handler = |e: openai::Event| match e {
-            openai::Event::Retrying { attempt, wait, reason } => {
-                on(Event::Retrying { backend: "openai".into(), attempt, wait, reason })
-            }
+            openai::Event::Retrying {
+                attempt,
+                wait,
+                reason,
+            } => on(Event::Retrying {
+                backend: "openai".into(),
+                attempt,
+                wait,
+                reason,
+            }),
             openai::Event::Delta(d) => {
                 received += d.len();
                 on(Event::Streaming { bytes: received })
@@ -302,7 +376,8 @@ impl Broker {
             return Err(format!("`{}` not found on PATH", program.display()));
         }
         let argv = gordon::argv(&cfg, &flatten(turns));
-        gordon::interpret(process::run(invocation(argv, None, cfg.timeout)).await).map_err(|e| e.to_string())
+        gordon::interpret(process::run(invocation(argv, None, cfg.timeout)).await)
+            .map_err(|e| e.to_string())
     }
 
     fn flavour(&self, cfg: &process::ToolConfig) -> Result<kubectl_ai::Flavour, String> {
@@ -332,8 +407,18 @@ impl Broker {
             return Err(format!("`{}` not found on PATH", program.display()));
         }
         let flavour = self.flavour(&cfg)?;
-        let argv = kubectl_ai::argv(flavour, &cfg, t.llm_provider.as_deref(), t.model.as_deref(), &flatten(turns));
-        kubectl_ai::interpret(flavour, process::run(invocation(argv, None, cfg.timeout)).await).map_err(|e| e.to_string())
+        let argv = kubectl_ai::argv(
+            flavour,
+            &cfg,
+            t.llm_provider.as_deref(),
+            t.model.as_deref(),
+            &flatten(turns),
+        );
+        kubectl_ai::interpret(
+            flavour,
+            process::run(invocation(argv, None, cfg.timeout)).await,
+        )
+        .map_err(|e| e.to_string())
     }
 
     async fn ask_kagent(&self, req: &Request, turns: &[Turn]) -> Result<String, String> {
@@ -343,9 +428,21 @@ impl Broker {
         if process::which(&program.to_string_lossy()).is_none() {
             return Err(format!("`{}` not found on PATH", program.display()));
         }
-        let agent = req.agent.clone().or_else(|| t.agent.clone()).unwrap_or_else(|| "k8s-agent".into());
-        let argv = kagent::argv(&cfg, &agent, &flatten(turns), t.namespace.as_deref(), t.url.as_deref(), t.stream);
-        kagent::interpret(process::run(invocation(argv, None, cfg.timeout)).await).map_err(|e| e.to_string())
+        let agent = req
+            .agent
+            .clone()
+            .or_else(|| t.agent.clone())
+            .unwrap_or_else(|| "k8s-agent".into());
+        let argv = kagent::argv(
+            &cfg,
+            &agent,
+            &flatten(turns),
+            t.namespace.as_deref(),
+            t.url.as_deref(),
+            t.stream,
+        );
+        kagent::interpret(process::run(invocation(argv, None, cfg.timeout)).await)
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -391,7 +488,9 @@ pub fn flatten(turns: &[Turn]) -> String {
 /// What the OpenAI fallback is told about the tool it stands in for.
 pub fn system_message(tool: Tool, output: OutputKind) -> String {
     let form = match output {
-        OutputKind::Kubernetes => "Kubernetes manifests as multi-document YAML in one ```yaml fenced block",
+        OutputKind::Kubernetes => {
+            "Kubernetes manifests as multi-document YAML in one ```yaml fenced block"
+        }
         OutputKind::Dockerfile => "a complete Dockerfile in one ```dockerfile fenced block",
         OutputKind::Helm => "the Helm chart file in one ```yaml fenced block",
         OutputKind::Report => "a concise plain-text report that names each pod and its state",

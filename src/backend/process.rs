@@ -708,7 +708,9 @@ impl TempOut {
     fn new() -> TempOut {
         static SEQ: AtomicU64 = AtomicU64::new(0);
         let n = SEQ.fetch_add(1, Ordering::Relaxed);
-        TempOut { path: std::env::temp_dir().join(format!("dockhand-out-{}-{n}", std::process::id())) }
+        TempOut {
+            path: std::env::temp_dir().join(format!("dockhand-out-{}-{n}", std::process::id())),
+        }
     }
 }
 
@@ -739,7 +741,9 @@ impl InputWatch {
         if self.changed_at.is_some_and(|t| t.elapsed() < INPUT_IDLE) || len == 0 {
             return false;
         }
-        let Ok(bytes) = std::fs::read(path) else { return false };
+        let Ok(bytes) = std::fs::read(path) else {
+            return false;
+        };
         let raw = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(4096)..]).into_owned();
         asks_for_input(&raw)
     }
@@ -752,12 +756,24 @@ pub fn asks_for_input(raw: &str) -> bool {
     }
     let text = strip_ansi(raw);
     // The question is on one of the last few lines (a menu of choices may follow it).
-    text.lines().rev().map(str::trim).filter(|l| !l.is_empty()).take(4).any(|line| {
-        let lower = line.to_ascii_lowercase();
-        ["[y/n", "(y/n", "(yes/no)", "do you want to proceed", "would you like to apply", "approve?"]
+    text.lines()
+        .rev()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(4)
+        .any(|line| {
+            let lower = line.to_ascii_lowercase();
+            [
+                "[y/n",
+                "(y/n",
+                "(yes/no)",
+                "do you want to proceed",
+                "would you like to apply",
+                "approve?",
+            ]
             .iter()
             .any(|p| lower.contains(p))
-    })
+        })
 }
 
 /// Run and wait on the current thread.
@@ -882,7 +898,11 @@ fn run_with_cancel(inv: &Invocation, cancel: &Arc<AtomicBool>) -> Result<Capture
                 .unwrap_or_default();
             return Err(ProcessError::Timeout {
                 argv,
-                after: if waiting { started.elapsed() } else { inv.timeout },
+                after: if waiting {
+                    started.elapsed()
+                } else {
+                    inv.timeout
+                },
                 stderr_tail,
                 partial,
             });

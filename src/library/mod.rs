@@ -24,11 +24,18 @@ impl std::str::FromStr for PromptRef {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
         match s.split_once('@') {
-            None => Ok(PromptRef { id: s.to_owned(), version: None }),
+            None => Ok(PromptRef {
+                id: s.to_owned(),
+                version: None,
+            }),
             Some((id, v)) => {
-                let version = semver::Version::parse(v.trim_start_matches('v'))
-                    .map_err(|e| Error::Usage(format!("`{s}`: `{v}` is not a semver version ({e})")))?;
-                Ok(PromptRef { id: id.to_owned(), version: Some(version) })
+                let version = semver::Version::parse(v.trim_start_matches('v')).map_err(|e| {
+                    Error::Usage(format!("`{s}`: `{v}` is not a semver version ({e})"))
+                })?;
+                Ok(PromptRef {
+                    id: id.to_owned(),
+                    version: Some(version),
+                })
             }
         }
     }
@@ -62,7 +69,10 @@ impl Library {
         let mut lib = Library::default();
         for file in files {
             let rel = file.strip_prefix(root).unwrap_or(&file).to_owned();
-            let text = std::fs::read_to_string(&file).map_err(|source| Error::Io { path: file.clone(), source })?;
+            let text = std::fs::read_to_string(&file).map_err(|source| Error::Io {
+                path: file.clone(),
+                source,
+            })?;
             let template = template::parse(&rel, &text)?;
             check_folder(&rel, &template, &text)?;
             check_policies(&rel, &template, &text)?;
@@ -73,7 +83,10 @@ impl Library {
                     reference: template.reference(),
                     first: first.path.clone(),
                     second: rel,
-                    line: 1 + text.lines().position(|l| l.trim_start().starts_with("version")).unwrap_or(0),
+                    line: 1 + text
+                        .lines()
+                        .position(|l| l.trim_start().starts_with("version"))
+                        .unwrap_or(0),
                 });
             }
             versions.insert(template.version.clone(), Arc::new(template));
@@ -84,7 +97,11 @@ impl Library {
     pub fn resolve(&self, r: &PromptRef) -> Result<Arc<Template>, Error> {
         let not_found = || Error::PromptNotFound {
             reference: r.to_string(),
-            known: self.prompts.iter().flat_map(|(id, vs)| vs.keys().map(move |v| format!("{id}@{v}"))).collect(),
+            known: self
+                .prompts
+                .iter()
+                .flat_map(|(id, vs)| vs.keys().map(move |v| format!("{id}@{v}")))
+                .collect(),
         };
         let versions = self.prompts.get(&r.id).ok_or_else(not_found)?;
         match &r.version {
@@ -104,14 +121,22 @@ impl Library {
 
     /// The newest version of each id.
     pub fn newest(&self) -> impl Iterator<Item = &Arc<Template>> {
-        self.prompts.values().filter_map(|vs| vs.values().next_back())
+        self.prompts
+            .values()
+            .filter_map(|vs| vs.values().next_back())
     }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io { path: dir.to_owned(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
     for entry in entries {
-        let entry = entry.map_err(|source| Error::Io { path: dir.to_owned(), source })?;
+        let entry = entry.map_err(|source| Error::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
         let path = entry.path();
         if path.is_dir() {
             walk(&path, out)?;
@@ -126,10 +151,16 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
 fn check_policies(rel: &Path, t: &Template, text: &str) -> Result<(), Error> {
     for name in &t.policies {
         if crate::validate::policy::find(name).is_none() {
-            let known: Vec<&str> = crate::validate::policy::POLICIES.iter().map(|p| p.name).collect();
+            let known: Vec<&str> = crate::validate::policy::POLICIES
+                .iter()
+                .map(|p| p.name)
+                .collect();
             return Err(Error::Prompt {
                 path: rel.to_owned(),
-                line: 1 + text.lines().position(|l| l.trim_start().starts_with("policies")).unwrap_or(0),
+                line: 1 + text
+                    .lines()
+                    .position(|l| l.trim_start().starts_with("policies"))
+                    .unwrap_or(0),
                 message: format!("unknown policy `{name}` (known: {})", known.join(", ")),
             });
         }
@@ -143,8 +174,14 @@ fn check_folder(rel: &Path, t: &Template, text: &str) -> Result<(), Error> {
     if rel.iter().count() < 3 || folder != t.tool.as_str() {
         return Err(Error::Prompt {
             path: rel.to_owned(),
-            line: 1 + text.lines().position(|l| l.trim_start().starts_with("tool")).unwrap_or(0),
-            message: format!("a prompt for `{}` belongs under prompts/{}/", t.tool, t.tool),
+            line: 1 + text
+                .lines()
+                .position(|l| l.trim_start().starts_with("tool"))
+                .unwrap_or(0),
+            message: format!(
+                "a prompt for `{}` belongs under prompts/{}/",
+                t.tool, t.tool
+            ),
         });
     }
     Ok(())

@@ -137,7 +137,10 @@ impl Template {
 
     /// The line of the `[vars]` section (for errors about variables not declared there).
     pub fn vars_line(&self) -> usize {
-        self.vars.first().map(|v| v.line.saturating_sub(1).max(1)).unwrap_or(1)
+        self.vars
+            .first()
+            .map(|v| v.line.saturating_sub(1).max(1))
+            .unwrap_or(1)
     }
 }
 
@@ -165,7 +168,11 @@ struct FrontMatter {
 #[serde(untagged)]
 enum TargetSpec {
     Path(String),
-    Table { path: String, #[serde(default)] kinds: Vec<String> },
+    Table {
+        path: String,
+        #[serde(default)]
+        kinds: Vec<String>,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -182,11 +189,18 @@ struct VarFile {
 
 /// Parse one prompt file. `rel` is the path shown in errors and recorded in the lock.
 pub fn parse(rel: &Path, text: &str) -> Result<Template, Error> {
-    let err = |line: usize, message: String| Error::Prompt { path: rel.to_owned(), line, message };
+    let err = |line: usize, message: String| Error::Prompt {
+        path: rel.to_owned(),
+        line,
+        message,
+    };
     let mut lines = text.split_inclusive('\n');
     let first = lines.next().unwrap_or("");
     if first.trim_end() != "+++" {
-        return Err(err(1, "a prompt starts with `+++`, then TOML front matter, then `+++`".into()));
+        return Err(err(
+            1,
+            "a prompt starts with `+++`, then TOML front matter, then `+++`".into(),
+        ));
     }
     let fm_start = first.len();
     let mut offset = fm_start;
@@ -199,19 +213,39 @@ pub fn parse(rel: &Path, text: &str) -> Result<Template, Error> {
         offset += l.len();
     }
     let Some((fm_end, body_start)) = fm_end else {
-        return Err(err(1, "the front matter is not closed by a `+++` line".into()));
+        return Err(err(
+            1,
+            "the front matter is not closed by a `+++` line".into(),
+        ));
     };
     let fm_text = &text[fm_start..fm_end];
     let fm: FrontMatter = toml::from_str(fm_text).map_err(|e| {
         let line = e.span().map(|s| line_of(fm_text, s.start) + 1).unwrap_or(1);
         err(line, e.message().to_owned())
     })?;
-    let id_line = fm_text.find("id").map(|o| line_of(fm_text, o) + 1).unwrap_or(2);
-    if fm.id.is_empty() || !fm.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
-        return Err(err(id_line, format!("id `{}` must be non-empty and use only letters, digits, `-`, `_`, `.`", fm.id)));
+    let id_line = fm_text
+        .find("id")
+        .map(|o| line_of(fm_text, o) + 1)
+        .unwrap_or(2);
+    if fm.id.is_empty()
+        || !fm
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
+        return Err(err(
+            id_line,
+            format!(
+                "id `{}` must be non-empty and use only letters, digits, `-`, `_`, `.`",
+                fm.id
+            ),
+        ));
     }
     let version = semver::Version::parse(&fm.version).map_err(|e| {
-        let line = fm_text.find("version").map(|o| line_of(fm_text, o) + 1).unwrap_or(1);
+        let line = fm_text
+            .find("version")
+            .map(|o| line_of(fm_text, o) + 1)
+            .unwrap_or(1);
         err(line, format!("version `{}` is not semver: {e}", fm.version))
     })?;
     if fm.targets.is_empty() {
@@ -224,10 +258,23 @@ pub fn parse(rel: &Path, text: &str) -> Result<Template, Error> {
         let default = match spec.default {
             None => None,
             Some(v) => Some(crate::fill::coerce_toml(&v, spec.ty).map_err(|found| {
-                err(line, format!("default of `{name}` is {found}, but the variable is declared {}", spec.ty))
+                err(
+                    line,
+                    format!(
+                        "default of `{name}` is {found}, but the variable is declared {}",
+                        spec.ty
+                    ),
+                )
             })?),
         };
-        vars.push(VarSpec { name, ty: spec.ty, default, required: spec.required, description: spec.description, line });
+        vars.push(VarSpec {
+            name,
+            ty: spec.ty,
+            default,
+            required: spec.required,
+            description: spec.description,
+            line,
+        });
     }
     vars.sort_by_key(|v| v.line);
     let body = text[body_start..].to_owned();
@@ -241,7 +288,10 @@ pub fn parse(rel: &Path, text: &str) -> Result<Template, Error> {
             .targets
             .into_iter()
             .map(|t| match t {
-                TargetSpec::Path(path) => Target { path, kinds: Vec::new() },
+                TargetSpec::Path(path) => Target {
+                    path,
+                    kinds: Vec::new(),
+                },
                 TargetSpec::Table { path, kinds } => Target { path, kinds },
             })
             .collect(),

@@ -42,13 +42,27 @@ fn probe(program: &str, args: &[&str]) -> Option<process::Captured> {
 }
 
 fn first_line(c: &process::Captured) -> Option<String> {
-    format!("{}\n{}", c.stdout, c.stderr).lines().map(str::trim).find(|l| !l.is_empty()).map(|l| l.chars().take(100).collect())
+    format!("{}\n{}", c.stdout, c.stderr)
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(|l| l.chars().take(100).collect())
 }
 
-fn tool(name: &str, binary: Option<&std::path::Path>, version_args: &[&str], kind: &'static str) -> Check {
-    let program = binary.map(|b| b.to_string_lossy().into_owned()).unwrap_or_else(|| name.to_owned());
+fn tool(
+    name: &str,
+    binary: Option<&std::path::Path>,
+    version_args: &[&str],
+    kind: &'static str,
+) -> Check {
+    let program = binary
+        .map(|b| b.to_string_lossy().into_owned())
+        .unwrap_or_else(|| name.to_owned());
     let path = process::which(&program);
-    let version = path.as_ref().and_then(|_| probe(&program, version_args)).and_then(|c| first_line(&c));
+    let version = path
+        .as_ref()
+        .and_then(|_| probe(&program, version_args))
+        .and_then(|c| first_line(&c));
     Check {
         name: name.to_owned(),
         kind,
@@ -65,7 +79,9 @@ fn tool(name: &str, binary: Option<&std::path::Path>, version_args: &[&str], kin
 pub fn run(settings: &Settings, args: &DoctorArgs, ui: &Ui) -> Result<Outcome, Error> {
     let mut checks = Vec::new();
     let cache_dir = settings.root.join(crate::backend::cache::CACHE_DIR);
-    let cached = std::fs::read_dir(&cache_dir).map(|d| d.count()).unwrap_or(0);
+    let cached = std::fs::read_dir(&cache_dir)
+        .map(|d| d.count())
+        .unwrap_or(0);
     checks.push(Check {
         name: "cache".into(),
         kind: "backend",
@@ -88,15 +104,24 @@ pub fn run(settings: &Settings, args: &DoctorArgs, ui: &Ui) -> Result<Outcome, E
         flavour: None,
         configured: o.configured,
         usable: o.configured,
-        reason: (!o.configured).then(|| "set OPENAI_BASE_URL and OPENAI_API_KEY, or [openai] base_url".into()),
+        reason: (!o.configured)
+            .then(|| "set OPENAI_BASE_URL and OPENAI_API_KEY, or [openai] base_url".into()),
     });
 
-    let mut g = tool("docker", settings.tools.gordon.binary.as_deref(), &["--version"], "backend");
+    let mut g = tool(
+        "docker",
+        settings.tools.gordon.binary.as_deref(),
+        &["--version"],
+        "backend",
+    );
     g.name = "gordon".into();
     if g.found {
         let program = g.path.clone().unwrap_or_default();
         let argv = gordon::probe_argv(&crate::backend::tool_config(&settings.tools.gordon, 30));
-        match probe(&program, &argv.iter().skip(1).map(String::as_str).collect::<Vec<_>>()) {
+        match probe(
+            &program,
+            &argv.iter().skip(1).map(String::as_str).collect::<Vec<_>>(),
+        ) {
             Some(c) => match gordon::judge_probe(&c) {
                 process::Availability::Available(v) => {
                     g.usable = true;
@@ -111,10 +136,17 @@ pub fn run(settings: &Settings, args: &DoctorArgs, ui: &Ui) -> Result<Outcome, E
     }
     checks.push(g);
 
-    let mut k = tool("kubectl-ai", settings.tools.kubectl_ai.binary.as_deref(), &["version"], "backend");
+    let mut k = tool(
+        "kubectl-ai",
+        settings.tools.kubectl_ai.binary.as_deref(),
+        &["version"],
+        "backend",
+    );
     if k.found {
         let program = k.path.clone().unwrap_or_default();
-        let help = probe(&program, &["--help"]).map(|c| format!("{}\n{}", c.stdout, c.stderr)).unwrap_or_default();
+        let help = probe(&program, &["--help"])
+            .map(|c| format!("{}\n{}", c.stdout, c.stderr))
+            .unwrap_or_default();
         let flavour = settings.tools.kubectl_ai.flavour.clone().or_else(|| {
             kubectl_ai::detect_flavour(&help).map(|f| match f {
                 kubectl_ai::Flavour::Google => "google".to_owned(),
@@ -131,7 +163,12 @@ pub fn run(settings: &Settings, args: &DoctorArgs, ui: &Ui) -> Result<Outcome, E
     }
     checks.push(k);
 
-    let mut ka = tool("kagent", settings.tools.kagent.binary.as_deref(), &["version"], "backend");
+    let mut ka = tool(
+        "kagent",
+        settings.tools.kagent.binary.as_deref(),
+        &["version"],
+        "backend",
+    );
     ka.usable = ka.found;
     if !ka.found {
         ka.reason = Some("`kagent` not found on PATH".into());
@@ -159,18 +196,35 @@ pub fn run(settings: &Settings, args: &DoctorArgs, ui: &Ui) -> Result<Outcome, E
     }
 
     match args.format {
-        ListFormat::Json => ui.out(&format!("{}\n", serde_json::to_string_pretty(&checks).expect("serializes"))),
+        ListFormat::Json => ui.out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&checks).expect("serializes")
+        )),
         ListFormat::Text => {
             let mut out = String::new();
             for c in &checks {
-                let mark = if c.usable { ui.paint("32", "ok ") } else if c.found { ui.paint("33", "!! ") } else { ui.paint("31", "-- ") };
+                let mark = if c.usable {
+                    ui.paint("32", "ok ")
+                } else if c.found {
+                    ui.paint("33", "!! ")
+                } else {
+                    ui.paint("31", "-- ")
+                };
                 out.push_str(&format!(
                     "{mark} {:<11} {:<8} {}{}{}\n",
                     c.name,
                     c.kind,
-                    c.version.as_deref().unwrap_or(if c.found { "found" } else { "not found" }),
-                    c.flavour.as_deref().map(|f| format!(" (flavour {f})")).unwrap_or_default(),
-                    c.reason.as_deref().map(|r| format!(" - {r}")).unwrap_or_default(),
+                    c.version
+                        .as_deref()
+                        .unwrap_or(if c.found { "found" } else { "not found" }),
+                    c.flavour
+                        .as_deref()
+                        .map(|f| format!(" (flavour {f})"))
+                        .unwrap_or_default(),
+                    c.reason
+                        .as_deref()
+                        .map(|r| format!(" - {r}"))
+                        .unwrap_or_default(),
                 ));
             }
             ui.out(&out);

@@ -1,6 +1,6 @@
 //! `dockhand generate ID[@VERSION]`: one prompt → prepare → apply.
 
-use super::{lock_wait, Outcome};
+use super::{Outcome, lock_wait};
 use crate::cli::GenerateArgs;
 use crate::error::Error;
 use crate::pipeline::{self, ApplyOptions, Context, Job};
@@ -11,33 +11,52 @@ use crate::ui::Ui;
 
 pub fn run(settings: Settings, args: &GenerateArgs, ui: &Ui) -> Result<Outcome, Error> {
     let manual = match &args.response_file {
-        Some(p) if p.as_os_str() == "-" => Some(std::io::read_to_string(std::io::stdin()).map_err(Error::io("<stdin>"))?),
+        Some(p) if p.as_os_str() == "-" => {
+            Some(std::io::read_to_string(std::io::stdin()).map_err(Error::io("<stdin>"))?)
+        }
         Some(p) => Some(std::fs::read_to_string(p).map_err(Error::io(p))?),
         None => None,
     };
     let _lock = RunLock::acquire(&settings.root, lock_wait())?;
     let ctx = Context::new(settings)?;
     let template = ctx.library.get(&args.reference)?;
-    let job = Job { template, sets: args.set.clone(), prefer: None, manual };
+    let job = Job {
+        template,
+        sets: args.set.clone(),
+        prefer: None,
+        manual,
+    };
     let rt = super::runtime()?;
     let on = |stage: pipeline::Stage| {
         if let Some(line) = super::show::stage_line(&stage) {
             ui.debug(&format!("{}: {line}", args.reference));
         }
-        if let pipeline::Stage::Backend(crate::backend::Event::Skipped { .. } | crate::backend::Event::Retrying { .. }) = stage {
-            if let Some(line) = super::show::stage_line(&stage) {
-                ui.info(&line);
-            }
+        if let pipeline::Stage::Backend(
+            crate::backend::Event::Skipped { .. } | crate::backend::Event::Retrying { .. },
+        ) = stage
+            && let Some(line) = super::show::stage_line(&stage)
+        {
+            ui.info(&line);
         }
     };
     let staged = super::block_on_interruptible(&rt, pipeline::prepare(&ctx, job, &on))?;
     ui.info(&super::show::staged(ui, &staged));
     if !staged.passed() {
-        ui.err(&format!("{}: validation failed; nothing written", staged.template.reference()));
+        ui.err(&format!(
+            "{}: validation failed; nothing written",
+            staged.template.reference()
+        ));
         return Ok(Outcome::Findings);
     }
     let set = ChangeSet { jobs: vec![staged] };
-    let applied = pipeline::apply(&ctx, &set, ApplyOptions { commit: !args.no_commit, force: args.force })?;
+    let applied = pipeline::apply(
+        &ctx,
+        &set,
+        ApplyOptions {
+            commit: !args.no_commit,
+            force: args.force,
+        },
+    )?;
     if applied.written.is_empty() {
         ui.out("up to date: nothing changed\n");
     } else {

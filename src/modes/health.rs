@@ -31,7 +31,12 @@ pub fn run(settings: Settings, args: &HealthArgs, ui: &Ui) -> Result<Outcome, Er
     let mut outcome = Outcome::Clean;
     for pass in passes {
         let template = ctx.library.get(prompt_id(pass))?;
-        let job = Job { template: template.clone(), sets: Vec::new(), prefer: None, manual: None };
+        let job = Job {
+            template: template.clone(),
+            sets: Vec::new(),
+            prefer: None,
+            manual: None,
+        };
         let on = |stage: pipeline::Stage| {
             if let Some(line) = super::show::stage_line(&stage) {
                 ui.debug(&format!("{}: {line}", template.reference()));
@@ -41,14 +46,31 @@ pub fn run(settings: Settings, args: &HealthArgs, ui: &Ui) -> Result<Outcome, Er
             Ok(s) => s,
             Err(e) => {
                 // An agent that could not run at all is a failed health check.
-                ui.err(&format!("{}: the agent could not run: {e}", template.reference()));
+                ui.err(&format!(
+                    "{}: the agent could not run: {e}",
+                    template.reference()
+                ));
                 outcome = Outcome::Findings;
                 continue;
             }
         };
-        let report = staged.files.first().map(|f| f.content.clone()).unwrap_or_default();
-        let stored = store(&ctx, &template.id, &template.version.to_string(), &staged.backend, &report)?;
-        ui.out(&format!("== {} ({}) ==\n{report}\nstored {stored}\n", template.reference(), staged.backend));
+        let report = staged
+            .files
+            .first()
+            .map(|f| f.content.clone())
+            .unwrap_or_default();
+        let stored = store(
+            &ctx,
+            &template.id,
+            &template.version.to_string(),
+            &staged.backend,
+            &report,
+        )?;
+        ui.out(&format!(
+            "== {} ({}) ==\n{report}\nstored {stored}\n",
+            template.reference(),
+            staged.backend
+        ));
         match pass {
             HealthPass::Stability => {
                 let verdict = health::judge(&report);
@@ -57,7 +79,10 @@ pub fn run(settings: Settings, args: &HealthArgs, ui: &Ui) -> Result<Outcome, Er
                     outcome = Outcome::Findings;
                 }
                 for p in &verdict.unhealthy {
-                    ui.err(&format!("unhealthy: pod {} is {} (report line {})", p.pod, p.condition, p.line));
+                    ui.err(&format!(
+                        "unhealthy: pod {} is {} (report line {})",
+                        p.pod, p.condition, p.line
+                    ));
                     outcome = Outcome::Findings;
                 }
                 if verdict.ran && verdict.unhealthy.is_empty() {
@@ -77,25 +102,42 @@ pub fn run(settings: Settings, args: &HealthArgs, ui: &Ui) -> Result<Outcome, Er
     Ok(outcome)
 }
 
-fn store(ctx: &Context, id: &str, version: &str, backend: &str, report: &str) -> Result<String, Error> {
+fn store(
+    ctx: &Context,
+    id: &str,
+    version: &str,
+    backend: &str,
+    report: &str,
+) -> Result<String, Error> {
     let rel = format!("{REPORTS_DIR}/{id}@{version}.md");
-    let body = format!("<!-- dockhand health: prompt {id}@{version}, backend {backend} -->\n{report}");
+    let body =
+        format!("<!-- dockhand health: prompt {id}@{version}, backend {backend} -->\n{report}");
     crate::repo::write_atomic(&ctx.settings.root.join(&rel), body.as_bytes())?;
     Ok(rel)
 }
 
 /// Turn suggested requests/limits into a diff of the chart's values.yaml;
 /// write it only when the user agrees at the terminal.
-fn propose_values(ctx: &Context, suggestions: &[health::ResourceSuggestion], ui: &Ui) -> Result<(), Error> {
+fn propose_values(
+    ctx: &Context,
+    suggestions: &[health::ResourceSuggestion],
+    ui: &Ui,
+) -> Result<(), Error> {
     let rel = format!("{}/values.yaml", ctx.settings.policies.chart_dir);
     let path = ctx.settings.root.join(&rel);
     let Ok(old) = std::fs::read_to_string(&path) else {
-        ui.info(&format!("resources: {rel} not found; suggestions not applied"));
+        ui.info(&format!(
+            "resources: {rel} not found; suggestions not applied"
+        ));
         return Ok(());
     };
     let mut new = old.clone();
     for s in suggestions {
-        let section = s.workload.strip_prefix("todo-").unwrap_or(&s.workload).to_owned();
+        let section = s
+            .workload
+            .strip_prefix("todo-")
+            .unwrap_or(&s.workload)
+            .to_owned();
         for (kind, res, v) in [
             ("requests", "cpu", &s.requests_cpu),
             ("requests", "memory", &s.requests_memory),
@@ -112,7 +154,14 @@ fn propose_values(ctx: &Context, suggestions: &[health::ResourceSuggestion], ui:
         ui.info("resources: values.yaml already matches the suggestions");
         return Ok(());
     }
-    ui.out(&format!("proposed change to {rel}:\n{}", if ui.color { crate::diff::colorize(&diff) } else { diff }));
+    ui.out(&format!(
+        "proposed change to {rel}:\n{}",
+        if ui.color {
+            crate::diff::colorize(&diff)
+        } else {
+            diff
+        }
+    ));
     if std::io::stdin().is_terminal() {
         let mut o = std::io::stdout();
         let _ = write!(o, "apply it? [y/N] ");
@@ -144,14 +193,22 @@ pub fn set_yaml_scalar(text: &str, path: &[&str], value: &str) -> String {
         if indent <= parent_indent {
             return text.to_owned();
         }
-        let Some((key, rest)) = trimmed.split_once(':') else { continue };
+        let Some((key, rest)) = trimmed.split_once(':') else {
+            continue;
+        };
         if key.trim() != path[depth] {
             continue;
         }
         if depth + 1 == path.len() {
             let comment = rest.find(" #").map(|c| &rest[c..]).unwrap_or("").trim_end();
             let newline = if line.ends_with('\n') { "\n" } else { "" };
-            let replaced = format!("{}{}: {value}{}{}", &line[..indent as usize], key.trim(), comment, newline);
+            let replaced = format!(
+                "{}{}: {value}{}{}",
+                &line[..indent as usize],
+                key.trim(),
+                comment,
+                newline
+            );
             let mut out: String = lines[..i].concat();
             out.push_str(&replaced);
             out.push_str(&lines[i + 1..].concat());
@@ -175,6 +232,9 @@ mod tests {
         assert!(out.contains("cpu: 100m # seed"));
         let out = set_yaml_scalar(v, &["backend", "resources", "requests", "cpu"], "150m");
         assert!(out.contains("cpu: 150m # seed\n"), "{out}");
-        assert_eq!(set_yaml_scalar(v, &["backend", "resources", "limits", "cpu"], "1"), v);
+        assert_eq!(
+            set_yaml_scalar(v, &["backend", "resources", "limits", "cpu"], "1"),
+            v
+        );
     }
 }

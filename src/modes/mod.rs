@@ -30,7 +30,10 @@ pub enum Outcome {
 
 /// How long a second run waits for the repository lock (DOCKHAND_LOCK_WAIT seconds overrides).
 pub fn lock_wait() -> Duration {
-    let secs = std::env::var("DOCKHAND_LOCK_WAIT").ok().and_then(|s| s.parse().ok()).unwrap_or(30);
+    let secs = std::env::var("DOCKHAND_LOCK_WAIT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30);
     Duration::from_secs(secs)
 }
 
@@ -48,7 +51,14 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
         crate::cli::ColorChoice::Never => false,
         crate::cli::ColorChoice::Auto => !env.no_color && Ui::stderr_is_tty(),
     };
-    let ui = Ui::new(color, if cli.global.quiet { -1 } else { cli.global.verbose as i8 });
+    let ui = Ui::new(
+        color,
+        if cli.global.quiet {
+            -1
+        } else {
+            cli.global.verbose as i8
+        },
+    );
     match dispatch(cli, &env, &ui) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
@@ -76,7 +86,10 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 }
 
 /// Run `fut`; a Ctrl-C while it runs cancels it (nothing is written while preparing).
-pub fn block_on_interruptible<T>(rt: &tokio::runtime::Runtime, fut: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
+pub fn block_on_interruptible<T>(
+    rt: &tokio::runtime::Runtime,
+    fut: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
     rt.block_on(async {
         tokio::select! {
             r = fut => r,
@@ -88,7 +101,9 @@ pub fn block_on_interruptible<T>(rt: &tokio::runtime::Runtime, fut: impl std::fu
 fn dispatch(cli: Cli, env: &Env, ui: &Ui) -> Result<Outcome, Error> {
     match &cli.command {
         Command::Prompts(cmd) => prompts::run(&settings(&cli, env, None)?, cmd, ui),
-        Command::Generate(args) => generate::run(settings(&cli, env, Some(&args.broker))?, args, ui),
+        Command::Generate(args) => {
+            generate::run(settings(&cli, env, Some(&args.broker))?, args, ui)
+        }
         Command::Regen(args) => regen::run(settings(&cli, env, Some(&args.broker))?, args, ui),
         Command::Review(args) => review::run(settings(&cli, env, Some(&args.broker))?, args, ui),
         Command::Validate(args) => tools::validate(&settings(&cli, env, None)?, args, ui),
@@ -103,7 +118,9 @@ fn dispatch(cli: Cli, env: &Env, ui: &Ui) -> Result<Outcome, Error> {
         }
         Command::Man => {
             let mut out = Vec::new();
-            clap_mangen::Man::new(Cli::command()).render(&mut out).map_err(Error::io("<stdout>"))?;
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(Error::io("<stdout>"))?;
             ui.out(&String::from_utf8_lossy(&out));
             Ok(Outcome::Clean)
         }

@@ -37,7 +37,9 @@ impl<'a> Progress<'a> {
         match &self.multi {
             Some((m, _)) => {
                 let bar = m.add(ProgressBar::new_spinner());
-                bar.set_style(ProgressStyle::with_template("  {spinner} {prefix}: {msg}").expect("template"));
+                bar.set_style(
+                    ProgressStyle::with_template("  {spinner} {prefix}: {msg}").expect("template"),
+                );
                 bar.set_prefix(name.to_owned());
                 bar.enable_steady_tick(std::time::Duration::from_millis(120));
                 Line::Bar(bar)
@@ -50,11 +52,19 @@ impl<'a> Progress<'a> {
     }
 
     pub fn stage(&self, line: &Line, stage: &Stage) {
-        let Some(text) = super::show::stage_line(stage) else { return };
+        let Some(text) = super::show::stage_line(stage) else {
+            return;
+        };
         match line {
             Line::Bar(b) => b.set_message(text),
             Line::Plain(name) => {
-                if matches!(stage, Stage::Backend(crate::backend::Event::Skipped { .. } | crate::backend::Event::Retrying { .. }) | Stage::Repairing { .. }) {
+                if matches!(
+                    stage,
+                    Stage::Backend(
+                        crate::backend::Event::Skipped { .. }
+                            | crate::backend::Event::Retrying { .. }
+                    ) | Stage::Repairing { .. }
+                ) {
                     self.ui.info(&format!("{name}: {text}"));
                 } else {
                     self.ui.debug(&format!("{name}: {text}"));

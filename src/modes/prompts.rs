@@ -14,7 +14,10 @@ pub fn run(settings: &Settings, cmd: &PromptsCommand, ui: &Ui) -> Result<Outcome
             match format {
                 ListFormat::Json => {
                     let all: Vec<_> = lib.all().map(|t| t.as_ref()).collect();
-                    ui.out(&format!("{}\n", serde_json::to_string_pretty(&all).expect("serializes")));
+                    ui.out(&format!(
+                        "{}\n",
+                        serde_json::to_string_pretty(&all).expect("serializes")
+                    ));
                 }
                 ListFormat::Text => {
                     let mut out = String::new();
@@ -24,7 +27,11 @@ pub fn run(settings: &Settings, cmd: &PromptsCommand, ui: &Ui) -> Result<Outcome
                             t.reference(),
                             t.tool.as_str(),
                             t.output.as_str(),
-                            t.targets.iter().map(|t| t.path.as_str()).collect::<Vec<_>>().join(", ")
+                            t.targets
+                                .iter()
+                                .map(|t| t.path.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ));
                     }
                     ui.out(&out);
@@ -34,7 +41,8 @@ pub fn run(settings: &Settings, cmd: &PromptsCommand, ui: &Ui) -> Result<Outcome
         }
         PromptsCommand::Show { reference } => {
             let t = lib.get(reference)?;
-            let text = std::fs::read_to_string(settings.root.join(&t.path)).map_err(Error::io(&t.path))?;
+            let text =
+                std::fs::read_to_string(settings.root.join(&t.path)).map_err(Error::io(&t.path))?;
             ui.out(&format!("# {}\n{text}", t.path.display()));
             Ok(Outcome::Clean)
         }
@@ -48,9 +56,19 @@ pub fn run(settings: &Settings, cmd: &PromptsCommand, ui: &Ui) -> Result<Outcome
         }
         PromptsCommand::Diff { a, b } => {
             let (ta, tb) = (lib.get(a)?, lib.get(b)?);
-            let read = |p: &std::path::Path| std::fs::read_to_string(settings.root.join(p)).map_err(Error::io(p));
-            let d = crate::diff::unified(&tb.path.to_string_lossy(), Some(&read(&ta.path)?), &read(&tb.path)?);
-            ui.out(&if ui.color { crate::diff::colorize(&d) } else { d });
+            let read = |p: &std::path::Path| {
+                std::fs::read_to_string(settings.root.join(p)).map_err(Error::io(p))
+            };
+            let d = crate::diff::unified(
+                &tb.path.to_string_lossy(),
+                Some(&read(&ta.path)?),
+                &read(&tb.path)?,
+            );
+            ui.out(&if ui.color {
+                crate::diff::colorize(&d)
+            } else {
+                d
+            });
             Ok(Outcome::Clean)
         }
     }

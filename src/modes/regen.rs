@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use super::{lock_wait, Outcome};
+use super::{Outcome, lock_wait};
 use crate::cli::{ListFormat, RegenArgs};
 use crate::error::Error;
 use crate::library::PromptRef;
@@ -21,7 +21,10 @@ use crate::validate::diagnostic::Diagnostic;
 /// The jobs of a regen: named prompts, or every locked artifact's prompt at its locked version.
 pub fn jobs(ctx: &Context, lock: &Lockfile, ids: &[String]) -> Result<Vec<Job>, Error> {
     let refs: Vec<PromptRef> = if ids.is_empty() {
-        lock.prompt_ids().into_iter().map(|id| PromptRef { id, version: None }).collect()
+        lock.prompt_ids()
+            .into_iter()
+            .map(|id| PromptRef { id, version: None })
+            .collect()
     } else {
         ids.iter().map(|s| s.parse()).collect::<Result<_, _>>()?
     };
@@ -29,14 +32,22 @@ pub fn jobs(ctx: &Context, lock: &Lockfile, ids: &[String]) -> Result<Vec<Job>, 
     for r in refs {
         let locked = lock.artifacts.iter().find(|a| a.prompt == r.id);
         let r = match (&r.version, locked) {
-            (None, Some(l)) => PromptRef { id: r.id.clone(), version: l.version.parse().ok() },
+            (None, Some(l)) => PromptRef {
+                id: r.id.clone(),
+                version: l.version.parse().ok(),
+            },
             _ => r,
         };
         let template = ctx.library.resolve(&r)?;
         let prefer = locked
             .filter(|l| l.version == template.version.to_string())
             .map(|l| (l.backend.clone(), l.model.clone()));
-        out.push(Job { template, sets: Vec::new(), prefer, manual: None });
+        out.push(Job {
+            template,
+            sets: Vec::new(),
+            prefer,
+            manual: None,
+        });
     }
     Ok(out)
 }
@@ -56,7 +67,11 @@ struct ArtifactResult<'a> {
 }
 
 pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Error> {
-    let _lock = if args.check { None } else { Some(RunLock::acquire(&settings.root, lock_wait())?) };
+    let _lock = if args.check {
+        None
+    } else {
+        Some(RunLock::acquire(&settings.root, lock_wait())?)
+    };
     let ctx = Arc::new(Context::new(settings)?);
     let lock = Lockfile::read(&ctx.settings.root)?;
     let jobs = jobs(&ctx, &lock, &args.ids)?;
@@ -64,25 +79,38 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
         ui.out("nothing to regenerate: dockhand.lock has no artifacts\n");
         return Ok(Outcome::Clean);
     }
-    let parallel = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)).max(1);
+    let parallel = args
+        .jobs
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        })
+        .max(1);
     let json = args.format == ListFormat::Json;
-    let progress = super::progress::Progress::new(jobs.len(), !json && Ui::stderr_is_tty() && ui.verbosity >= 0, ui);
+    let progress = super::progress::Progress::new(
+        jobs.len(),
+        !json && Ui::stderr_is_tty() && ui.verbosity >= 0,
+        ui,
+    );
     let rt = super::runtime()?;
-    let results: Vec<(String, Result<Staged, Error>)> = super::block_on_interruptible(&rt, async {
-        let stream = futures_util::stream::iter(jobs.into_iter().enumerate()).map(|(i, job)| {
-            let ctx = ctx.clone();
-            let progress = &progress;
-            async move {
-                let name = job.template.reference();
-                let line = progress.start(i, &name);
-                let on = |stage: Stage| progress.stage(&line, &stage);
-                let r = pipeline::prepare(&ctx, job, &on).await;
-                progress.finish(&line, &name, &r);
-                (name, r)
-            }
-        });
-        Ok(stream.buffer_unordered(parallel).collect::<Vec<_>>().await)
-    })?;
+    let results: Vec<(String, Result<Staged, Error>)> =
+        super::block_on_interruptible(&rt, async {
+            let stream =
+                futures_util::stream::iter(jobs.into_iter().enumerate()).map(|(i, job)| {
+                    let ctx = ctx.clone();
+                    let progress = &progress;
+                    async move {
+                        let name = job.template.reference();
+                        let line = progress.start(i, &name);
+                        let on = |stage: Stage| progress.stage(&line, &stage);
+                        let r = pipeline::prepare(&ctx, job, &on).await;
+                        progress.finish(&line, &name, &r);
+                        (name, r)
+                    }
+                });
+            Ok(stream.buffer_unordered(parallel).collect::<Vec<_>>().await)
+        })?;
     progress.done();
 
     let mut errors = 0;
@@ -108,47 +136,109 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
         }
     }
     set.jobs.sort_by(|a, b| a.template.id.cmp(&b.template.id));
-    let drift: Vec<&str> =
-        set.jobs.iter().filter(|s| s.passed()).flat_map(|s| s.files.iter().filter(|f| f.changed()).map(|f| f.path.as_str())).collect();
+    let drift: Vec<&str> = set
+        .jobs
+        .iter()
+        .filter(|s| s.passed())
+        .flat_map(|s| {
+            s.files
+                .iter()
+                .filter(|f| f.changed())
+                .map(|f| f.path.as_str())
+        })
+        .collect();
 
     let outcome;
     if args.check {
         for s in &set.jobs {
             for f in &s.files {
-                let st = if !s.passed() { "failed" } else if f.changed() { "drift" } else { "up-to-date" };
+                let st = if !s.passed() {
+                    "failed"
+                } else if f.changed() {
+                    "drift"
+                } else {
+                    "up-to-date"
+                };
                 statuses.push((f.path.clone(), st));
             }
         }
         if !drift.is_empty() {
-            report.push_str(&format!("drift: {} file(s) differ from what the lock and cache reproduce:\n", drift.len()));
+            report.push_str(&format!(
+                "drift: {} file(s) differ from what the lock and cache reproduce:\n",
+                drift.len()
+            ));
             for d in &drift {
                 report.push_str(&format!("  {d}\n"));
             }
         }
-        outcome = if errors > 0 { None } else if findings || !drift.is_empty() { Some(Outcome::Findings) } else { Some(Outcome::Clean) };
+        outcome = if errors > 0 {
+            None
+        } else if findings || !drift.is_empty() {
+            Some(Outcome::Findings)
+        } else {
+            Some(Outcome::Clean)
+        };
     } else if (errors > 0 || findings) && !args.keep_going {
-        report.push_str("nothing written: some jobs failed (use --keep-going to write the others)\n");
+        report
+            .push_str("nothing written: some jobs failed (use --keep-going to write the others)\n");
         for s in &set.jobs {
             for f in &s.files {
-                statuses.push((f.path.clone(), if s.passed() { "not-written" } else { "failed" }));
+                statuses.push((
+                    f.path.clone(),
+                    if s.passed() { "not-written" } else { "failed" },
+                ));
             }
         }
-        outcome = if errors > 0 { None } else { Some(Outcome::Findings) };
+        outcome = if errors > 0 {
+            None
+        } else {
+            Some(Outcome::Findings)
+        };
     } else {
-        let applied = pipeline::apply(&ctx, &set, ApplyOptions { commit: !args.no_commit, force: args.force })?;
+        let applied = pipeline::apply(
+            &ctx,
+            &set,
+            ApplyOptions {
+                commit: !args.no_commit,
+                force: args.force,
+            },
+        )?;
         for s in &set.jobs {
             for f in &s.files {
-                let st = if !s.passed() { "failed" } else if applied.written.contains(&f.path) { "written" } else { "up-to-date" };
+                let st = if !s.passed() {
+                    "failed"
+                } else if applied.written.contains(&f.path) {
+                    "written"
+                } else {
+                    "up-to-date"
+                };
                 statuses.push((f.path.clone(), st));
             }
         }
-        let n = applied.written.iter().filter(|w| set.jobs.iter().any(|s| s.files.iter().any(|f| &f.path == *w))).count();
+        let n = applied
+            .written
+            .iter()
+            .filter(|w| {
+                set.jobs
+                    .iter()
+                    .any(|s| s.files.iter().any(|f| &f.path == *w))
+            })
+            .count();
         report.push_str(&match (&applied.commit, n) {
             (_, 0) => "up to date: every artifact matches\n".to_owned(),
-            (Some(c), n) => format!("wrote {n} artifact(s); committed {}\n", &c[..c.len().min(12)]),
+            (Some(c), n) => format!(
+                "wrote {n} artifact(s); committed {}\n",
+                &c[..c.len().min(12)]
+            ),
             (None, n) => format!("wrote {n} artifact(s); not committed\n"),
         });
-        outcome = if errors > 0 { None } else if findings { Some(Outcome::Findings) } else { Some(Outcome::Clean) };
+        outcome = if errors > 0 {
+            None
+        } else if findings {
+            Some(Outcome::Findings)
+        } else {
+            Some(Outcome::Clean)
+        };
     }
 
     if json {
@@ -160,7 +250,11 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
                 s.files.iter().map(move |f| ArtifactResult {
                     prompt: s.template.reference(),
                     path: &f.path,
-                    status: statuses.iter().find(|(p, _)| p == &f.path).map(|(_, st)| *st).unwrap_or("unknown"),
+                    status: statuses
+                        .iter()
+                        .find(|(p, _)| p == &f.path)
+                        .map(|(_, st)| *st)
+                        .unwrap_or("unknown"),
                     backend: &s.backend,
                     model: s.model.as_deref(),
                     hand_written: s.hand_written,
@@ -171,7 +265,10 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
             })
             .collect();
         let doc = serde_json::json!({ "artifacts": items, "errors": errors });
-        ui.out(&format!("{}\n", serde_json::to_string_pretty(&doc).expect("serializes")));
+        ui.out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&doc).expect("serializes")
+        ));
         if errors > 0 {
             ui.err(&report);
         }

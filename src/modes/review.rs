@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 
-use super::{lock_wait, Outcome};
+use super::{Outcome, lock_wait};
 use crate::cli::ReviewArgs;
 use crate::error::Error;
 use crate::lock::Lockfile;
@@ -42,18 +42,36 @@ pub fn run(settings: Settings, args: &ReviewArgs, ui: &Ui) -> Result<Outcome, Er
     let mut changes = 0;
     for mut s in staged {
         let mut block = super::show::staged(ui, &s);
-        let locked_version = lock.artifacts.iter().find(|a| a.prompt == s.template.id).map(|a| a.version.clone());
+        let locked_version = lock
+            .artifacts
+            .iter()
+            .find(|a| a.prompt == s.template.id)
+            .map(|a| a.version.clone());
         if let Some(v) = locked_version.filter(|v| *v != s.template.version.to_string()) {
             // The prompt moved on since the lock: show the template's diff beside the output's.
             if let Ok(old) = ctx.library.get(&format!("{}@{v}", s.template.id)) {
-                let read = |p: &std::path::Path| std::fs::read_to_string(ctx.settings.root.join(p)).unwrap_or_default();
-                let d = crate::diff::unified(&s.template.path.to_string_lossy(), Some(&read(&old.path)), &read(&s.template.path));
-                block.push_str(&format!("prompt {} → {}:\n{}", old.reference(), s.template.reference(), paint(ui, &d)));
+                let read = |p: &std::path::Path| {
+                    std::fs::read_to_string(ctx.settings.root.join(p)).unwrap_or_default()
+                };
+                let d = crate::diff::unified(
+                    &s.template.path.to_string_lossy(),
+                    Some(&read(&old.path)),
+                    &read(&s.template.path),
+                );
+                block.push_str(&format!(
+                    "prompt {} → {}:\n{}",
+                    old.reference(),
+                    s.template.reference(),
+                    paint(ui, &d)
+                ));
             }
         }
         for f in s.files.iter().filter(|f| f.changed()) {
             changes += 1;
-            block.push_str(&paint(ui, &crate::diff::unified(&f.path, f.current.as_deref(), &f.content)));
+            block.push_str(&paint(
+                ui,
+                &crate::diff::unified(&f.path, f.current.as_deref(), &f.content),
+            ));
         }
         ui.out(&block);
         if !s.passed() || !s.changed() {
@@ -62,7 +80,11 @@ pub fn run(settings: Settings, args: &ReviewArgs, ui: &Ui) -> Result<Outcome, Er
         if args.apply {
             accepted.jobs.push(s);
         } else if interactive {
-            let keep: Vec<bool> = s.files.iter().map(|f| !f.changed() || ask(&format!("accept {}? [y/N] ", f.path))).collect();
+            let keep: Vec<bool> = s
+                .files
+                .iter()
+                .map(|f| !f.changed() || ask(&format!("accept {}? [y/N] ", f.path)))
+                .collect();
             if keep.iter().any(|k| *k) {
                 let mut i = 0;
                 s.files.retain(|_| {
@@ -77,23 +99,44 @@ pub fn run(settings: Settings, args: &ReviewArgs, ui: &Ui) -> Result<Outcome, Er
     }
     if accepted.jobs.is_empty() {
         if changes > 0 && !interactive {
-            ui.info(&format!("{changes} file(s) would change; run with --apply to accept what passes"));
+            ui.info(&format!(
+                "{changes} file(s) would change; run with --apply to accept what passes"
+            ));
             return Ok(Outcome::Findings);
         }
-        ui.info(if changes == 0 { "no changes" } else { "nothing accepted" });
+        ui.info(if changes == 0 {
+            "no changes"
+        } else {
+            "nothing accepted"
+        });
         return Ok(Outcome::Clean);
     }
-    let applied = pipeline::apply(&ctx, &accepted, ApplyOptions { commit: !args.no_commit, force: false })?;
+    let applied = pipeline::apply(
+        &ctx,
+        &accepted,
+        ApplyOptions {
+            commit: !args.no_commit,
+            force: false,
+        },
+    )?;
     ui.out(&format!(
         "accepted {} file(s){}\n",
         applied.written.len(),
-        applied.commit.as_deref().map(|c| format!("; committed {}", &c[..12.min(c.len())])).unwrap_or_default()
+        applied
+            .commit
+            .as_deref()
+            .map(|c| format!("; committed {}", &c[..12.min(c.len())]))
+            .unwrap_or_default()
     ));
     Ok(Outcome::Clean)
 }
 
 fn paint(ui: &Ui, d: &str) -> String {
-    if ui.color { crate::diff::colorize(d) } else { d.to_owned() }
+    if ui.color {
+        crate::diff::colorize(d)
+    } else {
+        d.to_owned()
+    }
 }
 
 fn ask(question: &str) -> bool {

@@ -1,7 +1,7 @@
 //! How a staged job is shown: its attempts, then its findings with snippets.
 
-use crate::pipeline::Stage;
 use crate::backend::Event;
+use crate::pipeline::Stage;
 use crate::report::Text;
 use crate::stage::Staged;
 use crate::ui::Ui;
@@ -10,17 +10,31 @@ use crate::ui::Ui;
 pub fn stage_line(stage: &Stage) -> Option<String> {
     Some(match stage {
         Stage::Filling => "filling".into(),
-        Stage::Waiting { attempt } if *attempt > 1 => format!("waiting for the backend (attempt {attempt})"),
+        Stage::Waiting { attempt } if *attempt > 1 => {
+            format!("waiting for the backend (attempt {attempt})")
+        }
         Stage::Waiting { .. } => "waiting for the backend".into(),
         Stage::Backend(Event::Trying { backend }) => format!("asking {backend}"),
-        Stage::Backend(Event::Skipped { backend, reason }) => format!("skipped {backend}: {reason}"),
-        Stage::Backend(Event::Retrying { backend, attempt, wait, reason }) => {
-            format!("{backend}: {reason}; retry {attempt} in {:.1}s", wait.as_secs_f64())
+        Stage::Backend(Event::Skipped { backend, reason }) => {
+            format!("skipped {backend}: {reason}")
+        }
+        Stage::Backend(Event::Retrying {
+            backend,
+            attempt,
+            wait,
+            reason,
+        }) => {
+            format!(
+                "{backend}: {reason}; retry {attempt} in {:.1}s",
+                wait.as_secs_f64()
+            )
         }
         Stage::Backend(Event::Streaming { bytes }) => format!("receiving ({bytes} bytes)"),
         Stage::Extracting => "extracting".into(),
         Stage::Validating => "validating".into(),
-        Stage::Repairing { attempt, errors } => format!("repairing: {errors} error(s), attempt {attempt}"),
+        Stage::Repairing { attempt, errors } => {
+            format!("repairing: {errors} error(s), attempt {attempt}")
+        }
     })
 }
 
@@ -39,10 +53,16 @@ pub fn staged(ui: &Ui, s: &Staged) -> String {
             "{} attempt {}: {source}{}: {} error(s), {} warning(s){}\n",
             s.template.reference(),
             a.number,
-            a.model.as_deref().map(|m| format!(" model {m}")).unwrap_or_default(),
+            a.model
+                .as_deref()
+                .map(|m| format!(" model {m}"))
+                .unwrap_or_default(),
             a.errors,
             a.warnings,
-            a.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default(),
+            a.note
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
         ));
     }
     let text = Text { color: ui.color };

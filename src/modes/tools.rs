@@ -25,7 +25,11 @@ pub fn validate(settings: &Settings, args: &ValidateArgs, ui: &Ui) -> Result<Out
     })?;
     let renderer = crate::report::for_format(args.format, ui.color && Ui::stdout_is_tty());
     ui.out(&renderer.render(&reports));
-    Ok(if reports.iter().any(|r| r.errors() > 0) { Outcome::Findings } else { Outcome::Clean })
+    Ok(if reports.iter().any(|r| r.errors() > 0) {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
 }
 
 pub fn extract(args: &ExtractArgs, ui: &Ui) -> Result<Outcome, Error> {
@@ -48,6 +52,8 @@ pub fn extract(args: &ExtractArgs, ui: &Ui) -> Result<Outcome, Error> {
 
 fn read_stdin() -> Result<String, Error> {
     let mut s = String::new();
-    std::io::stdin().read_to_string(&mut s).map_err(Error::io("<stdin>"))?;
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(Error::io("<stdin>"))?;
     Ok(s)
 }

@@ -7,7 +7,13 @@ pub struct Json;
 
 impl Report for Json {
     fn render(&self, files: &[FileReport]) -> String {
-        let count = |sev| files.iter().flat_map(|f| &f.diagnostics).filter(|d| d.severity == sev).count();
+        let count = |sev| {
+            files
+                .iter()
+                .flat_map(|f| &f.diagnostics)
+                .filter(|d| d.severity == sev)
+                .count()
+        };
         let doc = serde_json::json!({
             "files": files.iter().map(|f| serde_json::json!({
                 "path": f.path,

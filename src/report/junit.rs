@@ -6,7 +6,10 @@ use crate::validate::FileReport;
 pub struct Junit;
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 impl Report for Junit {
@@ -18,7 +21,10 @@ impl Report for Junit {
             files.len()
         );
         for f in files {
-            out.push_str(&format!("    <testcase classname=\"dockhand\" name=\"{}\">\n", esc(&f.path)));
+            out.push_str(&format!(
+                "    <testcase classname=\"dockhand\" name=\"{}\">\n",
+                esc(&f.path)
+            ));
             for d in f.diagnostics.iter().filter(|d| d.is_error()) {
                 out.push_str(&format!(
                     "      <failure type=\"{}\" message=\"{}\">{}:{}:{}: {}</failure>\n",

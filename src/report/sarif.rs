@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::Report;
-use crate::validate::diagnostic::Severity;
 use crate::validate::FileReport;
+use crate::validate::diagnostic::Severity;
 
 pub struct Sarif;
 

@@ -1,8 +1,8 @@
 //! Text: `file:line:col: severity[code]: message`, then the offending line with a caret.
 
 use super::Report;
-use crate::validate::diagnostic::{Diagnostic, Severity};
 use crate::validate::FileReport;
+use crate::validate::diagnostic::{Diagnostic, Severity};
 
 pub struct Text {
     pub color: bool,
@@ -10,7 +10,11 @@ pub struct Text {
 
 impl Text {
     fn paint(&self, code: &str, s: &str) -> String {
-        if self.color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_owned() }
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
     }
 
     /// One finding with a snippet of its line.
@@ -20,11 +24,22 @@ impl Text {
             Severity::Warning => self.paint("1;33", "warning"),
             Severity::Info => self.paint("1;36", "info"),
         };
-        let mut out = format!("{path}:{}:{}: {sev}[{}]: {}\n", d.line, d.column, d.code, d.message);
-        if let Some(line) = source.lines().nth(d.line.saturating_sub(1)).filter(|_| d.line > 0) {
+        let mut out = format!(
+            "{path}:{}:{}: {sev}[{}]: {}\n",
+            d.line, d.column, d.code, d.message
+        );
+        if let Some(line) = source
+            .lines()
+            .nth(d.line.saturating_sub(1))
+            .filter(|_| d.line > 0)
+        {
             let num = d.line.to_string();
             let pad = " ".repeat(num.len());
-            out.push_str(&format!("{pad} |\n{num} | {line}\n{pad} | {}{}\n", " ".repeat(d.column.saturating_sub(1)), self.paint("1;31", "^")));
+            out.push_str(&format!(
+                "{pad} |\n{num} | {line}\n{pad} | {}{}\n",
+                " ".repeat(d.column.saturating_sub(1)),
+                self.paint("1;31", "^")
+            ));
         }
         if let Some(p) = &d.pointer {
             out.push_str(&format!("  at {p}\n"));

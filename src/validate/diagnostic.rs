@@ -23,7 +23,9 @@ impl std::fmt::Display for Severity {
 }
 
 /// A position in a text, both 1-based.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub struct Pos {
     pub line: usize,
     pub column: usize,
@@ -56,7 +58,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(code: impl Into<String>, severity: Severity, pos: Pos, message: impl Into<String>) -> Self {
+    pub fn new(
+        code: impl Into<String>,
+        severity: Severity,
+        pos: Pos,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             code: code.into(),
             severity,

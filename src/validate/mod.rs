@@ -76,15 +76,24 @@ pub struct Validator {
 
 impl Validator {
     pub fn new(config: ValidatorConfig) -> Result<Validator, Error> {
-        let schemas = Schemas::load(&config.kube_version).map_err(|e| Error::Schema(e.to_string()))?;
+        let schemas =
+            Schemas::load(&config.kube_version).map_err(|e| Error::Schema(e.to_string()))?;
         Ok(Validator { schemas, config })
     }
 
     /// Check one artifact's text. `path` decides silences and whether it is under charts/.
-    pub fn check(&self, kind: OutputKind, path: &str, text: &str, checks: &Checks<'_>) -> Vec<Diagnostic> {
+    pub fn check(
+        &self,
+        kind: OutputKind,
+        path: &str,
+        text: &str,
+        checks: &Checks<'_>,
+    ) -> Vec<Diagnostic> {
         let mut out = match kind {
             OutputKind::Kubernetes | OutputKind::Helm => self.check_manifests(path, text, checks),
-            OutputKind::Dockerfile => dockerfile::check(text, checks.expect.unwrap_or(&Default::default())),
+            OutputKind::Dockerfile => {
+                dockerfile::check(text, checks.expect.unwrap_or(&Default::default()))
+            }
             OutputKind::Report => Vec::new(),
         };
         self.silence(path, text, &mut out);
@@ -96,19 +105,40 @@ impl Validator {
         let parsed = yaml::parse(text);
         let mut out = parsed.diagnostics;
         for doc in &parsed.documents {
-            out.extend(self.schemas.validate(doc).into_iter().map(|d| d.with_document(doc.index)));
+            out.extend(
+                self.schemas
+                    .validate(doc)
+                    .into_iter()
+                    .map(|d| d.with_document(doc.index)),
+            );
         }
         let mut selected: Vec<&str> = checks.policies.iter().map(String::as_str).collect();
         selected.extend(self.config.enabled.iter().map(String::as_str));
         if selected.is_empty() {
             return out;
         }
-        let context: Vec<(String, Vec<yaml::Document>)> =
-            checks.context.iter().map(|(p, t)| (p.clone(), yaml::parse(t).documents)).collect();
+        let context: Vec<(String, Vec<yaml::Document>)> = checks
+            .context
+            .iter()
+            .map(|(p, t)| (p.clone(), yaml::parse(t).documents))
+            .collect();
         let under = |p: &str| p.starts_with("charts/") || p.contains("/charts/");
-        let mut inputs = vec![policy::Input { path, documents: &parsed.documents, under_charts: under(path) }];
-        inputs.extend(context.iter().map(|(p, docs)| policy::Input { path: p, documents: docs, under_charts: under(p) }));
-        out.extend(policy::check(&inputs, &selected, &self.config.policy).into_iter().filter(|(i, _)| *i == 0).map(|(_, d)| d));
+        let mut inputs = vec![policy::Input {
+            path,
+            documents: &parsed.documents,
+            under_charts: under(path),
+        }];
+        inputs.extend(context.iter().map(|(p, docs)| policy::Input {
+            path: p,
+            documents: docs,
+            under_charts: under(p),
+        }));
+        out.extend(
+            policy::check(&inputs, &selected, &self.config.policy)
+                .into_iter()
+                .filter(|(i, _)| *i == 0)
+                .map(|(_, d)| d),
+        );
         out
     }
 
@@ -123,13 +153,20 @@ impl Validator {
                     Some(_) => result
                         .rendered
                         .iter()
-                        .find(|r| path.ends_with(&format!("{}{}", r.template, chart::RENDERED_SUFFIX)))
+                        .find(|r| {
+                            path.ends_with(&format!("{}{}", r.template, chart::RENDERED_SUFFIX))
+                        })
                         .map(|r| r.text.clone())
                         .unwrap_or_default(),
                     None => std::fs::read_to_string(&path).unwrap_or_default(),
                 };
                 self.silence(&path, &source, &mut diagnostics);
-                FileReport { path, kind: FileKind::Chart, diagnostics, source }
+                FileReport {
+                    path,
+                    kind: FileKind::Chart,
+                    diagnostics,
+                    source,
+                }
             })
             .collect()
     }
@@ -139,7 +176,12 @@ impl Validator {
     fn silence(&self, path: &str, text: &str, out: &mut Vec<Diagnostic>) {
         let lines: Vec<&str> = text.lines().collect();
         out.retain(|d| {
-            if self.config.ignores.iter().any(|i| i.code == d.code && path.starts_with(&i.path)) {
+            if self
+                .config
+                .ignores
+                .iter()
+                .any(|i| i.code == d.code && path.starts_with(&i.path))
+            {
                 return false;
             }
             let inline = |n: usize| {
@@ -169,7 +211,9 @@ impl Validator {
         let mut reports = Vec::new();
         for p in paths {
             if p.as_os_str() == "-" {
-                let read = stdin.take().ok_or_else(|| Error::Usage("`-` (stdin) given twice".into()))?;
+                let read = stdin
+                    .take()
+                    .ok_or_else(|| Error::Usage("`-` (stdin) given twice".into()))?;
                 let text = read().map_err(Error::io("<stdin>"))?;
                 let kind = sniff("-", &text);
                 reports.push(self.report("<stdin>".into(), kind, text));
@@ -180,7 +224,10 @@ impl Validator {
             } else {
                 return Err(Error::Io {
                     path: p.clone(),
-                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "no such file or folder",
+                    ),
                 });
             }
         }
@@ -202,8 +249,12 @@ impl Validator {
 
     fn report(&self, path: String, kind: FileKind, text: String) -> FileReport {
         let diagnostics = match kind {
-            FileKind::Kubernetes => self.check(OutputKind::Kubernetes, &path, &text, &Checks::default()),
-            FileKind::Dockerfile => self.check(OutputKind::Dockerfile, &path, &text, &Checks::default()),
+            FileKind::Kubernetes => {
+                self.check(OutputKind::Kubernetes, &path, &text, &Checks::default())
+            }
+            FileKind::Dockerfile => {
+                self.check(OutputKind::Dockerfile, &path, &text, &Checks::default())
+            }
             FileKind::HelmTemplate | FileKind::Chart => vec![Diagnostic::new(
                 "helm/template-skipped",
                 Severity::Info,
@@ -211,21 +262,43 @@ impl Validator {
                 "Helm template: not validated on its own (it needs its chart's values)",
             )],
         };
-        FileReport { path, kind, diagnostics, source: text }
+        FileReport {
+            path,
+            kind,
+            diagnostics,
+            source: text,
+        }
     }
 }
 
 fn is_dockerfile_name(name: &str) -> bool {
-    let base = Path::new(name).file_name().and_then(|n| n.to_str()).unwrap_or(name);
-    base == "Dockerfile" || base.starts_with("Dockerfile.") || base.ends_with(".Dockerfile") || base.ends_with(".dockerfile")
+    let base = Path::new(name)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(name);
+    base == "Dockerfile"
+        || base.starts_with("Dockerfile.")
+        || base.ends_with(".Dockerfile")
+        || base.ends_with(".dockerfile")
 }
 
 fn sniff(name: &str, text: &str) -> FileKind {
-    let base = Path::new(name).file_name().and_then(|n| n.to_str()).unwrap_or(name);
-    if base == "Chart.yaml" || base.starts_with("values") && (base.ends_with(".yaml") || base.ends_with(".yml")) {
+    let base = Path::new(name)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(name);
+    if base == "Chart.yaml"
+        || base.starts_with("values") && (base.ends_with(".yaml") || base.ends_with(".yml"))
+    {
         return FileKind::HelmTemplate;
     }
-    if is_dockerfile_name(name) || (name == "-" && text.lines().any(|l| l.trim_start().to_ascii_uppercase().starts_with("FROM "))) && !text.contains("apiVersion:") {
+    if is_dockerfile_name(name)
+        || (name == "-"
+            && text
+                .lines()
+                .any(|l| l.trim_start().to_ascii_uppercase().starts_with("FROM ")))
+            && !text.contains("apiVersion:")
+    {
         FileKind::Dockerfile
     } else if text.contains("{{") {
         FileKind::HelmTemplate

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::harness::{fixture, repo_root, Project, Test};
-use crate::openai_server::{chat_json, TestServer};
+use crate::harness::{Project, Test, fixture, repo_root};
+use crate::openai_server::{TestServer, chat_json};
 
 fn fake_bin() -> PathBuf {
     repo_root().join("tests/fake-bin")
@@ -21,7 +21,9 @@ fn only(tools: &[&str]) -> tempfile::TempDir {
 }
 
 fn answer(name: &str) -> String {
-    fixture(&format!("answers/{name}.md")).to_string_lossy().into_owned()
+    fixture(&format!("answers/{name}.md"))
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// The argv vectors the fakes logged, one per invocation (argv[0] first).
@@ -33,7 +35,9 @@ fn logged(log: &Path) -> Vec<Vec<String>> {
         match (&mut cur, line) {
             (Some(_), "--- end argv ---") => out.push(cur.take().unwrap()),
             (Some(v), l) => v.push(l.replace('\u{1f}', "\n")),
-            (None, l) if ["docker", "kubectl-ai", "kagent"].contains(&l) => cur = Some(vec![l.to_owned()]),
+            (None, l) if ["docker", "kubectl-ai", "kagent"].contains(&l) => {
+                cur = Some(vec![l.to_owned()])
+            }
             _ => {}
         }
     }
@@ -49,12 +53,19 @@ fn log_file() -> (tempfile::TempDir, PathBuf) {
 
 fn lock_backend(p: &Project, path: &str) -> String {
     let lock: toml::Value = toml::from_str(&p.read("dockhand.lock")).unwrap();
-    let entry = lock["artifact"].as_array().unwrap().iter().find(|a| a["path"].as_str() == Some(path)).unwrap();
+    let entry = lock["artifact"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"].as_str() == Some(path))
+        .unwrap();
     entry["backend"].as_str().unwrap().to_owned()
 }
 
 fn tool(p: &Project, path_dir: &Path, log: &Path) -> Test {
-    p.dockhand().path_prefix(path_dir).env("FAKE_LOG", log.to_string_lossy())
+    p.dockhand()
+        .path_prefix(path_dir)
+        .env("FAKE_LOG", log.to_string_lossy())
 }
 
 #[test]
@@ -67,14 +78,25 @@ fn kubectl_ai_google_answer_is_extracted_and_locked() {
         .env("FAKE_KUBECTL_AI_MODE", "running")
         .env("FAKE_ANSWER_FILE", answer("backend-deployment"))
         .run();
-    assert_eq!(lock_backend(&p, "charts/todo-app/templates/backend-deployment.yaml"), "kubectl-ai");
-    assert!(p.read("charts/todo-app/templates/backend-deployment.yaml").starts_with("apiVersion: apps/v1\n"));
+    assert_eq!(
+        lock_backend(&p, "charts/todo-app/templates/backend-deployment.yaml"),
+        "kubectl-ai"
+    );
+    assert!(
+        p.read("charts/todo-app/templates/backend-deployment.yaml")
+            .starts_with("apiVersion: apps/v1\n")
+    );
     let calls = logged(&log);
     // flavour detection, then the call
     assert_eq!(calls[0], vec!["kubectl-ai", "--help"]);
     let call = &calls[1];
     assert_eq!(&call[..2], &["kubectl-ai".to_owned(), "--quiet".to_owned()]);
-    assert!(call.last().unwrap().starts_with("Create a Kubernetes Deployment for todo-backend"), "{call:?}");
+    assert!(
+        call.last()
+            .unwrap()
+            .starts_with("Create a Kubernetes Deployment for todo-backend"),
+        "{call:?}"
+    );
     assert!(!call.iter().any(|a| a.contains("skip-permissions")));
     let msg = p.git(&["log", "-1", "--format=%B"]);
     assert!(msg.contains("Dockhand-Backend: kubectl-ai"), "{msg}");
@@ -92,8 +114,17 @@ fn kubectl_ai_sozercan_flavour_gets_raw_and_no_confirmation() {
         .run();
     let call = logged(&log).pop().unwrap();
     assert_eq!(call[0], "kubectl-ai");
-    assert!(call[1].starts_with("Create a Kubernetes Deployment"), "{call:?}");
-    assert_eq!(&call[2..], &["--raw".to_owned(), "--require-confirmation=false".to_owned()]);
+    assert!(
+        call[1].starts_with("Create a Kubernetes Deployment"),
+        "{call:?}"
+    );
+    assert_eq!(
+        &call[2..],
+        &[
+            "--raw".to_owned(),
+            "--require-confirmation=false".to_owned()
+        ]
+    );
 }
 
 #[test]
@@ -101,7 +132,9 @@ fn a_permission_request_is_a_clear_failure_then_fallback_to_openai() {
     let p = Project::seeded();
     let (_logdir, log) = log_file();
     let dir = only(&["kubectl-ai"]);
-    let server = TestServer::start(vec![chat_json(&std::fs::read_to_string(answer("backend-deployment")).unwrap())]);
+    let server = TestServer::start(vec![chat_json(
+        &std::fs::read_to_string(answer("backend-deployment")).unwrap(),
+    )]);
     let out = tool(&p, dir.path(), &log)
         .args(["generate", "backend-deployment"])
         .env("FAKE_KUBECTL_AI_MODE", "permission")
@@ -109,8 +142,15 @@ fn a_permission_request_is_a_clear_failure_then_fallback_to_openai() {
         .env("OPENAI_API_KEY", "sk-test")
         .stderr_has("skipped kubectl-ai:")
         .run();
-    assert!(out.stderr.to_lowercase().contains("permission"), "{}", out.stderr);
-    assert_eq!(lock_backend(&p, "charts/todo-app/templates/backend-deployment.yaml"), "openai");
+    assert!(
+        out.stderr.to_lowercase().contains("permission"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        lock_backend(&p, "charts/todo-app/templates/backend-deployment.yaml"),
+        "openai"
+    );
     // The fallback asks for the artifact in the form kubectl-ai would give.
     let system = &server.requests()[0].messages()[0];
     assert_eq!(system.0, "system");
@@ -121,7 +161,9 @@ fn a_permission_request_is_a_clear_failure_then_fallback_to_openai() {
 fn fallback_follows_the_configured_order_and_says_why() {
     let p = Project::seeded();
     let dir = only(&[]);
-    let server = TestServer::start(vec![chat_json(&std::fs::read_to_string(answer("backend-service")).unwrap())]);
+    let server = TestServer::start(vec![chat_json(
+        &std::fs::read_to_string(answer("backend-service")).unwrap(),
+    )]);
     let out = p
         .dockhand()
         .path_prefix(dir.path())
@@ -129,14 +171,32 @@ fn fallback_follows_the_configured_order_and_says_why() {
         .env("OPENAI_BASE_URL", server.base_url())
         .env("OPENAI_API_KEY", "sk-test")
         .run();
-    let skipped: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("skipped")).collect();
-    assert_eq!(skipped, vec!["skipped kubectl-ai: `kubectl-ai` not found on PATH"], "{}", out.stderr);
-    assert_eq!(lock_backend(&p, "charts/todo-app/templates/backend-service.yaml"), "openai");
+    let skipped: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("skipped"))
+        .collect();
+    assert_eq!(
+        skipped,
+        vec!["skipped kubectl-ai: `kubectl-ai` not found on PATH"],
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        lock_backend(&p, "charts/todo-app/templates/backend-service.yaml"),
+        "openai"
+    );
 
     // Reverse the chain: openai first, so the tool is never called.
     let (_logdir, log) = log_file();
     let p2 = Project::seeded();
-    p2.write("dockhand.toml", &p2.read("dockhand.toml").replace("chain = [\"cache\", \"tool\", \"openai\"]", "chain = [\"openai\", \"tool\"]"));
+    p2.write(
+        "dockhand.toml",
+        &p2.read("dockhand.toml").replace(
+            "chain = [\"cache\", \"tool\", \"openai\"]",
+            "chain = [\"openai\", \"tool\"]",
+        ),
+    );
     let dir = only(&["kubectl-ai"]);
     tool(&p2, dir.path(), &log)
         .args(["generate", "backend-service"])
@@ -144,7 +204,10 @@ fn fallback_follows_the_configured_order_and_says_why() {
         .env("OPENAI_API_KEY", "sk-test")
         .run();
     assert!(logged(&log).is_empty(), "kubectl-ai was not called");
-    assert_eq!(lock_backend(&p2, "charts/todo-app/templates/backend-service.yaml"), "openai");
+    assert_eq!(
+        lock_backend(&p2, "charts/todo-app/templates/backend-service.yaml"),
+        "openai"
+    );
 }
 
 #[test]
@@ -184,7 +247,13 @@ fn gordon_asking_for_approval_fails_clearly_and_never_hangs() {
 #[test]
 fn a_hanging_tool_is_killed_at_its_timeout() {
     let p = Project::seeded();
-    p.write("dockhand.toml", &format!("{}\n[tools.gordon]\ntimeout_secs = 2\n", p.read("dockhand.toml")));
+    p.write(
+        "dockhand.toml",
+        &format!(
+            "{}\n[tools.gordon]\ntimeout_secs = 2\n",
+            p.read("dockhand.toml")
+        ),
+    );
     let dir = only(&["docker"]);
     let started = std::time::Instant::now();
     p.dockhand()
@@ -194,7 +263,11 @@ fn a_hanging_tool_is_killed_at_its_timeout() {
         .status(2)
         .stderr_has("gordon")
         .run();
-    assert!(started.elapsed().as_secs() < 30, "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -222,7 +295,11 @@ fn a_tool_failing_on_stderr_carries_its_argv_status_and_stderr() {
         .status(2)
         .run();
     assert!(out.stderr.contains("docker ai"), "argv: {}", out.stderr);
-    assert!(out.stderr.contains("exit") || out.stderr.contains("status"), "status: {}", out.stderr);
+    assert!(
+        out.stderr.contains("exit") || out.stderr.contains("status"),
+        "status: {}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -230,14 +307,33 @@ fn kagent_health_passes_judge_each_pod() {
     let p = Project::seeded();
     let (_logdir, log) = log_file();
     let dir = only(&["kagent"]);
-    let out = tool(&p, dir.path(), &log).args(["health", "--pass", "stability"]).run();
-    assert!(p.exists("reports/health-stability@1.0.0.md"), "{}", out.stdout);
+    let out = tool(&p, dir.path(), &log)
+        .args(["health", "--pass", "stability"])
+        .run();
+    assert!(
+        p.exists("reports/health-stability@1.0.0.md"),
+        "{}",
+        out.stdout
+    );
     let call = logged(&log).pop().unwrap();
-    assert_eq!(&call[..4], &["kagent", "invoke", "--agent", "k8s-agent"].map(String::from));
+    assert_eq!(
+        &call[..4],
+        &["kagent", "invoke", "--agent", "k8s-agent"].map(String::from)
+    );
     assert!(call.iter().any(|a| a == "--task"));
 
-    let out = p.dockhand().path_prefix(dir.path()).args(["health", "--pass", "stability"]).env("FAKE_KAGENT_MODE", "unhealthy").status(1).run();
-    assert!(out.stderr.contains("CrashLoopBackOff") || out.stderr.contains("OOMKilled"), "{}", out.stderr);
+    let out = p
+        .dockhand()
+        .path_prefix(dir.path())
+        .args(["health", "--pass", "stability"])
+        .env("FAKE_KAGENT_MODE", "unhealthy")
+        .status(1)
+        .run();
+    assert!(
+        out.stderr.contains("CrashLoopBackOff") || out.stderr.contains("OOMKilled"),
+        "{}",
+        out.stderr
+    );
 
     // kagent exits 0 but its JSON says the task failed: that is a failure too.
     p.dockhand()
@@ -253,13 +349,29 @@ fn kagent_health_passes_judge_each_pod() {
 fn doctor_reports_found_flavour_and_reasons() {
     let p = Project::seeded();
     let dir = only(&["kubectl-ai", "kagent"]);
-    let out = p.dockhand().path_prefix(dir.path()).args(["doctor", "--format", "json"]).run();
+    let out = p
+        .dockhand()
+        .path_prefix(dir.path())
+        .args(["doctor", "--format", "json"])
+        .run();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let find = |n: &str| v.as_array().unwrap().iter().find(|c| c["name"] == n).unwrap().clone();
+    let find = |n: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == n)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(find("kubectl-ai")["found"], true);
     assert_eq!(find("kubectl-ai")["flavour"], "google");
     assert_eq!(find("kagent")["found"], true);
     assert_eq!(find("openai")["usable"], false);
-    assert!(find("openai")["reason"].as_str().unwrap().contains("OPENAI"));
+    assert!(
+        find("openai")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("OPENAI")
+    );
     assert!(find("git")["found"].as_bool().unwrap());
 }

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use crate::harness::{fixture, Project};
-use crate::openai_server::{chat_json, chat_sse, empty_stream, Reply, TestServer};
+use crate::harness::{Project, fixture};
+use crate::openai_server::{Reply, TestServer, chat_json, chat_sse, empty_stream};
 
 const KEY: &str = "sk-test-DOCKHAND-never-print-me-1234567890";
 const TARGET: &str = "charts/todo-app/templates/backend-deployment.yaml";
@@ -24,26 +24,39 @@ fn generate(p: &Project, server: &TestServer) -> crate::harness::Test {
 fn streams_validates_writes_locks_caches_and_commits() {
     let p = Project::seeded();
     let server = TestServer::start(vec![chat_sse(&answer("backend-deployment"))]);
-    let out = generate(&p, &server).stdout_has(format!("wrote {TARGET}")).stdout_has("committed").run();
+    let out = generate(&p, &server)
+        .stdout_has(format!("wrote {TARGET}"))
+        .stdout_has("committed")
+        .run();
     assert_eq!(server.request_count(), 1, "{}", out.stderr);
 
     // The artifact is what the answer's fence held, nothing else.
     let written = p.read(TARGET);
-    assert!(written.starts_with("apiVersion: apps/v1\nkind: Deployment\n"), "{written}");
+    assert!(
+        written.starts_with("apiVersion: apps/v1\nkind: Deployment\n"),
+        "{written}"
+    );
     assert!(written.contains("imagePullPolicy: Never"));
     assert!(!written.contains("Here is"));
 
     // The request: the filled prompt, a system message, the model, streaming.
     let req = &server.requests()[0];
     assert_eq!(req.path, "/v1/chat/completions");
-    assert_eq!(req.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+    assert_eq!(
+        req.header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
     let body = req.json.as_ref().unwrap();
     assert_eq!(body["model"], "gpt-4o-mini");
     assert_eq!(body["stream"], true);
     let msgs = req.messages();
     assert_eq!(msgs[0].0, "system");
     assert!(msgs[0].1.contains("kubectl-ai"));
-    assert!(msgs[1].1.contains("Create a Kubernetes Deployment for todo-backend"));
+    assert!(
+        msgs[1]
+            .1
+            .contains("Create a Kubernetes Deployment for todo-backend")
+    );
 
     // The lock pins how it was made.
     let lock: toml::Value = toml::from_str(&p.read("dockhand.lock")).unwrap();
@@ -61,26 +74,50 @@ fn streams_validates_writes_locks_caches_and_commits() {
     assert_eq!(entry["output_hash"].as_str(), Some(output_hash.as_str()));
 
     // The raw response is in the cache, in the repo.
-    let cached: Vec<String> = p.files().into_iter().filter(|f| f.starts_with(".dockhand/cache/")).collect();
+    let cached: Vec<String> = p
+        .files()
+        .into_iter()
+        .filter(|f| f.starts_with(".dockhand/cache/"))
+        .collect();
     assert_eq!(cached.len(), 1, "{cached:?}");
     let entry: serde_json::Value = serde_json::from_str(&p.read(&cached[0])).unwrap();
-    assert_eq!(entry["response"].as_str(), Some(answer("backend-deployment").as_str()));
+    assert_eq!(
+        entry["response"].as_str(),
+        Some(answer("backend-deployment").as_str())
+    );
 
     // One commit, with trailers, holding exactly the artifact, the lock and the cache entry.
     assert_eq!(p.commit_count(), 3);
     let msg = p.git(&["log", "-1", "--format=%B"]);
-    assert!(msg.contains("Dockhand-Prompt: backend-deployment@1.0.0"), "{msg}");
+    assert!(
+        msg.contains("Dockhand-Prompt: backend-deployment@1.0.0"),
+        "{msg}"
+    );
     assert!(msg.contains("Dockhand-Backend: openai"), "{msg}");
     assert!(msg.contains("Dockhand-Model: gpt-4o-mini"), "{msg}");
-    let mut files: Vec<String> = p.git(&["show", "--name-only", "--format=", "HEAD"]).lines().map(str::to_owned).collect();
+    let mut files: Vec<String> = p
+        .git(&["show", "--name-only", "--format=", "HEAD"])
+        .lines()
+        .map(str::to_owned)
+        .collect();
     files.sort();
-    assert_eq!(files, vec![cached[0].clone(), TARGET.to_owned(), "dockhand.lock".to_owned()]);
+    assert_eq!(
+        files,
+        vec![
+            cached[0].clone(),
+            TARGET.to_owned(),
+            "dockhand.lock".to_owned()
+        ]
+    );
     assert_eq!(p.git(&["status", "--porcelain"]), "");
 }
 
 fn sha256(b: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+    sha2::Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
 }
 
 #[test]
@@ -100,9 +137,18 @@ fn a_second_run_replays_the_cache_without_a_request() {
     generate(&p, &server).stdout_has("up to date").run();
     assert_eq!(server.request_count(), 1, "the cache answered");
     // --offline with a cache hit is fine; with a changed prompt it is refused.
-    p.dockhand().args(["generate", "backend-deployment", "--offline"]).stdout_has("up to date").run();
     p.dockhand()
-        .args(["generate", "backend-deployment", "--offline", "--set", "backend_replicas=5"])
+        .args(["generate", "backend-deployment", "--offline"])
+        .stdout_has("up to date")
+        .run();
+    p.dockhand()
+        .args([
+            "generate",
+            "backend-deployment",
+            "--offline",
+            "--set",
+            "backend_replicas=5",
+        ])
         .status(2)
         .stderr_has("no recorded answer")
         .run();
@@ -118,14 +164,22 @@ fn retries_429_then_succeeds() {
     ]);
     let out = generate(&p, &server).run();
     assert_eq!(server.request_count(), 2);
-    assert!(out.stderr.contains("429"), "the retry is shown: {}", out.stderr);
+    assert!(
+        out.stderr.contains("429"),
+        "the retry is shown: {}",
+        out.stderr
+    );
     assert!(p.exists(TARGET));
 }
 
 #[test]
 fn persistent_500_fails_with_exit_2_and_writes_nothing() {
     let p = Project::seeded();
-    p.write("dockhand.toml", &p.read("dockhand.toml").replace("max_retries = 4", "max_retries = 1"));
+    p.write(
+        "dockhand.toml",
+        &p.read("dockhand.toml")
+            .replace("max_retries = 4", "max_retries = 1"),
+    );
     p.git(&["commit", "-qam", "one retry"]);
     let server = TestServer::start(vec![Reply::error(500, "upstream exploded")]);
     let out = generate(&p, &server).status(2).stderr_has("500").run();
@@ -148,7 +202,11 @@ fn empty_200_stream_is_an_error_not_an_empty_answer() {
 fn client_error_is_clear_and_not_retried() {
     let p = Project::seeded();
     let server = TestServer::start(vec![Reply::error(401, "Incorrect API key provided")]);
-    let out = generate(&p, &server).status(2).stderr_has("401").stderr_has("Incorrect API key provided").run();
+    let out = generate(&p, &server)
+        .status(2)
+        .stderr_has("401")
+        .stderr_has("Incorrect API key provided")
+        .run();
     assert_eq!(server.request_count(), 1);
     assert!(!out.stderr.contains(KEY));
 }
@@ -156,10 +214,17 @@ fn client_error_is_clear_and_not_retried() {
 #[test]
 fn validation_failure_after_repairs_writes_nothing_and_shows_findings() {
     let p = Project::seeded();
-    let bad = answer("backend-deployment").replace("imagePullPolicy: Never", "imagePullPolicy: Never\n          imagePullPolicyy: Always");
+    let bad = answer("backend-deployment").replace(
+        "imagePullPolicy: Never",
+        "imagePullPolicy: Never\n          imagePullPolicyy: Always",
+    );
     let server = TestServer::start(vec![chat_sse(&bad)]);
     let out = generate(&p, &server).status(1).run();
-    assert!(out.stderr.contains("schema/unknown-field"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("schema/unknown-field"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("imagePullPolicyy"), "{}", out.stderr);
     assert!(out.stderr.contains("nothing written"), "{}", out.stderr);
     // The same artifact came back on the first repair, so the loop stopped early.
@@ -174,7 +239,10 @@ fn validation_failure_after_repairs_writes_nothing_and_shows_findings() {
 fn repair_sends_findings_back_and_accepts_the_fix() {
     let p = Project::seeded();
     let bad = answer("backend-deployment").replace("replicas: 2", "replicas: two");
-    let server = TestServer::start(vec![chat_sse(&bad), chat_sse(&answer("backend-deployment"))]);
+    let server = TestServer::start(vec![
+        chat_sse(&bad),
+        chat_sse(&answer("backend-deployment")),
+    ]);
     let out = generate(&p, &server).run();
     assert_eq!(server.request_count(), 2);
     let second = &server.requests()[1];
@@ -195,17 +263,34 @@ fn repair_sends_findings_back_and_accepts_the_fix() {
 fn the_key_never_reaches_output_files_or_commits() {
     let p = Project::seeded();
     // A server that echoes the key back in its answer, and a failing first call.
-    let echo = answer("backend-deployment").replace("Create the secret first", &format!("Your key {KEY} works. Create the secret first"));
-    let server = TestServer::start(vec![Reply::error(503, &format!("overloaded for key {KEY}")), chat_sse(&echo)]);
+    let echo = answer("backend-deployment").replace(
+        "Create the secret first",
+        &format!("Your key {KEY} works. Create the secret first"),
+    );
+    let server = TestServer::start(vec![
+        Reply::error(503, &format!("overloaded for key {KEY}")),
+        chat_sse(&echo),
+    ]);
     let out = generate(&p, &server).arg("-vv").run();
-    assert!(!out.stdout.contains(KEY) && !out.stderr.contains(KEY), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        !out.stdout.contains(KEY) && !out.stderr.contains(KEY),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
     for f in p.files() {
         let bytes = std::fs::read(p.path().join(&f)).unwrap();
-        assert!(!String::from_utf8_lossy(&bytes).contains(KEY), "{f} holds the key");
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(KEY),
+            "{f} holds the key"
+        );
     }
     let log = p.git(&["log", "-p", "--all"]);
     assert!(!log.contains(KEY));
-    assert!(log.contains("[redacted]"), "the echo was scrubbed, not dropped");
+    assert!(
+        log.contains("[redacted]"),
+        "the echo was scrubbed, not dropped"
+    );
 }
 
 #[test]
@@ -217,7 +302,10 @@ fn unrelated_staged_changes_stay_out_of_the_commit() {
     generate(&p, &server).run();
     let files = p.git(&["show", "--name-only", "--format=", "HEAD"]);
     assert!(!files.contains("notes.txt"), "{files}");
-    assert_eq!(p.git(&["status", "--porcelain", "notes.txt"]), "A  notes.txt\n");
+    assert_eq!(
+        p.git(&["status", "--porcelain", "notes.txt"]),
+        "A  notes.txt\n"
+    );
 }
 
 #[test]
@@ -225,7 +313,9 @@ fn a_target_with_uncommitted_edits_is_not_overwritten_without_force() {
     let p = Project::seeded();
     let server = TestServer::start(vec![chat_sse(&answer("backend-deployment"))]);
     generate(&p, &server).run();
-    let mine = p.read(TARGET).replace("replicas: 2", "replicas: 2 # my edit");
+    let mine = p
+        .read(TARGET)
+        .replace("replicas: 2", "replicas: 2 # my edit");
     p.write(TARGET, &mine);
     generate(&p, &server)
         .arg("--set")
@@ -258,7 +348,10 @@ fn hand_written_answers_are_recorded_as_such() {
     assert!(lock.contains("backend = \"manual\""), "{lock}");
     assert!(lock.contains("hand_written = true"), "{lock}");
     let msg = p.git(&["log", "-1", "--format=%B"]);
-    assert!(msg.contains("Dockhand-Backend: manual (hand-written)"), "{msg}");
+    assert!(
+        msg.contains("Dockhand-Backend: manual (hand-written)"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -266,9 +359,17 @@ fn slow_server_times_out() {
     let p = Project::seeded();
     p.write(
         "dockhand.toml",
-        &p.read("dockhand.toml").replace("timeout_secs = 120", "timeout_secs = 1").replace("max_retries = 4", "max_retries = 0"),
+        &p.read("dockhand.toml")
+            .replace("timeout_secs = 120", "timeout_secs = 1")
+            .replace("max_retries = 4", "max_retries = 0"),
     );
     p.git(&["commit", "-qam", "short timeout"]);
-    let server = TestServer::start(vec![Reply::Delay(Duration::from_secs(5), Box::new(chat_json("late")))]);
-    generate(&p, &server).status(2).stderr_has("no complete response").run();
+    let server = TestServer::start(vec![Reply::Delay(
+        Duration::from_secs(5),
+        Box::new(chat_json("late")),
+    )]);
+    generate(&p, &server)
+        .status(2)
+        .stderr_has("no complete response")
+        .run();
 }

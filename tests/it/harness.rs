@@ -35,7 +35,11 @@ impl Project {
     pub fn seeded() -> Project {
         let p = Project::empty();
         copy_dir(&repo_root().join("prompts"), &p.path().join("prompts"));
-        std::fs::copy(repo_root().join("dockhand.toml"), p.path().join("dockhand.toml")).unwrap();
+        std::fs::copy(
+            repo_root().join("dockhand.toml"),
+            p.path().join("dockhand.toml"),
+        )
+        .unwrap();
         p.git(&["add", "-A"]);
         p.git(&["commit", "-q", "-m", "prompts"]);
         p
@@ -61,13 +65,25 @@ impl Project {
     }
 
     pub fn git(&self, args: &[&str]) -> String {
-        let out = Command::new("git").current_dir(self.path()).args(args).envs(git_env(self.path())).output().expect("git runs");
-        assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("git")
+            .current_dir(self.path())
+            .args(args)
+            .envs(git_env(self.path()))
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     pub fn commit_count(&self) -> usize {
-        self.git(&["rev-list", "--count", "HEAD"]).trim().parse().unwrap()
+        self.git(&["rev-list", "--count", "HEAD"])
+            .trim()
+            .parse()
+            .unwrap()
     }
 
     /// Every file under the project (relative paths), excluding .git.
@@ -200,7 +216,17 @@ impl Test {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockhand"));
         cmd.args(&self.args);
         let home = self.dir.clone().unwrap_or_else(std::env::temp_dir);
-        for k in ["OPENAI_BASE_URL", "OPENAI_API_KEY", "DOCKHAND_MODEL", "NO_COLOR", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"] {
+        for k in [
+            "OPENAI_BASE_URL",
+            "OPENAI_API_KEY",
+            "DOCKHAND_MODEL",
+            "NO_COLOR",
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "ALL_PROXY",
+        ] {
             cmd.env_remove(k);
         }
         cmd.env("NO_COLOR", "1");
@@ -220,12 +246,21 @@ impl Test {
 
     pub fn run(self) -> Output {
         let mut cmd = self.command();
-        cmd.stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        cmd.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("dockhand runs");
         if let Some(input) = &self.stdin {
             use std::io::Write;
-            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
         }
         let out = child.wait_with_output().unwrap();
         let output = Output {
@@ -233,16 +268,33 @@ impl Test {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         };
-        let ctx = || format!("dockhand {:?}\n--- stdout\n{}\n--- stderr\n{}", self.args, output.stdout, output.stderr);
+        let ctx = || {
+            format!(
+                "dockhand {:?}\n--- stdout\n{}\n--- stderr\n{}",
+                self.args, output.stdout, output.stderr
+            )
+        };
         assert_eq!(output.status, self.status, "exit status\n{}", ctx());
         for s in &self.stdout_has {
-            assert!(output.stdout.contains(s.as_str()), "stdout lacks {s:?}\n{}", ctx());
+            assert!(
+                output.stdout.contains(s.as_str()),
+                "stdout lacks {s:?}\n{}",
+                ctx()
+            );
         }
         for s in &self.stdout_lacks {
-            assert!(!output.stdout.contains(s.as_str()), "stdout has {s:?}\n{}", ctx());
+            assert!(
+                !output.stdout.contains(s.as_str()),
+                "stdout has {s:?}\n{}",
+                ctx()
+            );
         }
         for s in &self.stderr_has {
-            assert!(output.stderr.contains(s.as_str()), "stderr lacks {s:?}\n{}", ctx());
+            assert!(
+                output.stderr.contains(s.as_str()),
+                "stderr lacks {s:?}\n{}",
+                ctx()
+            );
         }
         output
     }

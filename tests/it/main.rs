@@ -5,9 +5,9 @@ mod openai_server;
 
 mod backends;
 mod generate;
+mod peers;
 mod prompts;
 mod regen;
 mod review;
 mod safety;
-mod peers;
 mod validate;

@@ -16,24 +16,48 @@ fn lists_the_seed_prompts_at_1_0_0() {
         "health-stability@1.0.0",
         "health-resources@1.0.0",
     ] {
-        assert!(out.stdout.contains(id), "{id} missing from:\n{}", out.stdout);
+        assert!(
+            out.stdout.contains(id),
+            "{id} missing from:\n{}",
+            out.stdout
+        );
     }
 }
 
 #[test]
 fn list_json_carries_the_front_matter() {
     let p = Project::seeded();
-    let out = p.dockhand().args(["prompts", "list", "--format", "json"]).run();
+    let out = p
+        .dockhand()
+        .args(["prompts", "list", "--format", "json"])
+        .run();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let all = v.as_array().unwrap();
     assert_eq!(all.len(), 8);
-    let dep = all.iter().find(|t| t["id"] == "backend-deployment").unwrap();
+    let dep = all
+        .iter()
+        .find(|t| t["id"] == "backend-deployment")
+        .unwrap();
     assert_eq!(dep["version"], "1.0.0");
     assert_eq!(dep["tool"], "kubectl-ai");
     assert_eq!(dep["output"], "kubernetes");
-    assert_eq!(dep["targets"][0]["path"], "charts/todo-app/templates/backend-deployment.yaml");
-    assert!(dep["policies"].as_array().unwrap().iter().any(|p| p == "image-pull-never"));
-    let image = dep["vars"].as_array().unwrap().iter().find(|v| v["name"] == "backend_image").unwrap();
+    assert_eq!(
+        dep["targets"][0]["path"],
+        "charts/todo-app/templates/backend-deployment.yaml"
+    );
+    assert!(
+        dep["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "image-pull-never")
+    );
+    let image = dep["vars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "backend_image")
+        .unwrap();
     assert_eq!(image["type"], "string");
     assert_eq!(image["required"], true);
 }
@@ -48,7 +72,13 @@ fn render_fills_from_dockhand_toml_then_set() {
         .stdout_has("DATABASE_URL, OPENAI_API_KEY, BETTER_AUTH_SECRET")
         .run();
     p.dockhand()
-        .args(["prompts", "render", "backend-deployment", "--set", "backend_replicas=3"])
+        .args([
+            "prompts",
+            "render",
+            "backend-deployment",
+            "--set",
+            "backend_replicas=3",
+        ])
         .stdout_has("replicas: 3, port: 8000")
         .run();
 }
@@ -56,8 +86,23 @@ fn render_fills_from_dockhand_toml_then_set() {
 #[test]
 fn set_with_the_wrong_type_names_the_declaration() {
     let p = Project::seeded();
-    let out = p.dockhand().args(["prompts", "render", "backend-deployment", "--set", "backend_replicas=three"]).status(2).run();
-    assert!(out.stderr.contains("prompts/kubectl-ai/backend-deployment@1.0.0.md:"), "{}", out.stderr);
+    let out = p
+        .dockhand()
+        .args([
+            "prompts",
+            "render",
+            "backend-deployment",
+            "--set",
+            "backend_replicas=three",
+        ])
+        .status(2)
+        .run();
+    assert!(
+        out.stderr
+            .contains("prompts/kubectl-ai/backend-deployment@1.0.0.md:"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("declared integer"), "{}", out.stderr);
 }
 
@@ -65,7 +110,13 @@ fn set_with_the_wrong_type_names_the_declaration() {
 fn unknown_set_variable_is_an_error() {
     let p = Project::seeded();
     p.dockhand()
-        .args(["prompts", "render", "backend-service", "--set", "colour=blue"])
+        .args([
+            "prompts",
+            "render",
+            "backend-service",
+            "--set",
+            "colour=blue",
+        ])
         .status(2)
         .stderr_has("unknown variable `colour`")
         .stderr_has("prompts/kubectl-ai/backend-service@1.0.0.md")
@@ -75,8 +126,14 @@ fn unknown_set_variable_is_an_error() {
 #[test]
 fn config_type_mismatch_names_dockhand_toml_and_line() {
     let p = Project::seeded();
-    let toml = p.read("dockhand.toml").replace("backend_replicas = 2", "backend_replicas = \"two\"");
-    let line = toml.lines().position(|l| l.starts_with("backend_replicas")).unwrap() + 1;
+    let toml = p
+        .read("dockhand.toml")
+        .replace("backend_replicas = 2", "backend_replicas = \"two\"");
+    let line = toml
+        .lines()
+        .position(|l| l.starts_with("backend_replicas"))
+        .unwrap()
+        + 1;
     p.write("dockhand.toml", &toml);
     p.dockhand()
         .args(["prompts", "render", "backend-deployment"])
@@ -88,10 +145,19 @@ fn config_type_mismatch_names_dockhand_toml_and_line() {
 #[test]
 fn missing_required_variable_names_its_declaration_line() {
     let p = Project::seeded();
-    let toml: String = p.read("dockhand.toml").lines().filter(|l| !l.starts_with("backend_image")).map(|l| format!("{l}\n")).collect();
+    let toml: String = p
+        .read("dockhand.toml")
+        .lines()
+        .filter(|l| !l.starts_with("backend_image"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     p.write("dockhand.toml", &toml);
     let prompt = p.read("prompts/kubectl-ai/backend-deployment@1.0.0.md");
-    let line = prompt.lines().position(|l| l == "[vars.backend_image]").unwrap() + 1;
+    let line = prompt
+        .lines()
+        .position(|l| l == "[vars.backend_image]")
+        .unwrap()
+        + 1;
     p.dockhand()
         .args(["prompts", "render", "backend-deployment"])
         .status(2)
@@ -104,12 +170,18 @@ fn unknown_per_prompt_variable_in_config_is_an_error() {
     let p = Project::seeded();
     let mut toml = p.read("dockhand.toml");
     toml.push_str("\n[prompts.backend-service.vars]\nbackend_port = 8080\nport_name = \"http\"\n");
-    let line = toml.lines().position(|l| l.starts_with("port_name")).unwrap() + 1;
+    let line = toml
+        .lines()
+        .position(|l| l.starts_with("port_name"))
+        .unwrap()
+        + 1;
     p.write("dockhand.toml", &toml);
     p.dockhand()
         .args(["prompts", "render", "backend-service"])
         .status(2)
-        .stderr_has(format!("dockhand.toml:{line}: unknown variable `port_name`"))
+        .stderr_has(format!(
+            "dockhand.toml:{line}: unknown variable `port_name`"
+        ))
         .run();
 }
 
@@ -119,7 +191,10 @@ fn per_prompt_values_override_shared_ones() {
     let mut toml = p.read("dockhand.toml");
     toml.push_str("\n[prompts.backend-service.vars]\nbackend_port = 8080\n");
     p.write("dockhand.toml", &toml);
-    p.dockhand().args(["prompts", "render", "backend-service"]).stdout_has("exposes port 8080").run();
+    p.dockhand()
+        .args(["prompts", "render", "backend-service"])
+        .stdout_has("exposes port 8080")
+        .run();
 }
 
 const BROKEN_HEAD: &str = "+++\nid = \"broken\"\nversion = \"1.0.0\"\ntool = \"kubectl-ai\"\noutput = \"kubernetes\"\ntargets = [\"charts/x/a.yaml\"]\n\n[vars.name]\ntype = \"string\"\ndefault = \"x\"\n+++\n";
@@ -127,7 +202,10 @@ const BROKEN_HEAD: &str = "+++\nid = \"broken\"\nversion = \"1.0.0\"\ntool = \"k
 #[test]
 fn template_syntax_error_names_file_and_line() {
     let p = Project::seeded();
-    p.write("prompts/kubectl-ai/broken@1.0.0.md", &format!("{BROKEN_HEAD}line one\nline two {{{{ name \n"));
+    p.write(
+        "prompts/kubectl-ai/broken@1.0.0.md",
+        &format!("{BROKEN_HEAD}line one\nline two {{{{ name \n"),
+    );
     p.dockhand()
         .args(["prompts", "list"])
         .status(2)
@@ -138,7 +216,10 @@ fn template_syntax_error_names_file_and_line() {
 #[test]
 fn undeclared_template_variable_names_file_and_line() {
     let p = Project::seeded();
-    p.write("prompts/kubectl-ai/broken@1.0.0.md", &format!("{BROKEN_HEAD}ok {{{{ name }}}}\nuses {{{{ replicas }}}}\n"));
+    p.write(
+        "prompts/kubectl-ai/broken@1.0.0.md",
+        &format!("{BROKEN_HEAD}ok {{{{ name }}}}\nuses {{{{ replicas }}}}\n"),
+    );
     p.dockhand()
         .args(["prompts", "render", "broken"])
         .status(2)
@@ -154,7 +235,9 @@ fn duplicate_id_and_version_is_an_error_naming_both_files() {
     p.dockhand()
         .args(["prompts", "list"])
         .status(2)
-        .stderr_has("prompts/kubectl-ai/backend-service@1.0.0.md:3: duplicate prompt backend-service@1.0.0")
+        .stderr_has(
+            "prompts/kubectl-ai/backend-service@1.0.0.md:3: duplicate prompt backend-service@1.0.0",
+        )
         .stderr_has("backend-service-copy.md")
         .run();
 }
@@ -163,22 +246,44 @@ fn duplicate_id_and_version_is_an_error_naming_both_files() {
 fn id_means_newest_and_id_at_version_is_pinned() {
     let p = Project::seeded();
     let text = p.read("prompts/kubectl-ai/backend-service@1.0.0.md");
-    let newer = text.replace("version = \"1.0.0\"", "version = \"1.2.0\"").replace("ClusterIP Service", "ClusterIP Service (v1.2)");
+    let newer = text
+        .replace("version = \"1.0.0\"", "version = \"1.2.0\"")
+        .replace("ClusterIP Service", "ClusterIP Service (v1.2)");
     p.write("prompts/kubectl-ai/backend-service@1.2.0.md", &newer);
-    p.dockhand().args(["prompts", "render", "backend-service"]).stdout_has("(v1.2)").run();
-    p.dockhand().args(["prompts", "render", "backend-service@1.0.0"]).stdout_lacks("(v1.2)").run();
-    p.dockhand().args(["prompts", "show", "backend-service@1.2.0"]).stdout_has("version = \"1.2.0\"").run();
     p.dockhand()
-        .args(["prompts", "diff", "backend-service@1.0.0", "backend-service@1.2.0"])
+        .args(["prompts", "render", "backend-service"])
+        .stdout_has("(v1.2)")
+        .run();
+    p.dockhand()
+        .args(["prompts", "render", "backend-service@1.0.0"])
+        .stdout_lacks("(v1.2)")
+        .run();
+    p.dockhand()
+        .args(["prompts", "show", "backend-service@1.2.0"])
+        .stdout_has("version = \"1.2.0\"")
+        .run();
+    p.dockhand()
+        .args([
+            "prompts",
+            "diff",
+            "backend-service@1.0.0",
+            "backend-service@1.2.0",
+        ])
         .stdout_has("+Create a Kubernetes ClusterIP Service (v1.2)")
         .run();
-    p.dockhand().args(["prompts", "render", "backend-service@9.9.9"]).status(2).stderr_has("no prompt `backend-service@9.9.9`").run();
+    p.dockhand()
+        .args(["prompts", "render", "backend-service@9.9.9"])
+        .status(2)
+        .stderr_has("no prompt `backend-service@9.9.9`")
+        .run();
 }
 
 #[test]
 fn prompt_in_the_wrong_tool_folder_is_refused() {
     let p = Project::seeded();
-    let text = p.read("prompts/kubectl-ai/backend-service@1.0.0.md").replace("id = \"backend-service\"", "id = \"moved\"");
+    let text = p
+        .read("prompts/kubectl-ai/backend-service@1.0.0.md")
+        .replace("id = \"backend-service\"", "id = \"moved\"");
     p.write("prompts/gordon/moved.md", &text);
     p.dockhand().args(["prompts", "list"]).status(2).stderr_has("prompts/gordon/moved.md:4: a prompt for `kubectl-ai` belongs under prompts/kubectl-ai/").run();
 }

@@ -1,11 +1,11 @@
 //! `dockhand regen`: offline replay, drift checks, parallel jobs, one commit.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::harness::{fixture, Project};
-use crate::openai_server::{chat_json, RecordedRequest, Reply, TestServer};
+use crate::harness::{Project, fixture};
+use crate::openai_server::{RecordedRequest, Reply, TestServer, chat_json};
 
 fn answer(name: &str) -> String {
     std::fs::read_to_string(fixture(&format!("answers/{name}.md"))).unwrap()
@@ -38,17 +38,45 @@ fn offline_regen_on_a_fresh_clone_reproduces_every_artifact_byte_for_byte() {
     let before = server.request_count();
     let clone = tempfile::tempdir().unwrap();
     let dest = clone.path().join("c");
-    std::process::Command::new("git").args(["clone", "-q"]).arg(p.path()).arg(&dest).status().unwrap();
-    let out = crate::harness::Test::new().current_dir(&dest).args(["regen", "--offline"]).stdout_has("up to date").run();
-    for f in ["charts/todo-app/templates/backend-service.yaml", "charts/todo-app/templates/configmap.yaml"] {
-        assert_eq!(std::fs::read(dest.join(f)).unwrap(), std::fs::read(p.path().join(f)).unwrap(), "{f}");
+    std::process::Command::new("git")
+        .args(["clone", "-q"])
+        .arg(p.path())
+        .arg(&dest)
+        .status()
+        .unwrap();
+    let out = crate::harness::Test::new()
+        .current_dir(&dest)
+        .args(["regen", "--offline"])
+        .stdout_has("up to date")
+        .run();
+    for f in [
+        "charts/todo-app/templates/backend-service.yaml",
+        "charts/todo-app/templates/configmap.yaml",
+    ] {
+        assert_eq!(
+            std::fs::read(dest.join(f)).unwrap(),
+            std::fs::read(p.path().join(f)).unwrap(),
+            "{f}"
+        );
     }
-    assert_eq!(server.request_count(), before, "offline: no request\n{}", out.stderr);
+    assert_eq!(
+        server.request_count(),
+        before,
+        "offline: no request\n{}",
+        out.stderr
+    );
     // Delete an artifact: regen --offline brings it back exactly.
     let original = std::fs::read(dest.join("charts/todo-app/templates/configmap.yaml")).unwrap();
     std::fs::remove_file(dest.join("charts/todo-app/templates/configmap.yaml")).unwrap();
-    crate::harness::Test::new().current_dir(&dest).args(["regen", "--offline", "--no-commit"]).stdout_has("wrote 1 artifact").run();
-    assert_eq!(std::fs::read(dest.join("charts/todo-app/templates/configmap.yaml")).unwrap(), original);
+    crate::harness::Test::new()
+        .current_dir(&dest)
+        .args(["regen", "--offline", "--no-commit"])
+        .stdout_has("wrote 1 artifact")
+        .run();
+    assert_eq!(
+        std::fs::read(dest.join("charts/todo-app/templates/configmap.yaml")).unwrap(),
+        original
+    );
 }
 
 #[test]
@@ -56,9 +84,21 @@ fn check_names_drifted_files_and_exits_1() {
     let (p, _server) = generated();
     p.dockhand().args(["regen", "--offline", "--check"]).run();
     let path = "charts/todo-app/templates/configmap.yaml";
-    p.write(path, &p.read(path).replace("todo-backend:8000", "10.0.0.7:8000"));
-    let out = p.dockhand().args(["regen", "--offline", "--check"]).status(1).stdout_has(path).run();
-    assert!(!out.stdout.contains("backend-service.yaml\n"), "only the drifted file is named: {}", out.stdout);
+    p.write(
+        path,
+        &p.read(path).replace("todo-backend:8000", "10.0.0.7:8000"),
+    );
+    let out = p
+        .dockhand()
+        .args(["regen", "--offline", "--check"])
+        .status(1)
+        .stdout_has(path)
+        .run();
+    assert!(
+        !out.stdout.contains("backend-service.yaml\n"),
+        "only the drifted file is named: {}",
+        out.stdout
+    );
     // --check never writes.
     assert!(p.read(path).contains("10.0.0.7"));
 }
@@ -66,7 +106,10 @@ fn check_names_drifted_files_and_exits_1() {
 #[test]
 fn check_json_lists_each_artifact_with_status() {
     let (p, _server) = generated();
-    let out = p.dockhand().args(["regen", "--offline", "--check", "--format", "json"]).run();
+    let out = p
+        .dockhand()
+        .args(["regen", "--offline", "--check", "--format", "json"])
+        .run();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let arts = v["artifacts"].as_array().unwrap();
     assert_eq!(arts.len(), 2);
@@ -82,10 +125,21 @@ fn check_json_lists_each_artifact_with_status() {
 #[test]
 fn offline_regen_with_changed_values_fails_without_writing() {
     let (p, _server) = generated();
-    p.write("dockhand.toml", &p.read("dockhand.toml").replace("backend_port = 8000", "backend_port = 8001"));
+    p.write(
+        "dockhand.toml",
+        &p.read("dockhand.toml")
+            .replace("backend_port = 8000", "backend_port = 8001"),
+    );
     let before = p.read("charts/todo-app/templates/backend-service.yaml");
-    p.dockhand().args(["regen", "--offline"]).status(2).stdout_has("no recorded answer").run();
-    assert_eq!(p.read("charts/todo-app/templates/backend-service.yaml"), before);
+    p.dockhand()
+        .args(["regen", "--offline"])
+        .status(2)
+        .stdout_has("no recorded answer")
+        .run();
+    assert_eq!(
+        p.read("charts/todo-app/templates/backend-service.yaml"),
+        before
+    );
 }
 
 const CONFIGMAP_PROMPT: &str = "+++\nid = \"cm-NN\"\nversion = \"1.0.0\"\ntool = \"kubectl-ai\"\noutput = \"kubernetes\"\ntargets = [\"charts/many/templates/cm-NN.yaml\"]\n\n[vars.name]\ntype = \"string\"\ndefault = \"cm-NN\"\n+++\nCreate a ConfigMap named {{ name }}.\n";
@@ -94,7 +148,10 @@ const CONFIGMAP_PROMPT: &str = "+++\nid = \"cm-NN\"\nversion = \"1.0.0\"\ntool =
 fn thirty_two_prompts_run_in_parallel_and_make_one_commit() {
     let p = Project::seeded();
     for i in 0..32 {
-        p.write(&format!("prompts/kubectl-ai/cm-{i:02}.md"), &CONFIGMAP_PROMPT.replace("NN", &format!("{i:02}")));
+        p.write(
+            &format!("prompts/kubectl-ai/cm-{i:02}.md"),
+            &CONFIGMAP_PROMPT.replace("NN", &format!("{i:02}")),
+        );
     }
     p.git(&["add", "-A"]);
     p.git(&["commit", "-qm", "32 prompts"]);
@@ -106,8 +163,17 @@ fn thirty_two_prompts_run_in_parallel_and_make_one_commit() {
         pk.fetch_max(now, Ordering::SeqCst);
         std::thread::sleep(Duration::from_millis(300));
         f.fetch_sub(1, Ordering::SeqCst);
-        let name = req.last_user_message().split("named ").nth(1).unwrap().trim_end_matches(".\n").trim_end_matches('.').to_owned();
-        chat_json(&format!("```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  a: \"1\"\n```\n"))
+        let name = req
+            .last_user_message()
+            .split("named ")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(".\n")
+            .trim_end_matches('.')
+            .to_owned();
+        chat_json(&format!(
+            "```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  a: \"1\"\n```\n"
+        ))
     });
     let ids: Vec<String> = (0..32).map(|i| format!("cm-{i:02}")).collect();
     let commits = p.commit_count();
@@ -122,11 +188,21 @@ fn thirty_two_prompts_run_in_parallel_and_make_one_commit() {
         .run();
     assert_eq!(server.request_count(), 32);
     let peak = peak.load(Ordering::SeqCst);
-    assert!(peak > 1, "jobs overlapped (peak {peak} in flight)\n{}", out.stderr);
+    assert!(
+        peak > 1,
+        "jobs overlapped (peak {peak} in flight)\n{}",
+        out.stderr
+    );
     assert!(peak <= 8, "at most --jobs at once (peak {peak})");
     assert_eq!(p.commit_count(), commits + 1, "one commit for the run");
     let files = p.git(&["show", "--name-only", "--format=", "HEAD"]);
-    assert_eq!(files.lines().filter(|l| l.starts_with("charts/many/templates/")).count(), 32);
+    assert_eq!(
+        files
+            .lines()
+            .filter(|l| l.starts_with("charts/many/templates/"))
+            .count(),
+        32
+    );
     // Progress lines of parallel jobs never interleave: each is whole.
     for line in out.stderr.lines().filter(|l| l.starts_with("cm-")) {
         assert!(line.matches("cm-").count() == 1, "interleaved: {line}");
@@ -145,7 +221,13 @@ fn a_failed_job_means_nothing_is_written_unless_keep_going() {
     });
     let run = |extra: &[&str], status: i32| {
         p.dockhand()
-            .args(["regen", "frontend-configmap", "backend-service", "--backend", "openai"])
+            .args([
+                "regen",
+                "frontend-configmap",
+                "backend-service",
+                "--backend",
+                "openai",
+            ])
             .args(extra.iter().copied())
             .env("OPENAI_BASE_URL", server.base_url())
             .env("OPENAI_API_KEY", "sk-test")

@@ -1,7 +1,7 @@
 //! `dockhand review`: diff before anything is written; accept with --apply.
 
-use crate::harness::{fixture, Project};
-use crate::openai_server::{chat_json, TestServer};
+use crate::harness::{Project, fixture};
+use crate::openai_server::{TestServer, chat_json};
 
 const TARGET: &str = "charts/todo-app/templates/backend-service.yaml";
 
@@ -17,9 +17,15 @@ fn changed() -> (Project, TestServer) {
         .args(["generate", "backend-service", "--response-file"])
         .arg(fixture("answers/backend-service.md").to_string_lossy())
         .run();
-    p.write("dockhand.toml", &p.read("dockhand.toml").replace("backend_port = 8000", "backend_port = 8001"));
+    p.write(
+        "dockhand.toml",
+        &p.read("dockhand.toml")
+            .replace("backend_port = 8000", "backend_port = 8001"),
+    );
     p.git(&["commit", "-qam", "port 8001"]);
-    let server = TestServer::start(vec![chat_json(&answer("backend-service").replace("8000", "8001"))]);
+    let server = TestServer::start(vec![chat_json(
+        &answer("backend-service").replace("8000", "8001"),
+    )]);
     (p, server)
 }
 
@@ -35,8 +41,16 @@ fn review_shows_the_diff_touches_nothing_and_exits_1() {
         .env("OPENAI_API_KEY", "sk-test")
         .status(1)
         .run();
-    assert!(out.stdout.contains(&format!("--- a/{TARGET}")), "{}", out.stdout);
-    assert!(out.stdout.contains("-    - port: 8000") && out.stdout.contains("+    - port: 8001"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("--- a/{TARGET}")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("-    - port: 8000") && out.stdout.contains("+    - port: 8001"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(p.read(TARGET), before);
     assert_eq!(p.commit_count(), commits);
     assert_eq!(p.git(&["status", "--porcelain"]), "");
@@ -47,7 +61,13 @@ fn review_apply_accepts_what_passes_and_commits() {
     let (p, server) = changed();
     let commits = p.commit_count();
     p.dockhand()
-        .args(["review", "backend-service", "--backend", "openai", "--apply"])
+        .args([
+            "review",
+            "backend-service",
+            "--backend",
+            "openai",
+            "--apply",
+        ])
         .env("OPENAI_BASE_URL", server.base_url())
         .env("OPENAI_API_KEY", "sk-test")
         .stdout_has("accepted")
@@ -59,12 +79,24 @@ fn review_apply_accepts_what_passes_and_commits() {
 #[test]
 fn review_apply_rejects_what_fails_validation() {
     let p = Project::seeded();
-    p.write("dockhand.toml", &p.read("dockhand.toml").replace("repair_attempts = 2", "repair_attempts = 0"));
+    p.write(
+        "dockhand.toml",
+        &p.read("dockhand.toml")
+            .replace("repair_attempts = 2", "repair_attempts = 0"),
+    );
     p.git(&["commit", "-qam", "no repair"]);
-    let server = TestServer::start(vec![chat_json(&answer("backend-service").replace("targetPort: 8000", "targetPort: [8000]"))]);
+    let server = TestServer::start(vec![chat_json(
+        &answer("backend-service").replace("targetPort: 8000", "targetPort: [8000]"),
+    )]);
     let out = p
         .dockhand()
-        .args(["review", "backend-service", "--backend", "openai", "--apply"])
+        .args([
+            "review",
+            "backend-service",
+            "--backend",
+            "openai",
+            "--apply",
+        ])
         .env("OPENAI_BASE_URL", server.base_url())
         .env("OPENAI_API_KEY", "sk-test")
         .status(1)
@@ -79,7 +111,11 @@ fn a_new_prompt_version_shows_the_template_diff_beside_the_output() {
     let old = p.read("prompts/kubectl-ai/backend-service@1.0.0.md");
     p.write(
         "prompts/kubectl-ai/backend-service@1.1.0.md",
-        &old.replace("version = \"1.0.0\"", "version = \"1.1.0\"").replace("Create a Kubernetes ClusterIP", "Create one Kubernetes ClusterIP"),
+        &old.replace("version = \"1.0.0\"", "version = \"1.1.0\"")
+            .replace(
+                "Create a Kubernetes ClusterIP",
+                "Create one Kubernetes ClusterIP",
+            ),
     );
     let out = p
         .dockhand()
@@ -88,6 +124,15 @@ fn a_new_prompt_version_shows_the_template_diff_beside_the_output() {
         .env("OPENAI_API_KEY", "sk-test")
         .status(1)
         .run();
-    assert!(out.stdout.contains("prompt backend-service@1.0.0 → backend-service@1.1.0"), "{}", out.stdout);
-    assert!(out.stdout.contains("+Create one Kubernetes ClusterIP"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("prompt backend-service@1.0.0 → backend-service@1.1.0"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("+Create one Kubernetes ClusterIP"),
+        "{}",
+        out.stdout
+    );
 }

@@ -2,15 +2,20 @@
 
 use std::time::{Duration, Instant};
 
-use crate::harness::{fixture, Project};
-use crate::openai_server::{chat_json, Reply, TestServer};
+use crate::harness::{Project, fixture};
+use crate::openai_server::{Reply, TestServer, chat_json};
 
 fn answer(name: &str) -> String {
     std::fs::read_to_string(fixture(&format!("answers/{name}.md"))).unwrap()
 }
 
 fn hold_lock(p: &Project) -> std::fs::File {
-    let f = std::fs::File::options().create(true).truncate(false).write(true).open(p.path().join(".git/dockhand-run.lock")).unwrap();
+    let f = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(p.path().join(".git/dockhand-run.lock"))
+        .unwrap();
     f.lock().unwrap();
     f
 }
@@ -44,15 +49,21 @@ fn a_second_run_waits_for_the_lock_then_proceeds() {
         .env("DOCKHAND_LOCK_WAIT", "20")
         .run();
     release.join().unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(1400), "it waited");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1400),
+        "it waited"
+    );
     assert!(p.exists("charts/todo-app/templates/backend-service.yaml"));
 }
 
 #[test]
 fn sigint_while_waiting_leaves_no_partial_file_and_no_commit() {
     let p = Project::seeded();
-    let server = TestServer::start(vec![Reply::Delay(Duration::from_secs(10), Box::new(chat_json(&answer("backend-service"))))]);
-    let mut child = p
+    let server = TestServer::start(vec![Reply::Delay(
+        Duration::from_secs(10),
+        Box::new(chat_json(&answer("backend-service"))),
+    )]);
+    let child = p
         .dockhand()
         .args(["generate", "backend-service", "--backend", "openai"])
         .env("OPENAI_BASE_URL", server.base_url())
@@ -67,14 +78,30 @@ fn sigint_while_waiting_leaves_no_partial_file_and_no_commit() {
     while server.request_count() == 0 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     let started = Instant::now();
     let out = child.wait_with_output().unwrap();
-    assert!(started.elapsed() < Duration::from_secs(5), "stopped promptly");
-    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "stopped promptly"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
     let files = p.files();
-    assert!(!files.iter().any(|f| f.starts_with("charts") || f.contains(".tmp") || f == "dockhand.lock"), "{files:?}");
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.starts_with("charts") || f.contains(".tmp") || f == "dockhand.lock"),
+        "{files:?}"
+    );
     assert_eq!(p.commit_count(), 2);
     assert_eq!(p.git(&["status", "--porcelain"]), "");
 }
@@ -91,7 +118,10 @@ fn targets_outside_charts_and_docker_are_refused() {
         ("charts", "charts/ or docker/"),
     ] {
         let p = Project::seeded();
-        p.write("prompts/kubectl-ai/escape.md", &ESCAPING.replace("TARGET", target));
+        p.write(
+            "prompts/kubectl-ai/escape.md",
+            &ESCAPING.replace("TARGET", target),
+        );
         p.dockhand()
             .args(["generate", "escape", "--response-file"])
             .arg(fixture("answers/frontend-configmap.md").to_string_lossy())
@@ -108,12 +138,18 @@ fn a_symlink_that_leads_outside_is_refused() {
     let outside = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(p.path().join("charts")).unwrap();
     std::os::unix::fs::symlink(outside.path(), p.path().join("charts/evil")).unwrap();
-    p.write("prompts/kubectl-ai/escape.md", &ESCAPING.replace("TARGET", "charts/evil/cm.yaml"));
+    p.write(
+        "prompts/kubectl-ai/escape.md",
+        &ESCAPING.replace("TARGET", "charts/evil/cm.yaml"),
+    );
     p.dockhand()
         .args(["generate", "escape", "--response-file"])
         .arg(fixture("answers/frontend-configmap.md").to_string_lossy())
         .status(2)
         .stderr_has("a symlink leads outside")
         .run();
-    assert!(std::fs::read_dir(outside.path()).unwrap().next().is_none(), "nothing written outside");
+    assert!(
+        std::fs::read_dir(outside.path()).unwrap().next().is_none(),
+        "nothing written outside"
+    );
 }
