@@ -106,6 +106,9 @@ pub struct Broker {
     cache: Cache,
     http: reqwest::Client,
     kubectl_ai_flavour: OnceLock<Result<kubectl_ai::Flavour, String>>,
+    /// One semaphore per live backend: assistants rate-limit, so each has its own cap
+    /// (`[broker.concurrency]`), whatever `--jobs` says.
+    limits: std::collections::BTreeMap<String, std::sync::Arc<tokio::sync::Semaphore>>,
 }
 
 impl Broker {
@@ -117,6 +120,10 @@ impl Broker {
                 .build()
                 .expect("http client builds"),
             kubectl_ai_flavour: OnceLock::new(),
+            limits: ["openai", "gordon", "kubectl-ai", "kagent"]
+                .into_iter()
+                .map(|b| (b.to_owned(), std::sync::Arc::new(tokio::sync::Semaphore::new(settings.concurrency_for(b)))))
+                .collect(),
         }
     }
 
@@ -278,6 +285,10 @@ impl Broker {
         req: &Request,
         on: OnEvent<'_>,
     ) -> Result<Response, String> {
+        let _permit = match self.limits.get(backend) {
+            Some(s) => Some(s.acquire().await.map_err(|e| e.to_string())?),
+            None => None,
+        };
         let model = self.model_for(backend);
         let turns = self.messages_for(backend, req);
         let text = match backend {
