@@ -78,6 +78,8 @@ pub enum Event {
     Skipped { backend: String, reason: String },
     Retrying { backend: String, attempt: u32, wait: Duration, reason: String },
     Streaming { bytes: usize },
+    /// The text of one streamed chunk, as it arrived (after a `Streaming` with the new total).
+    Delta(String),
 }
 
 pub type OnEvent<'a> = &'a (dyn Fn(Event) + Send + Sync);
@@ -286,7 +288,8 @@ impl Broker {
             }
             openai::Event::Delta(d) => {
                 received += d.len();
-                on(Event::Streaming { bytes: received })
+                on(Event::Streaming { bytes: received });
+                on(Event::Delta(d))
             }
         };
         openai::complete(&self.http, &cfg, &messages, &mut handler)

@@ -18,6 +18,7 @@ pub fn stage_line(stage: &Stage) -> Option<String> {
             format!("{backend}: {reason}; retry {attempt} in {:.1}s", wait.as_secs_f64())
         }
         Stage::Backend(Event::Streaming { bytes }) => format!("receiving ({bytes} bytes)"),
+        Stage::Backend(Event::Delta(_)) => return None,
         Stage::Extracting => "extracting".into(),
         Stage::Validating => "validating".into(),
         Stage::Repairing { attempt, errors } => format!("repairing: {errors} error(s), attempt {attempt}"),

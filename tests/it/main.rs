@@ -6,5 +6,6 @@ mod openai_server;
 mod generate;
 mod prompts;
 mod regen;
+mod session;
 mod peers;
 mod validate;
