@@ -287,17 +287,20 @@ pub struct Item {
     pub description: String,
 }
 
-/// Is `needle` a subsequence of `hay` (case-insensitive)? Then how tight the match is (lower is better).
+/// Is `needle` a subsequence of `hay` (case-insensitive, blanks in `needle`
+/// ignored)? Then the length of the shortest stretch of `hay` holding it (lower is tighter).
 pub fn subsequence(needle: &str, hay: &str) -> Option<usize> {
     let hay: Vec<char> = hay.to_lowercase().chars().collect();
-    let mut pos = 0;
-    let mut first = None;
-    for c in needle.to_lowercase().chars().filter(|c| !c.is_whitespace()) {
-        let found = hay[pos..].iter().position(|h| *h == c)? + pos;
-        first.get_or_insert(found);
-        pos = found + 1;
-    }
-    Some(pos.saturating_sub(first.unwrap_or(0)))
+    let needle: Vec<char> = needle.to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
+    let Some(&head) = needle.first() else { return Some(0) };
+    let span_from = |start: usize| {
+        let mut pos = start + 1;
+        for c in &needle[1..] {
+            pos += hay[pos..].iter().position(|h| h == c)? + 1;
+        }
+        Some(pos - start)
+    };
+    (0..hay.len()).filter(|&i| hay[i] == head).filter_map(span_from).min()
 }
 
 /// The items matching `filter`: those whose label matches first (tightest
@@ -469,6 +472,7 @@ mod tests {
         assert!(subsequence("BDEP", "backend-deployment@1.0.0").is_some());
         assert!(subsequence("depb", "backend-deployment@1.0.0").is_none());
         assert_eq!(subsequence("", "x"), Some(0));
+        assert_eq!(subsequence("fa", "f x fa"), Some(2));
         let items = vec![
             Item { label: "backend-dockerfile@1.0.0".into(), description: "Dockerfile for FastAPI".into() },
             Item { label: "backend-deployment@1.0.0".into(), description: "Deployment for the FastAPI backend".into() },
