@@ -12,7 +12,9 @@ The script, on stdin:
   match (the output is compared with ANSI escape sequences and carriage
   returns removed);
 - send KEYS: write KEYS to the terminal ("\\u0003" is Ctrl-C, "\\u0004" Ctrl-D);
-- sleep SECONDS.
+- sleep SECONDS;
+- file PATH: wait until PATH exists (the test's own signal, e.g. that its
+  server has received a request).
 
 After the last step the driver waits for the program to exit. It prints one
 JSON object on stdout: {"ok", "status" (exit code, or null), "signal",
@@ -99,6 +101,12 @@ def main() -> int:
                 os.write(fd, arg.encode())
             except OSError as e:
                 report.update(ok=False, step=i, error=f"send {arg!r}: {e}")
+        elif kind == "file":
+            while not os.path.exists(arg):
+                if time.monotonic() > deadline:
+                    report.update(ok=False, step=i, error=f"waited for {arg}: timed out")
+                    break
+                pump(min(0.02, max(0.0, deadline - time.monotonic())))
         elif kind == "sleep":
             end = time.monotonic() + float(arg)
             while time.monotonic() < end:

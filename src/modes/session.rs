@@ -69,7 +69,7 @@ pub fn run(settings: Settings, args: &SessionArgs, ui: &Ui) -> Result<Outcome, E
     let ctx = Context::new(settings)?;
     let rt = super::runtime()?;
     // From here on SIGINT cancels a request and never ends the session.
-    let _sigint = rt
+    let sigint = rt
         .block_on(async { tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) })
         .map_err(|e| Error::Usage(format!("cannot handle Ctrl-C: {e}")))?;
     let templates: Vec<std::sync::Arc<Template>> = ctx.library.all().cloned().collect();
@@ -102,6 +102,7 @@ pub fn run(settings: Settings, args: &SessionArgs, ui: &Ui) -> Result<Outcome, E
             Flow::Leave => break,
         }
     }
+    drop(sigint);
     drop(s);
     ui.out("bye\n");
     Ok(Outcome::Clean)
@@ -388,8 +389,11 @@ impl Session<'_> {
             .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
             .unwrap_or_else(|| "vi".to_owned());
         let argv = match term::split_words(&editor) {
-            Ok(w) if !w.is_empty() => w,
-            Ok(_) => unreachable!("a non-blank $EDITOR has a word"),
+            Ok(w) if w.first().is_some_and(|p| !p.is_empty()) => w,
+            Ok(_) => {
+                ui.out(&format!("cannot run $EDITOR `{editor}`: no program\n"));
+                return Ok(None);
+            }
             Err(why) => {
                 ui.out(&format!("cannot run $EDITOR `{editor}`: {why}\n"));
                 return Ok(None);
@@ -458,7 +462,12 @@ fn summary(ui: &Ui, s: &Staged) -> String {
 
 /// The artifact as one text: the files joined as YAML documents (one file: as is).
 fn joined(s: &Staged) -> String {
-    let parts: Vec<&str> = s.files.iter().map(|f| f.content.as_str()).collect();
+    let parts: Vec<String> = s
+        .files
+        .iter()
+        .filter(|f| !f.content.is_empty())
+        .map(|f| if f.content.ends_with('\n') { f.content.clone() } else { format!("{}\n", f.content) })
+        .collect();
     parts.join("---\n")
 }
 

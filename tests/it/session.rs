@@ -23,15 +23,17 @@ fn answer() -> String {
 }
 
 #[derive(Clone, Copy)]
-enum Step {
-    Expect(&'static str),
-    Send(&'static str),
+enum Step<'a> {
+    Expect(&'a str),
+    Send(&'a str),
     Sleep(f64),
+    /// Wait until this file exists.
+    File(&'a str),
 }
-use Step::{Expect, Send, Sleep};
+use Step::{Expect, File, Send, Sleep};
 
 /// Choose backend-deployment in the prompt list.
-const CHOOSE: [Step; 3] = [Expect("filter>"), Send("backend-dep"), Send("\r")];
+const CHOOSE: [Step<'static>; 3] = [Expect("filter>"), Send("backend-dep"), Send("\r")];
 
 struct Run {
     ok: bool,
@@ -80,6 +82,7 @@ fn session(p: &Project, server: &TestServer, env: &[(&str, &str)], steps: &[Step
             Expect(t) => json!(["expect", t]),
             Send(k) => json!(["send", k]),
             Sleep(s) => json!(["sleep", s]),
+            File(f) => json!(["file", f]),
         })
         .collect();
     let script = json!({"timeout": 10, "columns": 120, "rows": 40, "steps": steps});
@@ -96,7 +99,7 @@ fn session(p: &Project, server: &TestServer, env: &[(&str, &str)], steps: &[Step
     }
 }
 
-fn steps(parts: &[&[Step]]) -> Vec<Step> {
+fn steps<'a>(parts: &[&[Step<'a>]]) -> Vec<Step<'a>> {
     parts.iter().flat_map(|p| p.iter().copied()).collect()
 }
 
@@ -294,18 +297,31 @@ fn edit_is_validated_again_and_recorded_as_hand_edited() {
 #[test]
 fn ctrl_c_cancels_a_slow_request_and_the_session_goes_on() {
     let p = Project::seeded();
-    let server = TestServer::start(vec![
+    // Each request leaves a marker file as it arrives, so that Ctrl-C is sent
+    // while the server holds it.
+    let marks = tempfile::tempdir().unwrap();
+    let dir = marks.path().to_owned();
+    let script = [
         Reply::Delay(Duration::from_secs(30), Box::new(chat_sse(&answer()))),
         chat_sse(&answer()),
         Reply::Delay(Duration::from_secs(30), Box::new(chat_sse("late"))),
-    ]);
+    ];
+    let seen = std::sync::Mutex::new(0usize);
+    let server = TestServer::with_handler(move |_| {
+        let mut n = seen.lock().unwrap();
+        std::fs::write(dir.join(format!("request-{}", *n + 1)), "").unwrap();
+        *n += 1;
+        script[(*n - 1).min(script.len() - 1)].clone()
+    });
+    let first = marks.path().join("request-1").to_string_lossy().into_owned();
+    let third = marks.path().join("request-3").to_string_lossy().into_owned();
     let run = session(
         &p,
         &server,
         &[],
         &steps(&[
             &CHOOSE,
-            &[Expect("Ctrl-C cancels)"), Sleep(0.3), Send(CTRL_C), Expect("cancelled")],
+            &[Expect("Ctrl-C cancels)"), File(&first), Send(CTRL_C), Expect("cancelled")],
             &CHOOSE,
             &[
                 Expect("passes validation"),
@@ -315,7 +331,7 @@ fn ctrl_c_cancels_a_slow_request_and_the_session_goes_on() {
                 Expect("your feedback"),
                 Send("more\r"),
                 Expect("Ctrl-C cancels)"),
-                Sleep(0.3),
+                File(&third),
                 Send(CTRL_C),
                 Expect("back to the previous answer"),
                 Expect("[a]ccept"),
@@ -328,6 +344,7 @@ fn ctrl_c_cancels_a_slow_request_and_the_session_goes_on() {
     );
     run.assert_clean_exit();
     assert_eq!(server.request_count(), 3, "{}", run.context());
+    assert_eq!(server.requests()[2].last_user_message(), "more");
     assert!(p.read(TARGET).contains("replicas: 2"));
     assert_eq!(p.commit_count(), 3);
 }
@@ -397,4 +414,42 @@ fn the_prompt_list_filters_by_subsequence() {
 fn without_a_terminal_it_fails_with_a_pointer_to_generate() {
     let p = Project::seeded();
     p.dockhand().arg("session").status(2).stderr_has("needs a terminal").stderr_has("dockhand generate").run();
+}
+
+#[test]
+fn editing_a_prompt_with_several_targets_routes_the_edit_back() {
+    let p = Project::seeded();
+    let tools = tempfile::tempdir().unwrap();
+    let script = tools.path().join("edit.sh");
+    std::fs::write(&script, "sed -i 's/replicas: 2/replicas: 5/' \"$1\"\n").unwrap();
+    let editor = format!("sh '{}'", script.display());
+    let answer = std::fs::read_to_string(fixture("answers/frontend.md")).unwrap();
+    let server = TestServer::start(vec![chat_sse(&answer)]);
+    let run = session(
+        &p,
+        &server,
+        &[("EDITOR", editor.as_str())],
+        &[
+            Expect("filter>"),
+            Send("frontend@\r"),
+            Expect("prompt: frontend@1.0.0"),
+            Expect("passes validation"),
+            Expect(MENU),
+            Send("e"),
+            Expect("edited by hand: 0 error(s)"),
+            Expect("+  replicas: 5"),
+            Expect("[a]ccept"),
+            Send("a"),
+            Expect("committed"),
+            Expect("filter>"),
+            Send(CTRL_D),
+        ],
+    );
+    run.assert_clean_exit();
+    assert!(p.read("charts/todo-app/templates/frontend-deployment.yaml").contains("replicas: 5"));
+    let service = p.read("charts/todo-app/templates/frontend-service.yaml");
+    assert!(service.starts_with("apiVersion: v1\nkind: Service\n"), "{service}");
+    let lock = p.read("dockhand.lock");
+    assert_eq!(lock.matches("backend = \"openai+edited\"").count(), 2, "{lock}");
+    p.dockhand().args(["regen", "--check", "--offline"]).run();
 }
