@@ -200,6 +200,12 @@ pub struct ValidateArgs {
     /// Kubernetes version of the schemas (default 1.33).
     #[arg(long, value_name = "X.Y")]
     pub kube_version: Option<String>,
+    /// Extra values files for charts (like `helm --values`; later files win).
+    #[arg(long = "values", short = 'f', value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Value overrides for charts (like `helm --set a.b=c`).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -32,7 +32,7 @@ pub struct Context {
 impl Context {
     pub fn new(settings: Settings) -> Result<Context, Error> {
         let library = Library::load(&settings.root)?;
-        let validator = Validator::new(&settings.kube_version, settings.ignores.clone())?;
+        let validator = Validator::new(settings.validator_config(None))?;
         let broker = Broker::new(&settings);
         Ok(Context { settings, library, broker, validator })
     }
@@ -86,13 +86,43 @@ pub fn repair_message(files: &[StagedFile]) -> String {
     out
 }
 
+/// The other manifests beside the targets (the chart's other templates, as on
+/// disk), so that cross-resource policies see the whole set.
+fn context_for(ctx: &Context, routed: &[(String, String)]) -> Vec<(String, String)> {
+    let mut dirs: Vec<std::path::PathBuf> =
+        routed.iter().filter_map(|(p, _)| std::path::Path::new(p).parent().map(|d| d.to_owned())).collect();
+    dirs.sort();
+    dirs.dedup();
+    let mut out: Vec<(String, String)> = routed.to_vec();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(ctx.settings.root.join(&dir)) else { continue };
+        let mut names: Vec<String> = entries.filter_map(|e| e.ok()).filter_map(|e| e.file_name().into_string().ok()).collect();
+        names.sort();
+        for name in names.into_iter().filter(|n| n.ends_with(".yaml") || n.ends_with(".yml")) {
+            let rel = dir.join(&name).to_string_lossy().into_owned();
+            if routed.iter().any(|(p, _)| *p == rel) {
+                continue;
+            }
+            if let Ok(text) = std::fs::read_to_string(ctx.settings.root.join(&rel)) {
+                if !text.contains("{{") {
+                    out.push((rel, text));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Split the extracted text over the template's targets and validate each file.
 fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>, Error> {
     let routed = route(t, text)?;
-    let checks = Checks { expect: t.expect.as_ref(), policies: &t.policies };
+    let set = context_for(ctx, &routed);
     Ok(routed
-        .into_iter()
+        .iter()
         .map(|(path, content)| {
+            let context: Vec<(String, String)> = set.iter().filter(|(p, _)| p != path).cloned().collect();
+            let checks = Checks { expect: t.expect.as_ref(), policies: &t.policies, context: &context };
+            let (path, content) = (path.clone(), content.clone());
             let diagnostics = ctx.validator.check(t.output, &path, &content, &checks);
             let current = std::fs::read_to_string(ctx.settings.root.join(&path)).ok();
             StagedFile { path, content, diagnostics, current }

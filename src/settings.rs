@@ -352,6 +352,19 @@ impl Settings {
         out
     }
 
+    /// The validation stage's configuration (`kube_version` overrides the project's).
+    pub fn validator_config(&self, kube_version: Option<&str>) -> crate::validate::ValidatorConfig {
+        crate::validate::ValidatorConfig {
+            kube_version: kube_version.unwrap_or(&self.kube_version).to_owned(),
+            ignores: self.ignores.clone(),
+            policy: crate::validate::policy::PolicyConfig {
+                nodeport: self.policies.nodeport,
+                backend_address: self.policies.backend_address.clone(),
+            },
+            enabled: self.policies.enabled.clone(),
+        }
+    }
+
     /// Concurrency limit for one backend (default 4).
     pub fn concurrency_for(&self, backend: &str) -> usize {
         self.broker.concurrency.get(backend).copied().unwrap_or(4).max(1)

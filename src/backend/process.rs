@@ -699,6 +699,67 @@ impl Drop for CancelOnDrop {
     }
 }
 
+/// A temp file for a child's stdout, removed when dropped.
+struct TempOut {
+    path: PathBuf,
+}
+
+impl TempOut {
+    fn new() -> TempOut {
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let n = SEQ.fetch_add(1, Ordering::Relaxed);
+        TempOut { path: std::env::temp_dir().join(format!("dockhand-out-{}-{n}", std::process::id())) }
+    }
+}
+
+impl Drop for TempOut {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// How long output must be idle, ending in a question, before the child counts as stuck.
+const INPUT_IDLE: Duration = Duration::from_millis(1500);
+
+/// Watches a child's stdout for a question it is waiting to have answered.
+#[derive(Default)]
+struct InputWatch {
+    len: u64,
+    changed_at: Option<Instant>,
+}
+
+impl InputWatch {
+    fn waiting_for_input(&mut self, path: &Path) -> bool {
+        let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if len != self.len || self.changed_at.is_none() {
+            self.len = len;
+            self.changed_at = Some(Instant::now());
+            return false;
+        }
+        if self.changed_at.is_some_and(|t| t.elapsed() < INPUT_IDLE) || len == 0 {
+            return false;
+        }
+        let Ok(bytes) = std::fs::read(path) else { return false };
+        let raw = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(4096)..]).into_owned();
+        asks_for_input(&raw)
+    }
+}
+
+/// Does this output end in a prompt for input (or open a full-screen UI)?
+pub fn asks_for_input(raw: &str) -> bool {
+    if has_alt_screen(raw) {
+        return true;
+    }
+    let text = strip_ansi(raw);
+    // The question is on one of the last few lines (a menu of choices may follow it).
+    text.lines().rev().map(str::trim).filter(|l| !l.is_empty()).take(4).any(|line| {
+        let lower = line.to_ascii_lowercase();
+        ["[y/n", "(y/n", "(yes/no)", "do you want to proceed", "would you like to apply", "approve?"]
+            .iter()
+            .any(|p| lower.contains(p))
+    })
+}
+
 /// Run and wait on the current thread.
 pub fn run_blocking(inv: &Invocation) -> Result<Captured, ProcessError> {
     run_with_cancel(inv, &Arc::new(AtomicBool::new(false)))
@@ -726,8 +787,11 @@ fn run_with_cancel(inv: &Invocation, cancel: &Arc<AtomicBool>) -> Result<Capture
     let args: Vec<OsString> = inv.args.iter().map(OsString::from).collect();
     // duct treats a bare `Path` like "cat" as "./cat"; an OsString is looked up on PATH.
     let program: OsString = inv.program.clone().into_os_string();
+    // stdout goes to a temp file the poll loop can watch, so a tool that stops to ask a
+    // question (stdin is never a terminal here) is caught at once, not at the timeout.
+    let stdout_file = TempOut::new();
     let mut expr = duct::cmd(program, args)
-        .stdout_capture()
+        .stdout_path(&stdout_file.path)
         .stderr_capture()
         .unchecked();
     expr = match &inv.stdin {
@@ -763,10 +827,12 @@ fn run_with_cancel(inv: &Invocation, cancel: &Arc<AtomicBool>) -> Result<Capture
     let pid = handle.pids().first().copied().unwrap_or(0) as i32;
     let _registration = Registration::new(pid, argv.clone(), cancel.clone());
     let deadline = started + inv.timeout;
+    let mut watch = InputWatch::default();
     let mut child_gone_at: Option<Instant> = None;
 
     let to_captured = |out: &std::process::Output| {
-        let mut c = Captured::from_raw(argv.clone(), out.status.code(), &out.stdout, &out.stderr);
+        let stdout = std::fs::read(&stdout_file.path).unwrap_or_default();
+        let mut c = Captured::from_raw(argv.clone(), out.status.code(), &stdout, &out.stderr);
         #[cfg(unix)]
         {
             use std::os::unix::process::ExitStatusExt;
@@ -807,7 +873,8 @@ fn run_with_cancel(inv: &Invocation, cancel: &Arc<AtomicBool>) -> Result<Capture
             return Err(ProcessError::Cancelled { argv });
         }
 
-        if Instant::now() >= deadline {
+        let waiting = watch.waiting_for_input(&stdout_file.path);
+        if waiting || Instant::now() >= deadline {
             let partial = kill_and_collect(&handle);
             let stderr_tail = partial
                 .as_ref()
@@ -815,7 +882,7 @@ fn run_with_cancel(inv: &Invocation, cancel: &Arc<AtomicBool>) -> Result<Capture
                 .unwrap_or_default();
             return Err(ProcessError::Timeout {
                 argv,
-                after: inv.timeout,
+                after: if waiting { started.elapsed() } else { inv.timeout },
                 stderr_tail,
                 partial,
             });

@@ -65,6 +65,7 @@ impl Library {
             let text = std::fs::read_to_string(&file).map_err(|source| Error::Io { path: file.clone(), source })?;
             let template = template::parse(&rel, &text)?;
             check_folder(&rel, &template, &text)?;
+            check_policies(&rel, &template, &text)?;
             crate::fill::check_syntax(&template)?;
             let versions = lib.prompts.entry(template.id.clone()).or_default();
             if let Some(first) = versions.get(&template.version) {
@@ -116,6 +117,21 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
             walk(&path, out)?;
         } else if path.extension().is_some_and(|e| e == "md") {
             out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Every policy a prompt names must exist.
+fn check_policies(rel: &Path, t: &Template, text: &str) -> Result<(), Error> {
+    for name in &t.policies {
+        if crate::validate::policy::find(name).is_none() {
+            let known: Vec<&str> = crate::validate::policy::POLICIES.iter().map(|p| p.name).collect();
+            return Err(Error::Prompt {
+                path: rel.to_owned(),
+                line: 1 + text.lines().position(|l| l.trim_start().starts_with("policies")).unwrap_or(0),
+                message: format!("unknown policy `{name}` (known: {})", known.join(", ")),
+            });
         }
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! `dockhand generate ID[@VERSION]`: one prompt → prepare → apply.
 
-use super::{Outcome, LOCK_WAIT};
+use super::{lock_wait, Outcome};
 use crate::cli::GenerateArgs;
 use crate::error::Error;
 use crate::pipeline::{self, ApplyOptions, Context, Job};
@@ -15,7 +15,7 @@ pub fn run(settings: Settings, args: &GenerateArgs, ui: &Ui) -> Result<Outcome, 
         Some(p) => Some(std::fs::read_to_string(p).map_err(Error::io(p))?),
         None => None,
     };
-    let _lock = RunLock::acquire(&settings.root, LOCK_WAIT)?;
+    let _lock = RunLock::acquire(&settings.root, lock_wait())?;
     let ctx = Context::new(settings)?;
     let template = ctx.library.get(&args.reference)?;
     let job = Job { template, sets: args.set.clone(), prefer: None, manual };

@@ -29,8 +29,11 @@ pub enum Outcome {
     Findings,
 }
 
-/// How long a second run waits for the repository lock.
-pub const LOCK_WAIT: Duration = Duration::from_secs(30);
+/// How long a second run waits for the repository lock (DOCKHAND_LOCK_WAIT seconds overrides).
+pub fn lock_wait() -> Duration {
+    let secs = std::env::var("DOCKHAND_LOCK_WAIT").ok().and_then(|s| s.parse().ok()).unwrap_or(30);
+    Duration::from_secs(secs)
+}
 
 pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
@@ -50,6 +53,10 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     match dispatch(cli, &env, &ui) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(Error::Interrupted) => {
+            ui.err("interrupted: nothing was written");
+            ExitCode::from(130)
+        }
         Err(e) => {
             ui.error(&e);
             ExitCode::from(2)

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use super::{Outcome, LOCK_WAIT};
+use super::{lock_wait, Outcome};
 use crate::cli::{ListFormat, RegenArgs};
 use crate::error::Error;
 use crate::library::PromptRef;
@@ -56,7 +56,7 @@ struct ArtifactResult<'a> {
 }
 
 pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Error> {
-    let _lock = if args.check { None } else { Some(RunLock::acquire(&settings.root, LOCK_WAIT)?) };
+    let _lock = if args.check { None } else { Some(RunLock::acquire(&settings.root, lock_wait())?) };
     let ctx = Arc::new(Context::new(settings)?);
     let lock = Lockfile::read(&ctx.settings.root)?;
     let jobs = jobs(&ctx, &lock, &args.ids)?;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 
-use super::{Outcome, LOCK_WAIT};
+use super::{lock_wait, Outcome};
 use crate::cli::ReviewArgs;
 use crate::error::Error;
 use crate::lock::Lockfile;
@@ -18,7 +18,7 @@ use crate::stage::{ChangeSet, Staged};
 use crate::ui::Ui;
 
 pub fn run(settings: Settings, args: &ReviewArgs, ui: &Ui) -> Result<Outcome, Error> {
-    let _lock = RunLock::acquire(&settings.root, LOCK_WAIT)?;
+    let _lock = RunLock::acquire(&settings.root, lock_wait())?;
     let ctx = Arc::new(Context::new(settings)?);
     let lock = Lockfile::read(&ctx.settings.root)?;
     let jobs = super::regen::jobs(&ctx, &lock, &args.ids)?;

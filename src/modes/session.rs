@@ -22,7 +22,7 @@ mod term;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::{Outcome, LOCK_WAIT};
+use super::Outcome;
 use crate::backend::{Event, Turn};
 use crate::cli::SessionArgs;
 use crate::error::Error;
@@ -350,7 +350,7 @@ impl Session<'_> {
         for f in &mut staged.files {
             f.current = std::fs::read_to_string(self.ctx.settings.root.join(&f.path)).ok();
         }
-        let applied = RunLock::acquire(&self.ctx.settings.root, LOCK_WAIT).and_then(|_lock| {
+        let applied = RunLock::acquire(&self.ctx.settings.root, super::lock_wait()).and_then(|_lock| {
             let set = ChangeSet { jobs: vec![staged.clone()] };
             pipeline::apply(&self.ctx, &set, ApplyOptions { commit: !self.args.no_commit, force: self.args.force })
         });

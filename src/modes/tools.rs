@@ -10,9 +10,16 @@ use crate::ui::Ui;
 use crate::validate::Validator;
 
 pub fn validate(settings: &Settings, args: &ValidateArgs, ui: &Ui) -> Result<Outcome, Error> {
-    let version = args.kube_version.clone().unwrap_or_else(|| settings.kube_version.clone());
-    let validator = Validator::new(&version, settings.ignores.clone())?;
-    let reports = validator.validate_paths(&args.paths, || {
+    let config = settings.validator_config(args.kube_version.as_deref());
+    let chart_opts = crate::validate::chart::ChartOptions {
+        values_files: args.values.clone(),
+        set: args.set.clone(),
+        kube_version: config.kube_version.clone(),
+        policy: config.policy.clone(),
+        ..Default::default()
+    };
+    let validator = Validator::new(config)?;
+    let reports = validator.validate_paths(&args.paths, &chart_opts, || {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s).map(|_| s)
     })?;

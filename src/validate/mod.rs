@@ -1,8 +1,10 @@
 //! Artifact → Diagnostics. Pure and synchronous: the checks an artifact's kind
 //! and its prompt ask for, and `validate PATH...` over files and folders.
 
+pub mod chart;
 pub mod diagnostic;
 pub mod dockerfile;
+pub mod policy;
 pub mod schema;
 pub mod yaml;
 
@@ -24,6 +26,8 @@ pub enum FileKind {
     Dockerfile,
     /// A Helm template (contains `{{`): checked through its chart.
     HelmTemplate,
+    /// A Helm chart file (Chart.yaml, values, templates), checked as a whole chart.
+    Chart,
 }
 
 /// The findings for one file.
@@ -47,26 +51,40 @@ impl FileReport {
 #[derive(Debug, Clone, Default)]
 pub struct Checks<'a> {
     pub expect: Option<&'a dockerfile::Expectations>,
+    /// Policy names (the prompt's, plus `[policies] enabled`).
     pub policies: &'a [String],
+    /// Other manifests of the same set (e.g. the chart's other templates), for
+    /// cross-resource policies; their own findings are not reported.
+    pub context: &'a [(String, String)],
 }
 
-/// The validation stage: strict schemas compiled once per run, plus silences.
+/// What the validation stage is configured with, for one run.
+#[derive(Debug, Clone)]
+pub struct ValidatorConfig {
+    pub kube_version: String,
+    pub ignores: Vec<Ignore>,
+    pub policy: policy::PolicyConfig,
+    /// Policies applied to every manifest (`[policies] enabled`).
+    pub enabled: Vec<String>,
+}
+
+/// The validation stage: strict schemas compiled once per run, policies, silences.
 pub struct Validator {
     schemas: Schemas,
-    ignores: Vec<Ignore>,
+    config: ValidatorConfig,
 }
 
 impl Validator {
-    pub fn new(kube_version: &str, ignores: Vec<Ignore>) -> Result<Validator, Error> {
-        let schemas = Schemas::load(kube_version).map_err(|e| Error::Schema(e.to_string()))?;
-        Ok(Validator { schemas, ignores })
+    pub fn new(config: ValidatorConfig) -> Result<Validator, Error> {
+        let schemas = Schemas::load(&config.kube_version).map_err(|e| Error::Schema(e.to_string()))?;
+        Ok(Validator { schemas, config })
     }
 
-    /// Check one artifact's text. `path` is only used for silences.
+    /// Check one artifact's text. `path` decides silences and whether it is under charts/.
     pub fn check(&self, kind: OutputKind, path: &str, text: &str, checks: &Checks<'_>) -> Vec<Diagnostic> {
         let mut out = match kind {
-            OutputKind::Kubernetes | OutputKind::Helm => self.check_manifests(text),
-            OutputKind::Dockerfile => dockerfile::check(text, checks.expect.cloned().as_ref().unwrap_or(&Default::default())),
+            OutputKind::Kubernetes | OutputKind::Helm => self.check_manifests(path, text, checks),
+            OutputKind::Dockerfile => dockerfile::check(text, checks.expect.unwrap_or(&Default::default())),
             OutputKind::Report => Vec::new(),
         };
         self.silence(path, text, &mut out);
@@ -74,13 +92,46 @@ impl Validator {
         out
     }
 
-    fn check_manifests(&self, text: &str) -> Vec<Diagnostic> {
+    fn check_manifests(&self, path: &str, text: &str, checks: &Checks<'_>) -> Vec<Diagnostic> {
         let parsed = yaml::parse(text);
         let mut out = parsed.diagnostics;
         for doc in &parsed.documents {
             out.extend(self.schemas.validate(doc).into_iter().map(|d| d.with_document(doc.index)));
         }
+        let mut selected: Vec<&str> = checks.policies.iter().map(String::as_str).collect();
+        selected.extend(self.config.enabled.iter().map(String::as_str));
+        if selected.is_empty() {
+            return out;
+        }
+        let context: Vec<(String, Vec<yaml::Document>)> =
+            checks.context.iter().map(|(p, t)| (p.clone(), yaml::parse(t).documents)).collect();
+        let under = |p: &str| p.starts_with("charts/") || p.contains("/charts/");
+        let mut inputs = vec![policy::Input { path, documents: &parsed.documents, under_charts: under(path) }];
+        inputs.extend(context.iter().map(|(p, docs)| policy::Input { path: p, documents: docs, under_charts: under(p) }));
+        out.extend(policy::check(&inputs, &selected, &self.config.policy).into_iter().filter(|(i, _)| *i == 0).map(|(_, d)| d));
         out
+    }
+
+    /// `validate` of a chart folder: Chart.yaml, values, rendered templates.
+    fn report_chart(&self, dir: &Path, opts: &chart::ChartOptions) -> Vec<FileReport> {
+        let result = chart::check_chart(dir, opts);
+        result
+            .files
+            .into_iter()
+            .map(|(path, mut diagnostics)| {
+                let source = match path.strip_suffix(chart::RENDERED_SUFFIX) {
+                    Some(_) => result
+                        .rendered
+                        .iter()
+                        .find(|r| path.ends_with(&format!("{}{}", r.template, chart::RENDERED_SUFFIX)))
+                        .map(|r| r.text.clone())
+                        .unwrap_or_default(),
+                    None => std::fs::read_to_string(&path).unwrap_or_default(),
+                };
+                self.silence(&path, &source, &mut diagnostics);
+                FileReport { path, kind: FileKind::Chart, diagnostics, source }
+            })
+            .collect()
     }
 
     /// Drop findings silenced in dockhand.toml (`[[ignore]]`) or inline with a
@@ -88,7 +139,7 @@ impl Validator {
     fn silence(&self, path: &str, text: &str, out: &mut Vec<Diagnostic>) {
         let lines: Vec<&str> = text.lines().collect();
         out.retain(|d| {
-            if self.ignores.iter().any(|i| i.code == d.code && path.starts_with(&i.path)) {
+            if self.config.ignores.iter().any(|i| i.code == d.code && path.starts_with(&i.path)) {
                 return false;
             }
             let inline = |n: usize| {
@@ -104,9 +155,16 @@ impl Validator {
         });
     }
 
-    /// `validate PATH...`: files, folders (walked), or `-` for stdin.
-    pub fn validate_paths(&self, paths: &[PathBuf], stdin: impl FnOnce() -> std::io::Result<String>) -> Result<Vec<FileReport>, Error> {
+    /// `validate PATH...`: files, folders (walked; a folder with Chart.yaml is
+    /// checked as a chart), or `-` for stdin.
+    pub fn validate_paths(
+        &self,
+        paths: &[PathBuf],
+        chart_opts: &chart::ChartOptions,
+        stdin: impl FnOnce() -> std::io::Result<String>,
+    ) -> Result<Vec<FileReport>, Error> {
         let mut files = Vec::new();
+        let mut charts = Vec::new();
         let mut stdin = Some(stdin);
         let mut reports = Vec::new();
         for p in paths {
@@ -116,7 +174,7 @@ impl Validator {
                 let kind = sniff("-", &text);
                 reports.push(self.report("<stdin>".into(), kind, text));
             } else if p.is_dir() {
-                walk(p, &mut files)?;
+                walk(p, &mut files, &mut charts)?;
             } else if p.exists() {
                 files.push(p.clone());
             } else {
@@ -128,6 +186,11 @@ impl Validator {
         }
         files.sort();
         files.dedup();
+        charts.sort();
+        charts.dedup();
+        for c in &charts {
+            reports.extend(self.report_chart(c, chart_opts));
+        }
         for f in files {
             let text = std::fs::read_to_string(&f).map_err(Error::io(&f))?;
             let name = f.to_string_lossy().into_owned();
@@ -141,7 +204,7 @@ impl Validator {
         let diagnostics = match kind {
             FileKind::Kubernetes => self.check(OutputKind::Kubernetes, &path, &text, &Checks::default()),
             FileKind::Dockerfile => self.check(OutputKind::Dockerfile, &path, &text, &Checks::default()),
-            FileKind::HelmTemplate => vec![Diagnostic::new(
+            FileKind::HelmTemplate | FileKind::Chart => vec![Diagnostic::new(
                 "helm/template-skipped",
                 Severity::Info,
                 Pos::new(1, 1),
@@ -171,7 +234,11 @@ fn sniff(name: &str, text: &str) -> FileKind {
     }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, charts: &mut Vec<PathBuf>) -> Result<(), Error> {
+    if chart::is_chart(dir) {
+        charts.push(dir.to_owned());
+        return Ok(());
+    }
     for entry in std::fs::read_dir(dir).map_err(Error::io(dir))? {
         let path = entry.map_err(Error::io(dir))?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -179,7 +246,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
             continue;
         }
         if path.is_dir() {
-            walk(&path, out)?;
+            walk(&path, out, charts)?;
         } else if name.ends_with(".yaml") || name.ends_with(".yml") || is_dockerfile_name(name) {
             out.push(path);
         }

@@ -138,7 +138,7 @@ pub fn find(name: &str) -> Option<&'static Policy> {
 /// One file of the set being checked.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
-    /// For messages only.
+    /// Identifies the file for the caller; the checks do not use it.
     pub path: &'a str,
     pub documents: &'a [Document],
     /// Whether the file lives under `charts/` (for `no-secret-objects`).
@@ -148,13 +148,23 @@ pub struct Input<'a> {
 /// Check the selected policies over a set of files (cross-resource checks
 /// look across the whole set). Returns (index into `files`, diagnostic),
 /// ordered by file, document and position. Unknown names are ignored.
-pub fn check(files: &[Input<'_>], selected: &[&str], cfg: &PolicyConfig) -> Vec<(usize, Diagnostic)> {
+pub fn check(
+    files: &[Input<'_>],
+    selected: &[&str],
+    cfg: &PolicyConfig,
+) -> Vec<(usize, Diagnostic)> {
     let want = |name: &str| selected.contains(&name);
-    let mut cx = Cx { out: Vec::new(), cfg };
+    let mut cx = Cx {
+        out: Vec::new(),
+        cfg,
+    };
     for (fi, f) in files.iter().enumerate() {
         for doc in f.documents {
             let root = &doc.root;
-            let at = At { file: fi, doc: doc.index };
+            let at = At {
+                file: fi,
+                doc: doc.index,
+            };
             let kind = root.get_str("kind").unwrap_or("");
             if let Some(w) = workload(root) {
                 for c in &w.containers {
@@ -192,7 +202,9 @@ pub fn check(files: &[Input<'_>], selected: &[&str], cfg: &PolicyConfig) -> Vec<
                         cx.backend_address_configmap(at, root);
                     }
                 }
-                "Secret" if want("no-secret-objects") && f.under_charts => cx.secret_object(at, root),
+                "Secret" if want("no-secret-objects") && f.under_charts => {
+                    cx.secret_object(at, root)
+                }
                 "Service" if want("nodeport") => cx.nodeport(at, root),
                 _ => {}
             }
@@ -219,7 +231,15 @@ struct Cx<'c> {
 }
 
 impl Cx<'_> {
-    fn emit(&mut self, at: At, name: &str, severity: Option<Severity>, pos: Pos, pointer: String, message: String) {
+    fn emit(
+        &mut self,
+        at: At,
+        name: &str,
+        severity: Option<Severity>,
+        pos: Pos,
+        pointer: String,
+        message: String,
+    ) {
         let p = find(name).expect("known policy");
         let d = Diagnostic::new(p.code, severity.unwrap_or(p.severity), pos, message)
             .with_hint(p.hint)
@@ -242,7 +262,15 @@ impl Container<'_> {
     }
 
     fn what(&self) -> String {
-        format!("{} `{}`", if self.init { "initContainer" } else { "container" }, self.name())
+        format!(
+            "{} `{}`",
+            if self.init {
+                "initContainer"
+            } else {
+                "container"
+            },
+            self.name()
+        )
     }
 }
 
@@ -258,13 +286,16 @@ struct Workload<'a> {
     containers: Vec<Container<'a>>,
 }
 
-const WORKLOAD_KINDS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"];
-
 fn workload(root: &Node) -> Option<Workload<'_>> {
     let kind = root.get_str("kind")?;
     let (spec_ptr, meta_ptr) = match kind {
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => ("/spec/template/spec", "/spec/template/metadata"),
-        "CronJob" => ("/spec/jobTemplate/spec/template/spec", "/spec/jobTemplate/spec/template/metadata"),
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => {
+            ("/spec/template/spec", "/spec/template/metadata")
+        }
+        "CronJob" => (
+            "/spec/jobTemplate/spec/template/spec",
+            "/spec/jobTemplate/spec/template/metadata",
+        ),
         "Pod" => ("/spec", "/metadata"),
         _ => return None,
     };
@@ -285,11 +316,16 @@ fn workload(root: &Node) -> Option<Workload<'_>> {
     }
     Some(Workload {
         kind,
-        name: root.lookup("/metadata/name").and_then(Node::as_str).unwrap_or("?"),
+        name: root
+            .lookup("/metadata/name")
+            .and_then(Node::as_str)
+            .unwrap_or("?"),
         namespace: root.lookup("/metadata/namespace").and_then(Node::as_str),
         pod_spec,
         pod_spec_pointer: spec_ptr.to_owned(),
-        labels: root.lookup(&format!("{meta_ptr}/labels")).filter(|n| n.as_map().is_some()),
+        labels: root
+            .lookup(&format!("{meta_ptr}/labels"))
+            .filter(|n| n.as_map().is_some()),
         containers,
     })
 }
@@ -414,14 +450,21 @@ fn quantity_of(node: &Node) -> Option<f64> {
 impl Cx<'_> {
     fn resources(&mut self, at: At, c: &Container<'_>) {
         const NAME: &str = "resources";
-        let Some((rk, res)) = c.node.entry("resources").filter(|(_, v)| v.as_map().is_some()) else {
+        let Some((rk, res)) = c
+            .node
+            .entry("resources")
+            .filter(|(_, v)| v.as_map().is_some())
+        else {
             self.emit(
                 at,
                 NAME,
                 None,
                 c.node.pos,
                 c.pointer.clone(),
-                format!("{} sets no `resources` (requests and limits for cpu and memory)", c.what()),
+                format!(
+                    "{} sets no `resources` (requests and limits for cpu and memory)",
+                    c.what()
+                ),
             );
             return;
         };
@@ -543,14 +586,21 @@ impl Cx<'_> {
                         format!("{}: `{name}` is read from a ConfigMap, which is not secret; use `secretKeyRef`", c.what()),
                     );
                 } else {
-                    let source = vf.as_map().and_then(|m| m.first()).map(|(k, _)| k.key_string()).unwrap_or_default();
+                    let source = vf
+                        .as_map()
+                        .and_then(|m| m.first())
+                        .map(|(k, _)| k.key_string())
+                        .unwrap_or_default();
                     self.emit(
                         at,
                         NAME,
                         None,
                         value_pos(vk, vf),
                         format!("{ptr}/valueFrom"),
-                        format!("{}: `{name}` comes from `valueFrom.{source}`, not from `secretKeyRef`", c.what()),
+                        format!(
+                            "{}: `{name}` comes from `valueFrom.{source}`, not from `secretKeyRef`",
+                            c.what()
+                        ),
                     );
                 }
             } else {
@@ -560,7 +610,10 @@ impl Cx<'_> {
                     None,
                     e.pos,
                     ptr,
-                    format!("{}: `{name}` has no value source; read it with `valueFrom.secretKeyRef`", c.what()),
+                    format!(
+                        "{}: `{name}` has no value source; read it with `valueFrom.secretKeyRef`",
+                        c.what()
+                    ),
                 );
             }
         }
@@ -568,7 +621,10 @@ impl Cx<'_> {
 
     /// A ConfigMap holding a secret-like key is a secret in plain sight.
     fn secret_configmap(&mut self, at: At, root: &Node) {
-        let name = root.lookup("/metadata/name").and_then(Node::as_str).unwrap_or("?");
+        let name = root
+            .lookup("/metadata/name")
+            .and_then(Node::as_str)
+            .unwrap_or("?");
         for field in ["data", "binaryData"] {
             let Some(data) = root.get(field).and_then(Node::as_map) else {
                 continue;
@@ -594,10 +650,14 @@ impl Cx<'_> {
 
 impl Cx<'_> {
     fn secret_object(&mut self, at: At, root: &Node) {
-        let name = root.lookup("/metadata/name").and_then(Node::as_str).unwrap_or("?");
+        let name = root
+            .lookup("/metadata/name")
+            .and_then(Node::as_str)
+            .unwrap_or("?");
         for field in ["data", "stringData"] {
             if let Some((k, v)) = root.entry(field)
                 && !v.is_null()
+                && v.as_map().is_none_or(|m| !m.is_empty())
             {
                 self.emit(
                     at,
@@ -621,7 +681,11 @@ fn labels_text(map: &Node) -> String {
         .iter()
         .map(|(k, v)| format!("{}={}", k.key_string(), show(v)))
         .collect();
-    if parts.is_empty() { "no labels".to_owned() } else { parts.join(",") }
+    if parts.is_empty() {
+        "no labels".to_owned()
+    } else {
+        parts.join(",")
+    }
 }
 
 /// Whether every entry of `selector` is in `labels` with the same value.
@@ -649,8 +713,14 @@ impl Cx<'_> {
                 if root.get_str("kind") != Some("Service") {
                     continue;
                 }
-                let at = At { file: fi, doc: doc.index };
-                let name = root.lookup("/metadata/name").and_then(Node::as_str).unwrap_or("?");
+                let at = At {
+                    file: fi,
+                    doc: doc.index,
+                };
+                let name = root
+                    .lookup("/metadata/name")
+                    .and_then(Node::as_str)
+                    .unwrap_or("?");
                 let namespace = root.lookup("/metadata/namespace").and_then(Node::as_str);
                 let Some((spec_key, spec)) = root.entry("spec") else {
                     continue;
@@ -658,7 +728,9 @@ impl Cx<'_> {
                 if spec.get_str("type") == Some("ExternalName") {
                     continue;
                 }
-                let selector = spec.entry("selector").filter(|(_, v)| v.as_map().is_some_and(|m| !m.is_empty()));
+                let selector = spec
+                    .entry("selector")
+                    .filter(|(_, v)| v.as_map().is_some_and(|m| !m.is_empty()));
                 let Some((sel_key, selector)) = selector else {
                     self.emit(
                         at,
@@ -686,13 +758,22 @@ impl Cx<'_> {
                 }
                 let matching: Vec<&Workload<'_>> = workloads
                     .iter()
-                    .filter(|w| namespace.is_none() || w.namespace.is_none() || namespace == w.namespace)
+                    .filter(|w| {
+                        namespace.is_none() || w.namespace.is_none() || namespace == w.namespace
+                    })
                     .filter(|w| selects(selector, w.labels))
                     .collect();
                 if matching.is_empty() {
                     let found: Vec<String> = workloads
                         .iter()
-                        .map(|w| format!("{} `{}` has {}", w.kind, w.name, w.labels.map_or("no labels".to_owned(), labels_text)))
+                        .map(|w| {
+                            format!(
+                                "{} `{}` has {}",
+                                w.kind,
+                                w.name,
+                                w.labels.map_or("no labels".to_owned(), labels_text)
+                            )
+                        })
                         .collect();
                     self.emit(
                         at,
@@ -714,7 +795,12 @@ impl Cx<'_> {
                         w.containers
                             .iter()
                             .filter(|c| !c.init)
-                            .flat_map(|c| c.node.get("ports").and_then(Node::as_seq).unwrap_or_default())
+                            .flat_map(|c| {
+                                c.node
+                                    .get("ports")
+                                    .and_then(Node::as_seq)
+                                    .unwrap_or_default()
+                            })
                             .map(move |p| (p, *w))
                     })
                     .collect();
@@ -730,8 +816,12 @@ impl Cx<'_> {
                         continue;
                     };
                     let ok = match &target.value {
-                        Value::Int(n) => ports.iter().any(|(p, _)| p.get("containerPort").and_then(Node::as_i64) == Some(*n)),
-                        Value::Str(s) => ports.iter().any(|(p, _)| p.get_str("name") == Some(s.as_str())),
+                        Value::Int(n) => ports.iter().any(|(p, _)| {
+                            p.get("containerPort").and_then(Node::as_i64) == Some(*n)
+                        }),
+                        Value::Str(s) => ports
+                            .iter()
+                            .any(|(p, _)| p.get_str("name") == Some(s.as_str())),
                         _ => true, // a type error, for the schema
                     };
                     if ok {
@@ -745,9 +835,20 @@ impl Cx<'_> {
                             _ => "?".to_owned(),
                         })
                         .collect();
-                    let targets: Vec<String> = matching.iter().map(|w| format!("{} `{}`", w.kind, w.name)).collect();
-                    let what = if matches!(target.value, Value::Str(_)) { "no container port is named" } else { "no containerPort is" };
-                    let implicit = if field == "port" { " (no targetPort: it defaults to `port`)" } else { "" };
+                    let targets: Vec<String> = matching
+                        .iter()
+                        .map(|w| format!("{} `{}`", w.kind, w.name))
+                        .collect();
+                    let what = if matches!(target.value, Value::Str(_)) {
+                        "no container port is named"
+                    } else {
+                        "no containerPort is"
+                    };
+                    let implicit = if field == "port" {
+                        " (no targetPort: it defaults to `port`)"
+                    } else {
+                        ""
+                    };
                     self.emit(
                         at,
                         NAME,
@@ -773,14 +874,25 @@ impl Cx<'_> {
 impl Cx<'_> {
     fn selector_labels(&mut self, at: At, root: &Node, kind: &str) {
         const NAME: &str = "selector-labels";
-        if !matches!(kind, "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet") {
+        if !matches!(
+            kind,
+            "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet"
+        ) {
             return;
         }
-        let Some(match_labels) = root.lookup("/spec/selector/matchLabels").and_then(Node::as_map) else {
+        let Some(match_labels) = root
+            .lookup("/spec/selector/matchLabels")
+            .and_then(Node::as_map)
+        else {
             return;
         };
-        let labels = root.lookup("/spec/template/metadata/labels").filter(|l| l.as_map().is_some());
-        let name = root.lookup("/metadata/name").and_then(Node::as_str).unwrap_or("?");
+        let labels = root
+            .lookup("/spec/template/metadata/labels")
+            .filter(|l| l.as_map().is_some());
+        let name = root
+            .lookup("/metadata/name")
+            .and_then(Node::as_str)
+            .unwrap_or("?");
         if labels.is_none() && !match_labels.is_empty() {
             let template = root.get("spec").and_then(|s| s.entry("template"));
             let (pos, ptr) = match template.and_then(|(_, t)| t.entry("metadata")) {
@@ -828,7 +940,10 @@ impl Cx<'_> {
     fn nodeport(&mut self, at: At, root: &Node) {
         const NAME: &str = "nodeport";
         let wanted = i64::from(self.cfg.nodeport);
-        let name = root.lookup("/metadata/name").and_then(Node::as_str).unwrap_or("?");
+        let name = root
+            .lookup("/metadata/name")
+            .and_then(Node::as_str)
+            .unwrap_or("?");
         let Some(spec) = root.get("spec") else {
             return;
         };
@@ -891,11 +1006,18 @@ impl Cx<'_> {
 /// A URL's parts: scheme, host (brackets stripped for IPv6) and explicit port.
 fn parse_url(text: &str) -> Option<(&str, &str, Option<&str>)> {
     let (scheme, rest) = text.trim().split_once("://")?;
-    if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) {
+    if scheme.is_empty()
+        || !scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+    {
         return None;
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    if authority.contains(char::is_whitespace) {
+        return None;
+    }
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let (host, after) = v6.split_once(']')?;
         (host, after.strip_prefix(':'))
@@ -920,13 +1042,15 @@ fn is_loopback(host: &str) -> bool {
     h == "localhost"
         || h.ends_with(".localhost")
         || h == "0.0.0.0"
-        || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Whether a variable/key name says it holds the backend's address.
 fn is_backend_var(name: &str) -> bool {
     let u = name.to_ascii_uppercase();
-    let addressy = u.contains("URL") || u.contains("HOST") || u.contains("ADDR") || u.contains("ENDPOINT");
+    let addressy =
+        u.contains("URL") || u.contains("HOST") || u.contains("ADDR") || u.contains("ENDPOINT");
     addressy && (u.contains("API") || u.contains("BACKEND")) && !is_secret_name(&u)
 }
 
@@ -941,26 +1065,38 @@ fn is_service_host(host: &str, service: &str) -> bool {
         return false;
     };
     let labels: Vec<&str> = rest.split('.').collect();
-    matches!(labels.as_slice(), [_ns] | [_ns, "svc"] | [_ns, "svc", "cluster", "local"])
+    matches!(
+        labels.as_slice(),
+        [_ns] | [_ns, "svc"] | [_ns, "svc", "cluster", "local"]
+    )
 }
 
 /// A public DNS name: dotted, not an IP, not in-cluster.
 fn is_public_domain(host: &str) -> bool {
     let h = host.to_ascii_lowercase();
-    h.contains('.') && !is_ip(&h) && !h.ends_with(".svc") && !h.ends_with(".local") && !h.ends_with(".localhost") && !h.ends_with(".internal")
+    h.contains('.')
+        && !is_ip(&h)
+        && !h.ends_with(".svc")
+        && !h.ends_with(".local")
+        && !h.ends_with(".localhost")
+        && !h.ends_with(".internal")
 }
 
 impl Cx<'_> {
     /// What is wrong with `value` as the backend's address, if anything.
     fn backend_problem(&self, name: &str, value: &str) -> Option<String> {
         let expected = &self.cfg.backend_address;
-        let (want_host, want_port) = expected.rsplit_once(':').unwrap_or((expected.as_str(), "80"));
+        let (want_host, want_port) = expected
+            .rsplit_once(':')
+            .unwrap_or((expected.as_str(), "80"));
         let by_name = is_backend_var(name);
         let Some((scheme, host, port)) = parse_url(value) else {
             if !by_name || value.trim().is_empty() {
                 return None;
             }
-            return Some(format!("`{name}` is `{value}`, not a URL; expected `http://{expected}`"));
+            return Some(format!(
+                "`{name}` is `{value}`, not a URL; expected `http://{expected}`"
+            ));
         };
         if !by_name && !is_service_host(host, want_host) {
             return None;
@@ -991,7 +1127,11 @@ impl Cx<'_> {
             },
         };
         if effective != want_port {
-            let how = if port.is_none() { format!("the default port {effective}") } else { format!("port {effective}") };
+            let how = if port.is_none() {
+                format!("the default port {effective}")
+            } else {
+                format!("port {effective}")
+            };
             return Some(format!(
                 "`{name}` reaches the backend on {how}, but its Service listens on {want_port}; expected `{scheme}://{expected}`"
             ));
@@ -1011,13 +1151,23 @@ impl Cx<'_> {
                 continue;
             };
             if let Some(problem) = self.backend_problem(name, value) {
-                self.emit(at, "backend-address", None, v.pos, format!("{}/env/{i}/value", c.pointer), format!("{}: {problem}", c.what()));
+                self.emit(
+                    at,
+                    "backend-address",
+                    None,
+                    v.pos,
+                    format!("{}/env/{i}/value", c.pointer),
+                    format!("{}: {problem}", c.what()),
+                );
             }
         }
     }
 
     fn backend_address_configmap(&mut self, at: At, root: &Node) {
-        let cm = root.lookup("/metadata/name").and_then(Node::as_str).unwrap_or("?");
+        let cm = root
+            .lookup("/metadata/name")
+            .and_then(Node::as_str)
+            .unwrap_or("?");
         let Some(data) = root.get("data").and_then(Node::as_map) else {
             return;
         };
@@ -1045,11 +1195,17 @@ impl Cx<'_> {
 impl Cx<'_> {
     fn run_as_non_root(&mut self, at: At, w: &Workload<'_>) {
         const NAME: &str = "run-as-non-root";
-        let pod_entry = w.pod_spec.get("securityContext").and_then(|s| s.entry("runAsNonRoot"));
+        let pod_entry = w
+            .pod_spec
+            .get("securityContext")
+            .and_then(|s| s.entry("runAsNonRoot"));
         let pod_level = pod_entry.and_then(|(_, v)| v.as_bool());
         let mut pod_reported = false;
         for c in &w.containers {
-            let own = c.node.get("securityContext").and_then(|s| s.entry("runAsNonRoot"));
+            let own = c
+                .node
+                .get("securityContext")
+                .and_then(|s| s.entry("runAsNonRoot"));
             match (own, own.and_then(|(_, v)| v.as_bool()).or(pod_level)) {
                 (_, Some(true)) => {}
                 (Some((k, v)), _) => self.emit(
@@ -1095,14 +1251,20 @@ impl Cx<'_> {
         if missing.is_empty() {
             return;
         }
-        let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(" and ");
-        self.emit(at, "probes", None, c.node.pos, c.pointer.clone(), format!("{} has no {list}", c.what()));
+        let list = missing
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        self.emit(
+            at,
+            "probes",
+            None,
+            c.node.pos,
+            c.pointer.clone(),
+            format!("{} has no {list}", c.what()),
+        );
     }
-}
-
-/// The workload kinds whose containers the policies check.
-pub fn workload_kinds() -> &'static [&'static str] {
-    WORKLOAD_KINDS
 }
 
 #[cfg(test)]
@@ -1132,8 +1294,15 @@ mod tests {
     /// Run `selected` over one text (not under charts/).
     fn run(text: &str, selected: &[&str]) -> Vec<Diagnostic> {
         let d = docs(text);
-        let files = [Input { path: "x.yaml", documents: &d, under_charts: false }];
-        check(&files, selected, &PolicyConfig::default()).into_iter().map(|(_, d)| d).collect()
+        let files = [Input {
+            path: "x.yaml",
+            documents: &d,
+            under_charts: false,
+        }];
+        check(&files, selected, &PolicyConfig::default())
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect()
     }
 
     macro_rules! fixture {
@@ -1145,7 +1314,14 @@ mod tests {
     /// (code, line, column, pointer) of each finding.
     fn brief(ds: &[Diagnostic]) -> Vec<(String, usize, usize, String)> {
         ds.iter()
-            .map(|d| (d.code.clone(), d.line, d.column, d.pointer.clone().unwrap_or_default()))
+            .map(|d| {
+                (
+                    d.code.clone(),
+                    d.line,
+                    d.column,
+                    d.pointer.clone().unwrap_or_default(),
+                )
+            })
             .collect()
     }
 
@@ -1178,15 +1354,32 @@ mod tests {
     }
 
     #[test]
+    fn good_fixture_passes_the_strict_schemas() {
+        let schemas = crate::validate::schema::Schemas::load("1.33").unwrap();
+        for doc in docs(fixture!("good/todo-app.yaml")) {
+            assert_eq!(schemas.validate(&doc), vec![], "document {}", doc.index);
+        }
+    }
+
+    #[test]
     fn good_fixture_split_over_files() {
         // The same resources in two files: cross-resource checks look across.
         let text = fixture!("good/todo-app.yaml");
         let all = docs(text);
-        let (services, rest): (Vec<Document>, Vec<Document>) =
-            all.into_iter().partition(|d| d.root.get_str("kind") == Some("Service"));
+        let (services, rest): (Vec<Document>, Vec<Document>) = all
+            .into_iter()
+            .partition(|d| d.root.get_str("kind") == Some("Service"));
         let files = [
-            Input { path: "svc.yaml", documents: &services, under_charts: true },
-            Input { path: "rest.yaml", documents: &rest, under_charts: true },
+            Input {
+                path: "svc.yaml",
+                documents: &services,
+                under_charts: true,
+            },
+            Input {
+                path: "rest.yaml",
+                documents: &rest,
+                under_charts: true,
+            },
         ];
         assert!(check(&files, ALL, &PolicyConfig::default()).is_empty());
     }
@@ -1198,13 +1391,31 @@ mod tests {
         assert_eq!(
             brief(&d),
             vec![
-                b("policy/image-pull-never", 16, 11, "/spec/template/spec/initContainers/0"),
-                b("policy/image-pull-never", 22, 28, "/spec/template/spec/containers/0/imagePullPolicy"),
+                b(
+                    "policy/image-pull-never",
+                    16,
+                    11,
+                    "/spec/template/spec/initContainers/0"
+                ),
+                b(
+                    "policy/image-pull-never",
+                    22,
+                    28,
+                    "/spec/template/spec/containers/0/imagePullPolicy"
+                ),
                 b("policy/image-pull-never", 30, 5, "/spec/containers/0"),
             ]
         );
-        assert!(d[0].message.contains("initContainer `migrate`"), "{}", d[0].message);
-        assert!(d[1].message.contains("`imagePullPolicy: Always`"), "{}", d[1].message);
+        assert!(
+            d[0].message.contains("initContainer `migrate`"),
+            "{}",
+            d[0].message
+        );
+        assert!(
+            d[1].message.contains("`imagePullPolicy: Always`"),
+            "{}",
+            d[1].message
+        );
         assert_eq!(d[2].document, Some(1));
         assert!(d.iter().all(|d| d.is_error() && d.hint.is_some()));
     }
@@ -1229,7 +1440,12 @@ spec:
         let d = run(text, &["image-pull-never"]);
         assert_eq!(
             brief(&d),
-            vec![b("policy/image-pull-never", 13, 32, "/spec/jobTemplate/spec/template/spec/containers/0/imagePullPolicy")]
+            vec![b(
+                "policy/image-pull-never",
+                13,
+                32,
+                "/spec/jobTemplate/spec/template/spec/containers/0/imagePullPolicy"
+            )]
         );
     }
 
@@ -1256,9 +1472,14 @@ spec:
         ];
         for (text, want) in cases {
             let got = parse_quantity(text).unwrap_or_else(|| panic!("{text}"));
-            assert!((got - want).abs() <= want.abs() * 1e-12, "{text}: {got} != {want}");
+            assert!(
+                (got - want).abs() <= want.abs() * 1e-12,
+                "{text}: {got} != {want}"
+            );
         }
-        for bad in ["", "m", "Mi", "1.5.5", "100mi", "1MB", "abc", "1e", "1 Gi", "1x", "e3", "1Gib"] {
+        for bad in [
+            "", "m", "Mi", "1.5.5", "100mi", "1MB", "abc", "1e", "1 Gi", "1x", "e3", "1Gib",
+        ] {
             assert_eq!(parse_quantity(bad), None, "{bad:?}");
         }
     }
@@ -1271,19 +1492,61 @@ spec:
             brief(&d),
             vec![
                 // container `none`: no resources at all
-                b("policy/resources", 9, 11, "/spec/template/spec/containers/0"),
+                b(
+                    "policy/resources",
+                    9,
+                    11,
+                    "/spec/template/spec/containers/0"
+                ),
                 // container `partial`: no limits, no requests.memory
-                b("policy/resources", 13, 11, "/spec/template/spec/containers/1/resources"),
-                b("policy/resources", 14, 13, "/spec/template/spec/containers/1/resources/requests"),
+                b(
+                    "policy/resources",
+                    13,
+                    11,
+                    "/spec/template/spec/containers/1/resources"
+                ),
+                b(
+                    "policy/resources",
+                    14,
+                    13,
+                    "/spec/template/spec/containers/1/resources/requests"
+                ),
                 // container `bad`: invalid cpu, requests.memory > limits.memory
-                b("policy/resources", 20, 20, "/spec/template/spec/containers/2/resources/requests/cpu"),
-                b("policy/resources", 21, 23, "/spec/template/spec/containers/2/resources/requests/memory"),
+                b(
+                    "policy/resources",
+                    20,
+                    20,
+                    "/spec/template/spec/containers/2/resources/requests/cpu"
+                ),
+                b(
+                    "policy/resources",
+                    21,
+                    23,
+                    "/spec/template/spec/containers/2/resources/requests/memory"
+                ),
             ]
         );
-        assert!(d[1].message.contains("no `resources.limits`"), "{}", d[1].message);
-        assert!(d[2].message.contains("`resources.requests.memory`"), "{}", d[2].message);
-        assert!(d[3].message.contains("`100 millicores`"), "{}", d[3].message);
-        assert!(d[4].message.contains("`requests.memory` 1Gi is larger than `limits.memory` 512Mi"), "{}", d[4].message);
+        assert!(
+            d[1].message.contains("no `resources.limits`"),
+            "{}",
+            d[1].message
+        );
+        assert!(
+            d[2].message.contains("`resources.requests.memory`"),
+            "{}",
+            d[2].message
+        );
+        assert!(
+            d[3].message.contains("`100 millicores`"),
+            "{}",
+            d[3].message
+        );
+        assert!(
+            d[4].message
+                .contains("`requests.memory` 1Gi is larger than `limits.memory` 512Mi"),
+            "{}",
+            d[4].message
+        );
     }
 
     #[test]
@@ -1302,8 +1565,20 @@ spec:
         limits: {cpu: 1, memory: 64Mi}
 ";
         let d = run(text, &["resources"]);
-        assert_eq!(brief(&d), vec![b("policy/resources", 10, 25, "/spec/containers/1/resources/requests/cpu")]);
-        assert!(d[0].message.contains("1.5 is larger than `limits.cpu` 1"), "{}", d[0].message);
+        assert_eq!(
+            brief(&d),
+            vec![b(
+                "policy/resources",
+                10,
+                25,
+                "/spec/containers/1/resources/requests/cpu"
+            )]
+        );
+        assert!(
+            d[0].message.contains("1.5 is larger than `limits.cpu` 1"),
+            "{}",
+            d[0].message
+        );
     }
 
     #[test]
@@ -1321,7 +1596,14 @@ spec:
         ] {
             assert!(is_secret_name(yes), "{yes}");
         }
-        for no in ["NEXT_PUBLIC_API_URL", "PORT", "LOG_LEVEL", "TOKENIZERS_PARALLELISM", "SECRETARY", "API_KEYS_PATH"] {
+        for no in [
+            "NEXT_PUBLIC_API_URL",
+            "PORT",
+            "LOG_LEVEL",
+            "TOKENIZERS_PARALLELISM",
+            "SECRETARY",
+            "API_KEYS_PATH",
+        ] {
             assert!(!is_secret_name(no), "{no}");
         }
     }
@@ -1333,17 +1615,49 @@ spec:
         assert_eq!(
             brief(&d),
             vec![
-                b("policy/secret-env", 19, 22, "/spec/template/spec/containers/0/env/1/value"),
-                b("policy/secret-env", 22, 17, "/spec/template/spec/containers/0/env/2/valueFrom/configMapKeyRef"),
-                b("policy/secret-env", 26, 15, "/spec/template/spec/containers/0/env/3/valueFrom"),
-                b("policy/secret-env", 29, 15, "/spec/template/spec/containers/0/env/4"),
+                b(
+                    "policy/secret-env",
+                    19,
+                    22,
+                    "/spec/template/spec/containers/0/env/1/value"
+                ),
+                b(
+                    "policy/secret-env",
+                    22,
+                    17,
+                    "/spec/template/spec/containers/0/env/2/valueFrom/configMapKeyRef"
+                ),
+                b(
+                    "policy/secret-env",
+                    26,
+                    15,
+                    "/spec/template/spec/containers/0/env/3/valueFrom"
+                ),
+                b(
+                    "policy/secret-env",
+                    29,
+                    15,
+                    "/spec/template/spec/containers/0/env/4"
+                ),
                 b("policy/secret-env", 38, 3, "/data/BETTER_AUTH_SECRET"),
             ]
         );
-        assert!(d[0].message.contains("`OPENAI_API_KEY` is set from a literal `value`"), "{}", d[0].message);
-        assert!(!d[0].message.contains("sk-"), "the secret value is never echoed");
+        assert!(
+            d[0].message
+                .contains("`OPENAI_API_KEY` is set from a literal `value`"),
+            "{}",
+            d[0].message
+        );
+        assert!(
+            !d[0].message.contains("sk-"),
+            "the secret value is never echoed"
+        );
         assert!(d[1].message.contains("ConfigMap"), "{}", d[1].message);
-        assert!(d[2].message.contains("valueFrom.fieldRef"), "{}", d[2].message);
+        assert!(
+            d[2].message.contains("valueFrom.fieldRef"),
+            "{}",
+            d[2].message
+        );
         assert_eq!(d[4].document, Some(1));
     }
 
@@ -1352,18 +1666,37 @@ spec:
         let text = fixture!("bad/secret-object.yaml");
         let d = docs(text);
         let cfg = PolicyConfig::default();
-        let outside = [Input { path: "k8s/secret.yaml", documents: &d, under_charts: false }];
+        let outside = [Input {
+            path: "k8s/secret.yaml",
+            documents: &d,
+            under_charts: false,
+        }];
         assert!(check(&outside, &["no-secret-objects"], &cfg).is_empty());
-        let inside = [Input { path: "charts/todo-app/templates/secret.yaml", documents: &d, under_charts: true }];
-        let found: Vec<Diagnostic> = check(&inside, &["no-secret-objects"], &cfg).into_iter().map(|(_, d)| d).collect();
+        let inside = [Input {
+            path: "charts/todo-app/templates/secret.yaml",
+            documents: &d,
+            under_charts: true,
+        }];
+        let found: Vec<Diagnostic> = check(&inside, &["no-secret-objects"], &cfg)
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect();
         assert_eq!(
             brief(&found),
-            vec![b("policy/no-secret-objects", 6, 1, "/data"), b("policy/no-secret-objects", 8, 1, "/stringData")]
+            vec![
+                b("policy/no-secret-objects", 6, 1, "/data"),
+                b("policy/no-secret-objects", 8, 1, "/stringData")
+            ]
         );
         assert!(found[0].message.contains("Secret `todo-backend-secret`"));
         // A Secret without data (e.g. a placeholder with only metadata) is fine.
-        let empty = docs("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: Opaque\n");
-        let files = [Input { path: "charts/x.yaml", documents: &empty, under_charts: true }];
+        let empty =
+            docs("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: Opaque\ndata: {}\n");
+        let files = [Input {
+            path: "charts/x.yaml",
+            documents: &empty,
+            under_charts: true,
+        }];
         assert!(check(&files, &["no-secret-objects"], &cfg).is_empty());
     }
 
@@ -1377,17 +1710,44 @@ spec:
                 // Service `todo-backend` selects app=backend: nobody has it.
                 b("policy/service-selector", 27, 3, "/spec/selector"),
                 // Service `todo-backend-2`: targetPort 8080 and the named port `web`.
-                b("policy/service-selector", 44, 19, "/spec/ports/0/targetPort"),
-                b("policy/service-selector", 46, 19, "/spec/ports/1/targetPort"),
+                b(
+                    "policy/service-selector",
+                    44,
+                    19,
+                    "/spec/ports/0/targetPort"
+                ),
+                b(
+                    "policy/service-selector",
+                    46,
+                    19,
+                    "/spec/ports/1/targetPort"
+                ),
                 // Service `todo-backend-3`: no targetPort, port 80 is used.
                 b("policy/service-selector", 56, 13, "/spec/ports/0/port"),
             ]
         );
         assert!(d[0].message.contains("`app=backend`"), "{}", d[0].message);
-        assert!(d[0].message.contains("Deployment `todo-backend` has app=todo-backend"), "{}", d[0].message);
-        assert!(d[1].message.contains("declared: 8000 (http)"), "{}", d[1].message);
-        assert!(d[2].message.contains("no container port is named `web`"), "{}", d[2].message);
-        assert!(d[3].message.contains("defaults to `port`"), "{}", d[3].message);
+        assert!(
+            d[0].message
+                .contains("Deployment `todo-backend` has app=todo-backend"),
+            "{}",
+            d[0].message
+        );
+        assert!(
+            d[1].message.contains("declared: 8000 (http)"),
+            "{}",
+            d[1].message
+        );
+        assert!(
+            d[2].message.contains("no container port is named `web`"),
+            "{}",
+            d[2].message
+        );
+        assert!(
+            d[3].message.contains("defaults to `port`"),
+            "{}",
+            d[3].message
+        );
         assert!(d.iter().all(Diagnostic::is_error));
     }
 
@@ -1403,15 +1763,31 @@ spec:
   ports: [{port: 8000, targetPort: 8000}]
 ";
         let d = run(text, &["service-selector"]);
-        assert_eq!(brief(&d), vec![b("policy/service-selector", 5, 3, "/spec/selector")]);
+        assert_eq!(
+            brief(&d),
+            vec![b("policy/service-selector", 5, 3, "/spec/selector")]
+        );
         assert_eq!(d[0].severity, Severity::Warning);
-        assert!(d[0].message.contains("no Deployment or other workload"), "{}", d[0].message);
+        assert!(
+            d[0].message.contains("no Deployment or other workload"),
+            "{}",
+            d[0].message
+        );
         // No selector at all is an error, workloads or not.
-        let d = run("kind: Service\nmetadata: {name: s}\nspec:\n  ports: [{port: 80}]\n", &["service-selector"]);
+        let d = run(
+            "kind: Service\nmetadata: {name: s}\nspec:\n  ports: [{port: 80}]\n",
+            &["service-selector"],
+        );
         assert_eq!(brief(&d), vec![b("policy/service-selector", 3, 1, "/spec")]);
         assert!(d[0].is_error());
         // ExternalName Services select nothing by design.
-        assert!(run("kind: Service\nspec: {type: ExternalName, externalName: x.example.com}\n", &["service-selector"]).is_empty());
+        assert!(
+            run(
+                "kind: Service\nspec: {type: ExternalName, externalName: x.example.com}\n",
+                &["service-selector"]
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -1430,7 +1806,10 @@ metadata: {name: s, namespace: b}
 spec: {selector: {app: x}, ports: [{port: 80}]}
 ";
         let d = run(text, &["service-selector"]);
-        assert_eq!(brief(&d), vec![b("policy/service-selector", 11, 8, "/spec/selector")]);
+        assert_eq!(
+            brief(&d),
+            vec![b("policy/service-selector", 11, 8, "/spec/selector")]
+        );
         assert_eq!(d[0].document, Some(1));
     }
 
@@ -1441,13 +1820,28 @@ spec: {selector: {app: x}, ports: [{port: 80}]}
         assert_eq!(
             brief(&d),
             vec![
-                b("policy/selector-labels", 9, 7, "/spec/selector/matchLabels/tier"),
-                b("policy/selector-labels", 10, 7, "/spec/selector/matchLabels/app"),
+                b(
+                    "policy/selector-labels",
+                    9,
+                    7,
+                    "/spec/selector/matchLabels/tier"
+                ),
+                b(
+                    "policy/selector-labels",
+                    10,
+                    7,
+                    "/spec/selector/matchLabels/app"
+                ),
                 b("policy/selector-labels", 28, 5, "/spec/template/metadata"),
             ]
         );
         assert!(d[0].message.contains("no `tier` label"), "{}", d[0].message);
-        assert!(d[1].message.contains("the pod template has `app: todo-frontend`"), "{}", d[1].message);
+        assert!(
+            d[1].message
+                .contains("the pod template has `app: todo-frontend`"),
+            "{}",
+            d[1].message
+        );
         assert!(d[2].message.contains("no labels"), "{}", d[2].message);
     }
 
@@ -1464,14 +1858,30 @@ spec: {selector: {app: x}, ports: [{port: 80}]}
                 b("policy/nodeport", 43, 17, "/spec/ports/0/nodePort"),
             ]
         );
-        assert!(d[0].message.contains("nodePort 30081 is not the project's NodePort 30080"), "{}", d[0].message);
-        assert!(d[1].message.contains("outside the NodePort range"), "{}", d[1].message);
+        assert!(
+            d[0].message
+                .contains("nodePort 30081 is not the project's NodePort 30080"),
+            "{}",
+            d[0].message
+        );
+        assert!(
+            d[1].message.contains("outside the NodePort range"),
+            "{}",
+            d[1].message
+        );
         assert!(d[2].message.contains("random"), "{}", d[2].message);
         assert!(d[3].message.contains("type ClusterIP"), "{}", d[3].message);
         // The configured port is honoured.
         let docs = docs(text);
-        let files = [Input { path: "x", documents: &docs[..1], under_charts: false }];
-        let cfg = PolicyConfig { nodeport: 30081, ..PolicyConfig::default() };
+        let files = [Input {
+            path: "x",
+            documents: &docs[..1],
+            under_charts: false,
+        }];
+        let cfg = PolicyConfig {
+            nodeport: 30081,
+            ..PolicyConfig::default()
+        };
         assert!(check(&files, &["nodeport"], &cfg).is_empty());
     }
 
@@ -1487,16 +1897,37 @@ spec: {selector: {app: x}, ports: [{port: 80}]}
                 b("policy/backend-address", 9, 12, "/data/API_URL"),
                 b("policy/backend-address", 10, 21, "/data/INTERNAL_API_URL"),
                 b("policy/backend-address", 11, 14, "/data/SOMETHING"),
-                b("policy/backend-address", 26, 22, "/spec/template/spec/containers/0/env/0/value"),
+                b(
+                    "policy/backend-address",
+                    26,
+                    22,
+                    "/spec/template/spec/containers/0/env/0/value"
+                ),
             ]
         );
-        assert!(d[0].message.contains("localhost") || d[0].message.contains("own Pod"), "{}", d[0].message);
-        assert!(d[1].message.contains("IP address `10.96.12.4`"), "{}", d[1].message);
+        assert!(
+            d[0].message.contains("localhost") || d[0].message.contains("own Pod"),
+            "{}",
+            d[0].message
+        );
+        assert!(
+            d[1].message.contains("IP address `10.96.12.4`"),
+            "{}",
+            d[1].message
+        );
         assert!(d[2].message.contains("default port 80"), "{}", d[2].message);
-        assert!(d[3].message.contains("not the backend Service"), "{}", d[3].message);
+        assert!(
+            d[3].message.contains("not the backend Service"),
+            "{}",
+            d[3].message
+        );
         assert!(d[4].message.contains("port 8080"), "{}", d[4].message);
         assert!(d[5].message.contains("not a URL"), "{}", d[5].message);
-        assert!(d[5].message.contains("container `todo-frontend`"), "{}", d[5].message);
+        assert!(
+            d[5].message.contains("container `todo-frontend`"),
+            "{}",
+            d[5].message
+        );
     }
 
     #[test]
@@ -1513,25 +1944,55 @@ data:
   EMPTY_API_URL: ''
 ";
         assert!(run(text, &["backend-address"]).is_empty());
-        let cfg = PolicyConfig { nodeport: 30080, backend_address: "api:9000".into() };
+        let cfg = PolicyConfig {
+            nodeport: 30080,
+            backend_address: "api:9000".into(),
+        };
         let d = docs("kind: ConfigMap\ndata:\n  NEXT_PUBLIC_API_URL: http://api:9000\n");
-        let files = [Input { path: "x", documents: &d, under_charts: false }];
+        let files = [Input {
+            path: "x",
+            documents: &d,
+            under_charts: false,
+        }];
         assert!(check(&files, &["backend-address"], &cfg).is_empty());
         let d = docs("kind: ConfigMap\ndata:\n  NEXT_PUBLIC_API_URL: http://todo-backend:8000\n");
-        let files = [Input { path: "x", documents: &d, under_charts: false }];
+        let files = [Input {
+            path: "x",
+            documents: &d,
+            under_charts: false,
+        }];
         let found = check(&files, &["backend-address"], &cfg);
         assert_eq!(found.len(), 1);
-        assert!(found[0].1.message.contains("not the backend Service `api`"), "{}", found[0].1.message);
+        assert!(
+            found[0].1.message.contains("not the backend Service `api`"),
+            "{}",
+            found[0].1.message
+        );
     }
 
     #[test]
     fn url_parts() {
-        assert_eq!(parse_url("http://todo-backend:8000/x"), Some(("http", "todo-backend", Some("8000"))));
-        assert_eq!(parse_url("https://u:p@host/x?y"), Some(("https", "host", None)));
-        assert_eq!(parse_url("http://[::1]:3000"), Some(("http", "::1", Some("3000"))));
+        assert_eq!(
+            parse_url("http://todo-backend:8000/x"),
+            Some(("http", "todo-backend", Some("8000")))
+        );
+        assert_eq!(
+            parse_url("https://u:p@host/x?y"),
+            Some(("https", "host", None))
+        );
+        assert_eq!(
+            parse_url("http://[::1]:3000"),
+            Some(("http", "::1", Some("3000")))
+        );
         assert_eq!(parse_url("todo-backend:8000"), None);
         assert_eq!(parse_url("http://"), None);
-        assert!(is_loopback("127.0.0.1") && is_loopback("::1") && is_loopback("LOCALHOST") && is_loopback("0.0.0.0"));
+        assert_eq!(parse_url("http://todo-backend:8000 # comment"), None);
+        assert!(
+            is_loopback("127.0.0.1")
+                && is_loopback("::1")
+                && is_loopback("LOCALHOST")
+                && is_loopback("0.0.0.0")
+        );
         assert!(!is_loopback("todo-backend"));
         assert!(is_service_host("todo-backend.ns.svc", "todo-backend"));
         assert!(!is_service_host("todo-backend.example.com", "todo-backend"));
@@ -1545,18 +2006,44 @@ data:
         assert_eq!(
             brief(&d),
             vec![
-                b("policy/run-as-non-root", 9, 11, "/spec/template/spec/containers/0"),
+                b(
+                    "policy/run-as-non-root",
+                    9,
+                    11,
+                    "/spec/template/spec/containers/0"
+                ),
                 b("policy/probes", 9, 11, "/spec/template/spec/containers/0"),
                 b("policy/probes", 11, 11, "/spec/template/spec/containers/1"),
-                b("policy/run-as-non-root", 14, 27, "/spec/template/spec/containers/1/securityContext/runAsNonRoot"),
+                b(
+                    "policy/run-as-non-root",
+                    14,
+                    27,
+                    "/spec/template/spec/containers/1/securityContext/runAsNonRoot"
+                ),
                 // pod-level `false`, reported once for both containers
-                b("policy/run-as-non-root", 26, 23, "/spec/template/spec/securityContext/runAsNonRoot"),
+                b(
+                    "policy/run-as-non-root",
+                    26,
+                    23,
+                    "/spec/template/spec/securityContext/runAsNonRoot"
+                ),
             ]
         );
         assert!(d.iter().all(|d| d.severity == Severity::Warning));
         let probes: Vec<&Diagnostic> = d.iter().filter(|d| d.code == "policy/probes").collect();
-        assert!(probes[0].message.contains("`livenessProbe` and `readinessProbe`"), "{}", probes[0].message);
-        assert!(probes[1].message.contains("no `livenessProbe`") && !probes[1].message.contains("readiness"), "{}", probes[1].message);
+        assert!(
+            probes[0]
+                .message
+                .contains("`livenessProbe` and `readinessProbe`"),
+            "{}",
+            probes[0].message
+        );
+        assert!(
+            probes[1].message.contains("no `livenessProbe`")
+                && !probes[1].message.contains("readiness"),
+            "{}",
+            probes[1].message
+        );
     }
 
     #[test]
@@ -1584,11 +2071,19 @@ spec:
 
     #[test]
     fn findings_map_to_their_files() {
-        let a = docs(&fixture!("bad/image-pull.yaml"));
-        let b_ = docs(&fixture!("good/todo-app.yaml"));
+        let a = docs(fixture!("bad/image-pull.yaml"));
+        let b_ = docs(fixture!("good/todo-app.yaml"));
         let files = [
-            Input { path: "good.yaml", documents: &b_, under_charts: false },
-            Input { path: "bad.yaml", documents: &a, under_charts: false },
+            Input {
+                path: "good.yaml",
+                documents: &b_,
+                under_charts: false,
+            },
+            Input {
+                path: "bad.yaml",
+                documents: &a,
+                under_charts: false,
+            },
         ];
         let found = check(&files, &["image-pull-never"], &PolicyConfig::default());
         assert_eq!(found.len(), 3);

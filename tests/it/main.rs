@@ -3,9 +3,12 @@
 mod harness;
 mod openai_server;
 
+mod backends;
 mod generate;
 mod prompts;
 mod regen;
 mod session;
+mod review;
+mod safety;
 mod peers;
 mod validate;

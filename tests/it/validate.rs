@@ -98,3 +98,100 @@ fn extract_prints_manifests_and_exits_1_when_none() {
     assert_eq!(out.stdout, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n");
     p.dockhand().args(["extract", "--as", "kubernetes", "-"]).stdin("I cannot help with that.\n").status(1).run();
 }
+
+fn chart(name: &str) -> String {
+    fixture(&format!("charts/{name}")).to_string_lossy().into_owned()
+}
+
+#[test]
+fn a_chart_folder_is_rendered_and_checked_as_a_whole() {
+    let out = Test::new().args(["validate", "--format", "json", &chart("todo-app")]).run();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let paths: Vec<&str> = v["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert!(paths.iter().any(|p| p.ends_with("Chart.yaml")), "{paths:?}");
+    assert!(paths.iter().any(|p| p.ends_with("templates/backend-deployment.yaml")), "{paths:?}");
+    assert_eq!(v["errors"], 0);
+}
+
+#[test]
+fn chart_rules_fire_with_their_codes() {
+    for (name, code) in [
+        ("bad-missing-value", "chart/missing-value"),
+        ("bad-chart-yaml", "chart/version"),
+        ("bad-range", "chart/unsupported-template"),
+        ("bad-literal-secret", "policy/secret-env"),
+        ("bad-nodeport", "policy/nodeport"),
+    ] {
+        Test::new().args(["validate", &chart(name)]).status(1).stdout_has(format!("[{code}]")).run();
+    }
+}
+
+#[test]
+fn chart_values_can_be_overridden_like_helm() {
+    // The good chart turns bad when --set moves the NodePort off the configured one.
+    Test::new()
+        .args(["validate", &chart("todo-app"), "--set", "frontend.nodePort=30081"])
+        .status(1)
+        .stdout_has("[policy/nodeport]")
+        .run();
+}
+
+#[test]
+fn each_policy_fires_on_its_bad_manifest_when_enabled() {
+    let p = Project::empty();
+    let all: Vec<String> = [
+        "image-pull-never", "resources", "secret-env", "no-secret-objects", "service-selector",
+        "selector-labels", "nodeport", "backend-address", "run-as-non-root", "probes",
+    ]
+    .iter()
+    .map(|s| format!("\"{s}\""))
+    .collect();
+    p.write("dockhand.toml", &format!("[policies]\nenabled = [{}]\n", all.join(", ")));
+    p.dockhand().args(["validate"]).arg(fixture("policy/good/todo-app.yaml").to_string_lossy()).stdout_has("0 errors").run();
+    for (file, code) in [
+        ("image-pull.yaml", "policy/image-pull-never"),
+        ("resources.yaml", "policy/resources"),
+        ("secret-env.yaml", "policy/secret-env"),
+        ("service-selector.yaml", "policy/service-selector"),
+        ("selector-labels.yaml", "policy/selector-labels"),
+        ("nodeport.yaml", "policy/nodeport"),
+        ("backend-address.yaml", "policy/backend-address"),
+    ] {
+        let path = fixture(&format!("policy/bad/{file}"));
+        if !path.exists() {
+            continue;
+        }
+        p.dockhand().args(["validate"]).arg(path.to_string_lossy()).status(1).stdout_has(format!("[{code}]")).run();
+    }
+    // A Secret carrying data is refused under charts/ only.
+    let secret = std::fs::read_to_string(fixture("policy/bad/secret-object.yaml")).unwrap();
+    p.write("charts/app/templates/secret.yaml", &secret);
+    p.write("elsewhere/secret.yaml", &secret);
+    p.dockhand().args(["validate", "charts/app/templates/secret.yaml"]).status(1).stdout_has("[policy/no-secret-objects]").run();
+    p.dockhand().args(["validate", "elsewhere/secret.yaml"]).stdout_lacks("no-secret-objects").run();
+}
+
+#[test]
+fn findings_can_be_silenced_inline_or_in_config_with_a_reason() {
+    let p = Project::empty();
+    let bad = std::fs::read_to_string(manifests("bad/wrong-type.yaml")).unwrap();
+    let out = p.dockhand().args(["validate", "--format", "json", "-"]).stdin(bad.clone()).status(1).run();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let f = &v["files"][0]["findings"][0];
+    let (code, line) = (f["code"].as_str().unwrap().to_owned(), f["line"].as_u64().unwrap() as usize);
+    // inline, on the line above
+    let mut lines: Vec<String> = bad.lines().map(str::to_owned).collect();
+    let indent: String = lines[line - 1].chars().take_while(|c| c.is_whitespace()).collect();
+    lines.insert(line - 1, format!("{indent}# dockhand:ignore {code} reviewed by hand"));
+    let silenced = lines.join("\n") + "\n";
+    let out = p.dockhand().args(["validate", "--format", "json", "-"]).stdin(silenced).run();
+    assert!(!out.stdout.contains(&format!("\"{code}\"")), "{}", out.stdout);
+    // without a reason it does not count
+    let no_reason = bad.replace(&lines[line].clone(), &lines[line].clone());
+    let mut l2: Vec<String> = no_reason.lines().map(str::to_owned).collect();
+    l2.insert(line - 1, format!("{indent}# dockhand:ignore {code}"));
+    p.dockhand().args(["validate", "-"]).stdin(l2.join("\n") + "\n").status(1).run();
+    // in dockhand.toml
+    p.write("dockhand.toml", &format!("[[ignore]]\ncode = \"{code}\"\nreason = \"legacy file\"\n"));
+    p.dockhand().args(["validate", "-"]).stdin(bad).run();
+}

@@ -13,8 +13,10 @@ fake_log_argv() {
     [ -n "${FAKE_LOG:-}" ] || return 0
     {
         printf '%s\n' "$FAKE_NAME"
+        # One line per argument; newlines inside an argument become \037 (unit separator).
         for fake_arg in "$@"; do
-            printf '%s\n' "$fake_arg"
+            printf '%s' "$fake_arg" | tr '\n' '\037'
+            printf '\n'
         done
         printf '%s\n' '--- end argv ---'
     } >>"$FAKE_LOG"

@@ -1,0 +1,265 @@
+//! The assistant CLIs behind the broker, as fake executables on PATH that
+//! print what the real tools print: argv, parsing, fallback order, the lock's
+//! record of the backend, and never hanging.
+
+use std::path::{Path, PathBuf};
+
+use crate::harness::{fixture, repo_root, Project, Test};
+use crate::openai_server::{chat_json, TestServer};
+
+fn fake_bin() -> PathBuf {
+    repo_root().join("tests/fake-bin")
+}
+
+/// A PATH folder holding only the named fakes (so the others are "missing").
+fn only(tools: &[&str]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    for t in tools {
+        std::os::unix::fs::symlink(fake_bin().join(t), d.path().join(t)).unwrap();
+    }
+    d
+}
+
+fn answer(name: &str) -> String {
+    fixture(&format!("answers/{name}.md")).to_string_lossy().into_owned()
+}
+
+/// The argv vectors the fakes logged, one per invocation (argv[0] first).
+fn logged(log: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let mut out = Vec::new();
+    let mut cur: Option<Vec<String>> = None;
+    for line in text.lines() {
+        match (&mut cur, line) {
+            (Some(_), "--- end argv ---") => out.push(cur.take().unwrap()),
+            (Some(v), l) => v.push(l.replace('\u{1f}', "\n")),
+            (None, l) if ["docker", "kubectl-ai", "kagent"].contains(&l) => cur = Some(vec![l.to_owned()]),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A FAKE_LOG path private to one test.
+fn log_file() -> (tempfile::TempDir, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("fake.log");
+    (d, p)
+}
+
+fn lock_backend(p: &Project, path: &str) -> String {
+    let lock: toml::Value = toml::from_str(&p.read("dockhand.lock")).unwrap();
+    let entry = lock["artifact"].as_array().unwrap().iter().find(|a| a["path"].as_str() == Some(path)).unwrap();
+    entry["backend"].as_str().unwrap().to_owned()
+}
+
+fn tool(p: &Project, path_dir: &Path, log: &Path) -> Test {
+    p.dockhand().path_prefix(path_dir).env("FAKE_LOG", log.to_string_lossy())
+}
+
+#[test]
+fn kubectl_ai_google_answer_is_extracted_and_locked() {
+    let p = Project::seeded();
+    let (_logdir, log) = log_file();
+    let dir = only(&["kubectl-ai"]);
+    tool(&p, dir.path(), &log)
+        .args(["generate", "backend-deployment"])
+        .env("FAKE_KUBECTL_AI_MODE", "running")
+        .env("FAKE_ANSWER_FILE", answer("backend-deployment"))
+        .run();
+    assert_eq!(lock_backend(&p, "charts/todo-app/templates/backend-deployment.yaml"), "kubectl-ai");
+    assert!(p.read("charts/todo-app/templates/backend-deployment.yaml").starts_with("apiVersion: apps/v1\n"));
+    let calls = logged(&log);
+    // flavour detection, then the call
+    assert_eq!(calls[0], vec!["kubectl-ai", "--help"]);
+    let call = &calls[1];
+    assert_eq!(&call[..2], &["kubectl-ai".to_owned(), "--quiet".to_owned()]);
+    assert!(call.last().unwrap().starts_with("Create a Kubernetes Deployment for todo-backend"), "{call:?}");
+    assert!(!call.iter().any(|a| a.contains("skip-permissions")));
+    let msg = p.git(&["log", "-1", "--format=%B"]);
+    assert!(msg.contains("Dockhand-Backend: kubectl-ai"), "{msg}");
+}
+
+#[test]
+fn kubectl_ai_sozercan_flavour_gets_raw_and_no_confirmation() {
+    let p = Project::seeded();
+    let (_logdir, log) = log_file();
+    let dir = only(&["kubectl-ai"]);
+    tool(&p, dir.path(), &log)
+        .args(["generate", "backend-deployment"])
+        .env("FAKE_KUBECTL_AI_FLAVOUR", "sozercan")
+        .env("FAKE_ANSWER_FILE", answer("backend-deployment"))
+        .run();
+    let call = logged(&log).pop().unwrap();
+    assert_eq!(call[0], "kubectl-ai");
+    assert!(call[1].starts_with("Create a Kubernetes Deployment"), "{call:?}");
+    assert_eq!(&call[2..], &["--raw".to_owned(), "--require-confirmation=false".to_owned()]);
+}
+
+#[test]
+fn a_permission_request_is_a_clear_failure_then_fallback_to_openai() {
+    let p = Project::seeded();
+    let (_logdir, log) = log_file();
+    let dir = only(&["kubectl-ai"]);
+    let server = TestServer::start(vec![chat_json(&std::fs::read_to_string(answer("backend-deployment")).unwrap())]);
+    let out = tool(&p, dir.path(), &log)
+        .args(["generate", "backend-deployment"])
+        .env("FAKE_KUBECTL_AI_MODE", "permission")
+        .env("OPENAI_BASE_URL", server.base_url())
+        .env("OPENAI_API_KEY", "sk-test")
+        .stderr_has("skipped kubectl-ai:")
+        .run();
+    assert!(out.stderr.to_lowercase().contains("permission"), "{}", out.stderr);
+    assert_eq!(lock_backend(&p, "charts/todo-app/templates/backend-deployment.yaml"), "openai");
+    // The fallback asks for the artifact in the form kubectl-ai would give.
+    let system = &server.requests()[0].messages()[0];
+    assert_eq!(system.0, "system");
+    assert!(system.1.contains("kubectl-ai"), "{}", system.1);
+}
+
+#[test]
+fn fallback_follows_the_configured_order_and_says_why() {
+    let p = Project::seeded();
+    let dir = only(&[]);
+    let server = TestServer::start(vec![chat_json(&std::fs::read_to_string(answer("backend-service")).unwrap())]);
+    let out = p
+        .dockhand()
+        .path_prefix(dir.path())
+        .args(["generate", "backend-service"])
+        .env("OPENAI_BASE_URL", server.base_url())
+        .env("OPENAI_API_KEY", "sk-test")
+        .run();
+    let skipped: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("skipped")).collect();
+    assert_eq!(skipped, vec!["skipped kubectl-ai: `kubectl-ai` not found on PATH"], "{}", out.stderr);
+    assert_eq!(lock_backend(&p, "charts/todo-app/templates/backend-service.yaml"), "openai");
+
+    // Reverse the chain: openai first, so the tool is never called.
+    let (_logdir, log) = log_file();
+    let p2 = Project::seeded();
+    p2.write("dockhand.toml", &p2.read("dockhand.toml").replace("chain = [\"cache\", \"tool\", \"openai\"]", "chain = [\"openai\", \"tool\"]"));
+    let dir = only(&["kubectl-ai"]);
+    tool(&p2, dir.path(), &log)
+        .args(["generate", "backend-service"])
+        .env("OPENAI_BASE_URL", server.base_url())
+        .env("OPENAI_API_KEY", "sk-test")
+        .run();
+    assert!(logged(&log).is_empty(), "kubectl-ai was not called");
+    assert_eq!(lock_backend(&p2, "charts/todo-app/templates/backend-service.yaml"), "openai");
+}
+
+#[test]
+fn gordon_writes_the_dockerfile_with_argv_docker_ai_prompt() {
+    let p = Project::seeded();
+    let (_logdir, log) = log_file();
+    let dir = only(&["docker"]);
+    tool(&p, dir.path(), &log)
+        .args(["generate", "backend-dockerfile"])
+        .env("FAKE_ANSWER_FILE", answer("backend-dockerfile"))
+        .run();
+    assert_eq!(lock_backend(&p, "docker/backend/Dockerfile"), "gordon");
+    let df = p.read("docker/backend/Dockerfile");
+    assert!(df.contains("FROM python:3.11-slim AS builder"), "{df}");
+    let call = logged(&log).into_iter().find(|c| c.len() == 3).unwrap();
+    assert_eq!(call[..2], ["docker".to_owned(), "ai".to_owned()]);
+    assert!(call[2].starts_with("Create a multi-stage Dockerfile for a FastAPI"));
+}
+
+#[test]
+fn gordon_asking_for_approval_fails_clearly_and_never_hangs() {
+    let p = Project::seeded();
+    let dir = only(&["docker"]);
+    let started = std::time::Instant::now();
+    let out = p
+        .dockhand()
+        .path_prefix(dir.path())
+        .args(["generate", "backend-dockerfile", "--backend", "gordon"])
+        .env("FAKE_DOCKER_MODE", "approval")
+        .status(2)
+        .run();
+    assert!(out.stderr.contains("Approve"), "{}", out.stderr);
+    assert!(started.elapsed().as_secs() < 60);
+    assert!(!p.exists("docker/backend/Dockerfile"));
+}
+
+#[test]
+fn a_hanging_tool_is_killed_at_its_timeout() {
+    let p = Project::seeded();
+    p.write("dockhand.toml", &format!("{}\n[tools.gordon]\ntimeout_secs = 2\n", p.read("dockhand.toml")));
+    let dir = only(&["docker"]);
+    let started = std::time::Instant::now();
+    p.dockhand()
+        .path_prefix(dir.path())
+        .args(["generate", "backend-dockerfile", "--backend", "gordon"])
+        .env("FAKE_DOCKER_MODE", "hang")
+        .status(2)
+        .stderr_has("gordon")
+        .run();
+    assert!(started.elapsed().as_secs() < 30, "took {:?}", started.elapsed());
+}
+
+#[test]
+fn a_tool_flooding_stderr_still_answers() {
+    let p = Project::seeded();
+    let dir = only(&["docker"]);
+    p.dockhand()
+        .path_prefix(dir.path())
+        .args(["generate", "backend-dockerfile", "--backend", "gordon"])
+        .env("FAKE_DOCKER_MODE", "flood")
+        .env("FAKE_ANSWER_FILE", answer("backend-dockerfile"))
+        .run();
+    assert!(p.exists("docker/backend/Dockerfile"));
+}
+
+#[test]
+fn a_tool_failing_on_stderr_carries_its_argv_status_and_stderr() {
+    let p = Project::seeded();
+    let dir = only(&["docker"]);
+    let out = p
+        .dockhand()
+        .path_prefix(dir.path())
+        .args(["generate", "backend-dockerfile", "--backend", "gordon"])
+        .env("FAKE_DOCKER_MODE", "stderr-fail")
+        .status(2)
+        .run();
+    assert!(out.stderr.contains("docker ai"), "argv: {}", out.stderr);
+    assert!(out.stderr.contains("exit") || out.stderr.contains("status"), "status: {}", out.stderr);
+}
+
+#[test]
+fn kagent_health_passes_judge_each_pod() {
+    let p = Project::seeded();
+    let (_logdir, log) = log_file();
+    let dir = only(&["kagent"]);
+    let out = tool(&p, dir.path(), &log).args(["health", "--pass", "stability"]).run();
+    assert!(p.exists("reports/health-stability@1.0.0.md"), "{}", out.stdout);
+    let call = logged(&log).pop().unwrap();
+    assert_eq!(&call[..4], &["kagent", "invoke", "--agent", "k8s-agent"].map(String::from));
+    assert!(call.iter().any(|a| a == "--task"));
+
+    let out = p.dockhand().path_prefix(dir.path()).args(["health", "--pass", "stability"]).env("FAKE_KAGENT_MODE", "unhealthy").status(1).run();
+    assert!(out.stderr.contains("CrashLoopBackOff") || out.stderr.contains("OOMKilled"), "{}", out.stderr);
+
+    // kagent exits 0 but its JSON says the task failed: that is a failure too.
+    p.dockhand()
+        .path_prefix(dir.path())
+        .args(["health", "--pass", "stability"])
+        .env("FAKE_KAGENT_MODE", "failed-exit0")
+        .status(1)
+        .stderr_has("could not run")
+        .run();
+}
+
+#[test]
+fn doctor_reports_found_flavour_and_reasons() {
+    let p = Project::seeded();
+    let dir = only(&["kubectl-ai", "kagent"]);
+    let out = p.dockhand().path_prefix(dir.path()).args(["doctor", "--format", "json"]).run();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let find = |n: &str| v.as_array().unwrap().iter().find(|c| c["name"] == n).unwrap().clone();
+    assert_eq!(find("kubectl-ai")["found"], true);
+    assert_eq!(find("kubectl-ai")["flavour"], "google");
+    assert_eq!(find("kagent")["found"], true);
+    assert_eq!(find("openai")["usable"], false);
+    assert!(find("openai")["reason"].as_str().unwrap().contains("OPENAI"));
+    assert!(find("git")["found"].as_bool().unwrap());
+}

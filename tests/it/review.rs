@@ -1,0 +1,93 @@
+//! `dockhand review`: diff before anything is written; accept with --apply.
+
+use crate::harness::{fixture, Project};
+use crate::openai_server::{chat_json, TestServer};
+
+const TARGET: &str = "charts/todo-app/templates/backend-service.yaml";
+
+fn answer(name: &str) -> String {
+    std::fs::read_to_string(fixture(&format!("answers/{name}.md"))).unwrap()
+}
+
+/// backend-service generated at port 8000, then the config moved to 8001 and the
+/// server now answers with the new port.
+fn changed() -> (Project, TestServer) {
+    let p = Project::seeded();
+    p.dockhand()
+        .args(["generate", "backend-service", "--response-file"])
+        .arg(fixture("answers/backend-service.md").to_string_lossy())
+        .run();
+    p.write("dockhand.toml", &p.read("dockhand.toml").replace("backend_port = 8000", "backend_port = 8001"));
+    p.git(&["commit", "-qam", "port 8001"]);
+    let server = TestServer::start(vec![chat_json(&answer("backend-service").replace("8000", "8001"))]);
+    (p, server)
+}
+
+#[test]
+fn review_shows_the_diff_touches_nothing_and_exits_1() {
+    let (p, server) = changed();
+    let before = p.read(TARGET);
+    let commits = p.commit_count();
+    let out = p
+        .dockhand()
+        .args(["review", "backend-service", "--backend", "openai"])
+        .env("OPENAI_BASE_URL", server.base_url())
+        .env("OPENAI_API_KEY", "sk-test")
+        .status(1)
+        .run();
+    assert!(out.stdout.contains(&format!("--- a/{TARGET}")), "{}", out.stdout);
+    assert!(out.stdout.contains("-    - port: 8000") && out.stdout.contains("+    - port: 8001"), "{}", out.stdout);
+    assert_eq!(p.read(TARGET), before);
+    assert_eq!(p.commit_count(), commits);
+    assert_eq!(p.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn review_apply_accepts_what_passes_and_commits() {
+    let (p, server) = changed();
+    let commits = p.commit_count();
+    p.dockhand()
+        .args(["review", "backend-service", "--backend", "openai", "--apply"])
+        .env("OPENAI_BASE_URL", server.base_url())
+        .env("OPENAI_API_KEY", "sk-test")
+        .stdout_has("accepted")
+        .run();
+    assert!(p.read(TARGET).contains("port: 8001"));
+    assert_eq!(p.commit_count(), commits + 1);
+}
+
+#[test]
+fn review_apply_rejects_what_fails_validation() {
+    let p = Project::seeded();
+    p.write("dockhand.toml", &p.read("dockhand.toml").replace("repair_attempts = 2", "repair_attempts = 0"));
+    p.git(&["commit", "-qam", "no repair"]);
+    let server = TestServer::start(vec![chat_json(&answer("backend-service").replace("targetPort: 8000", "targetPort: [8000]"))]);
+    let out = p
+        .dockhand()
+        .args(["review", "backend-service", "--backend", "openai", "--apply"])
+        .env("OPENAI_BASE_URL", server.base_url())
+        .env("OPENAI_API_KEY", "sk-test")
+        .status(1)
+        .run();
+    assert!(out.stdout.contains("schema/"), "{}", out.stdout);
+    assert!(!p.exists(TARGET));
+}
+
+#[test]
+fn a_new_prompt_version_shows_the_template_diff_beside_the_output() {
+    let (p, server) = changed();
+    let old = p.read("prompts/kubectl-ai/backend-service@1.0.0.md");
+    p.write(
+        "prompts/kubectl-ai/backend-service@1.1.0.md",
+        &old.replace("version = \"1.0.0\"", "version = \"1.1.0\"").replace("Create a Kubernetes ClusterIP", "Create one Kubernetes ClusterIP"),
+    );
+    let out = p
+        .dockhand()
+        .args(["review", "backend-service@1.1.0", "--backend", "openai"])
+        .env("OPENAI_BASE_URL", server.base_url())
+        .env("OPENAI_API_KEY", "sk-test")
+        .status(1)
+        .run();
+    assert!(out.stdout.contains("prompt backend-service@1.0.0 → backend-service@1.1.0"), "{}", out.stdout);
+    assert!(out.stdout.contains("+Create one Kubernetes ClusterIP"), "{}", out.stdout);
+}
