@@ -69,6 +69,8 @@ pub enum Command {
     Regen(RegenArgs),
     /// Generate into a staging area and review the diff before anything is written.
     Review(ReviewArgs),
+    /// Interactive: choose a prompt, fill it, watch the answer, then accept, reprompt, edit or skip.
+    Session(SessionArgs),
     /// Validate Dockerfiles, Helm charts and Kubernetes manifests.
     Validate(ValidateArgs),
     /// Pull the artifact out of an assistant's answer.
@@ -174,6 +176,18 @@ pub struct ReviewArgs {
     pub broker: BrokerArgs,
     #[arg(long)]
     pub no_commit: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionArgs {
+    #[command(flatten)]
+    pub broker: BrokerArgs,
+    /// Write accepted artifacts and the lock but do not commit.
+    #[arg(long)]
+    pub no_commit: bool,
+    /// Overwrite targets even when they have uncommitted changes.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

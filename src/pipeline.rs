@@ -227,6 +227,32 @@ pub async fn prepare(
     job: Job,
     on: &(dyn Fn(Stage) + Send + Sync),
 ) -> Result<Staged, Error> {
+    converse(ctx, job, Vec::new(), on)
+        .await
+        .map(|(staged, _)| staged)
+}
+
+/// `prepare` for a conversation (`dockhand session`): `history` holds the
+/// earlier turns (the filled prompt, the answers, the user's feedback) and
+/// must end with a user turn; it is sent in place of the freshly filled prompt
+/// (the prompt is still filled, for its checks and `vars_hash`). An empty
+/// history is `prepare`. Also returns the whole conversation, ending with the
+/// final answer, to continue it.
+pub async fn prepare_conversation(
+    ctx: &Context,
+    job: Job,
+    history: Vec<Turn>,
+    on: &(dyn Fn(Stage) + Send + Sync),
+) -> Result<(Staged, Vec<Turn>), Error> {
+    converse(ctx, job, history, on).await
+}
+
+async fn converse(
+    ctx: &Context,
+    job: Job,
+    history: Vec<Turn>,
+    on: &(dyn Fn(Stage) + Send + Sync),
+) -> Result<(Staged, Vec<Turn>), Error> {
     let started = Instant::now();
     let t = job.template.clone();
     for target in &t.targets {
@@ -244,7 +270,11 @@ pub async fn prepare(
         tool: t.tool,
         output: t.output,
         agent: t.agent.clone(),
-        turns: vec![Turn::user(filled.text.clone())],
+        turns: if history.is_empty() {
+            vec![Turn::user(filled.text.clone())]
+        } else {
+            history
+        },
         prefer: job.prefer.clone(),
     };
     let max_attempts = 1 + ctx.settings.repair_attempts;
@@ -336,17 +366,21 @@ pub async fn prepare(
                 Vec::new()
             };
             timings.total_ms = started.elapsed().as_millis();
-            return Ok(Staged {
-                template: t.clone(),
-                files,
-                attempts,
-                lock,
-                cache: records,
-                backend: response.backend,
-                model: response.model,
-                hand_written: response.hand_written,
-                timings,
-            });
+            request.turns.push(Turn::assistant(response.text.clone()));
+            return Ok((
+                Staged {
+                    template: t.clone(),
+                    files,
+                    attempts,
+                    lock,
+                    cache: records,
+                    backend: response.backend,
+                    model: response.model,
+                    hand_written: response.hand_written,
+                    timings,
+                },
+                request.turns,
+            ));
         }
         on(Stage::Repairing {
             attempt: number + 1,
@@ -360,7 +394,16 @@ pub async fn prepare(
     let last = attempts.last().cloned();
     timings.total_ms = started.elapsed().as_millis();
     let files = artifacts_from_last(ctx, &t, &request)?;
-    Ok(Staged {
+    // The unanswered repair request is not part of the conversation.
+    if request
+        .turns
+        .last()
+        .is_some_and(|t| t.role == backend::Role::User)
+        && request.turns.len() > 1
+    {
+        request.turns.pop();
+    }
+    let staged = Staged {
         template: t,
         files,
         lock: Vec::new(),
@@ -370,8 +413,97 @@ pub async fn prepare(
         hand_written: false,
         attempts,
         timings,
+    };
+    Ok((staged, request.turns))
+}
+
+/// A person's edit of a staged answer (`dockhand session`'s Edit), routed and
+/// validated like an answer. Recorded honestly, never as the assistant's
+/// answer: backend `<backend>+edited` and `hand_written = true` in the lock,
+/// the cache and the commit trailer. The cache entry holds the edited artifact,
+/// keyed like a hand-written answer to the job's filled prompt under that
+/// backend name, so that `regen` replays the edited artifact.
+pub fn hand_edited(ctx: &Context, job: &Job, base: &Staged, text: &str) -> Result<Staged, Error> {
+    let t = job.template.clone();
+    let filled = fill(ctx, &t, &job.sets)?;
+    let files = artifacts(ctx, &t, text)?;
+    let backend = if base.backend.ends_with(EDITED) {
+        base.backend.clone()
+    } else {
+        format!("{}{EDITED}", base.backend)
+    };
+    let model = base.model.clone();
+    let key = crate::backend::cache::key(
+        &backend,
+        model.as_deref(),
+        &[Turn::user(filled.text.clone())],
+    );
+    let mut cache: Vec<_> = base
+        .cache
+        .iter()
+        .filter(|e| e.key != key)
+        .cloned()
+        .collect();
+    cache.push(crate::backend::cache::CacheEntry {
+        key,
+        prompt: t.reference(),
+        backend: backend.clone(),
+        model: model.clone(),
+        hand_written: true,
+        response: text.to_owned(),
+    });
+    let errors: usize = files.iter().map(StagedFile::errors).sum();
+    let warnings: usize = files.iter().map(|f| f.diagnostics.len() - f.errors()).sum();
+    let mut attempts = base.attempts.clone();
+    // Editing an edit is still one edit by hand.
+    if base.backend.ends_with(EDITED) && attempts.last().is_some_and(|a| a.hand_written) {
+        attempts.pop();
+    }
+    attempts.push(Attempt {
+        number: attempts.len() as u32 + 1,
+        backend: backend.clone(),
+        model: model.clone(),
+        from_cache: false,
+        hand_written: true,
+        errors,
+        warnings,
+        note: Some("edited by hand".to_owned()),
+    });
+    let lock = if errors == 0 {
+        files
+            .iter()
+            .map(|f| LockEntry {
+                path: f.path.clone(),
+                prompt: t.id.clone(),
+                version: t.version.to_string(),
+                template_hash: t.content_hash.clone(),
+                vars_hash: filled.vars_hash.clone(),
+                backend: backend.clone(),
+                model: model.clone(),
+                hand_written: true,
+                response_hash: crate::hash::tagged(text.as_bytes()),
+                output_hash: crate::hash::tagged(f.content.as_bytes()),
+                attempts: attempts.len() as u32,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Staged {
+        template: t,
+        files,
+        attempts,
+        lock,
+        cache,
+        backend,
+        model,
+        hand_written: true,
+        timings: base.timings,
     })
 }
+
+/// The suffix of the backend name of an artifact a person edited after the assistant answered.
+pub const EDITED: &str = "+edited";
 
 /// Re-derive the last answer's files (the loop ended before a new answer came).
 fn artifacts_from_last(
@@ -451,7 +583,8 @@ pub fn apply(ctx: &Context, set: &ChangeSet, opts: ApplyOptions) -> Result<Appli
         }
         for entry in &s.cache {
             let rel = crate::backend::cache::Cache::rel_path(&entry.key);
-            if !root.join(&rel).exists() {
+            // A hand-written answer is keyed by the prompt alone: the newest one wins.
+            if !root.join(&rel).exists() || entry.hand_written {
                 repo::write_atomic(
                     &root.join(&rel),
                     crate::backend::cache::Cache::render(entry).as_bytes(),

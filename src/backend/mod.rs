@@ -96,6 +96,8 @@ pub enum Event {
     Streaming {
         bytes: usize,
     },
+    /// The text of one streamed chunk, as it arrived (after a `Streaming` with the new total).
+    Delta(String),
 }
 
 pub type OnEvent<'a> = &'a (dyn Fn(Event) + Send + Sync);
@@ -122,7 +124,14 @@ impl Broker {
             kubectl_ai_flavour: OnceLock::new(),
             limits: ["openai", "gordon", "kubectl-ai", "kagent"]
                 .into_iter()
-                .map(|b| (b.to_owned(), std::sync::Arc::new(tokio::sync::Semaphore::new(settings.concurrency_for(b)))))
+                .map(|b| {
+                    (
+                        b.to_owned(),
+                        std::sync::Arc::new(tokio::sync::Semaphore::new(
+                            settings.concurrency_for(b),
+                        )),
+                    )
+                })
                 .collect(),
         }
     }
@@ -371,7 +380,8 @@ impl Broker {
             }),
             openai::Event::Delta(d) => {
                 received += d.len();
-                on(Event::Streaming { bytes: received })
+                on(Event::Streaming { bytes: received });
+                on(Event::Delta(d))
             }
         };
         openai::complete(&self.http, &cfg, &messages, &mut handler)

@@ -8,6 +8,7 @@ mod progress;
 mod prompts;
 mod regen;
 mod review;
+mod session;
 mod show;
 mod tools;
 
@@ -106,6 +107,10 @@ fn dispatch(cli: Cli, env: &Env, ui: &Ui) -> Result<Outcome, Error> {
         }
         Command::Regen(args) => regen::run(settings(&cli, env, Some(&args.broker))?, args, ui),
         Command::Review(args) => review::run(settings(&cli, env, Some(&args.broker))?, args, ui),
+        Command::Session(args) => {
+            session::require_terminal()?;
+            session::run(settings(&cli, env, Some(&args.broker))?, args, ui)
+        }
         Command::Validate(args) => tools::validate(&settings(&cli, env, None)?, args, ui),
         Command::Extract(args) => tools::extract(args, ui),
         Command::Doctor(args) => doctor::run(&settings(&cli, env, None)?, args, ui),

@@ -30,6 +30,7 @@ pub fn stage_line(stage: &Stage) -> Option<String> {
             )
         }
         Stage::Backend(Event::Streaming { bytes }) => format!("receiving ({bytes} bytes)"),
+        Stage::Backend(Event::Delta(_)) => return None,
         Stage::Extracting => "extracting".into(),
         Stage::Validating => "validating".into(),
         Stage::Repairing { attempt, errors } => {

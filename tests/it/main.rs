@@ -10,4 +10,5 @@ mod prompts;
 mod regen;
 mod review;
 mod safety;
+mod session;
 mod validate;

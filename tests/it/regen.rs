@@ -245,9 +245,15 @@ fn a_failed_job_means_nothing_is_written_unless_keep_going() {
 fn the_per_backend_limit_bounds_jobs_whatever_jobs_says() {
     let p = Project::seeded();
     for i in 0..6 {
-        p.write(&format!("prompts/kubectl-ai/cm-{i:02}.md"), &CONFIGMAP_PROMPT.replace("NN", &format!("{i:02}")));
+        p.write(
+            &format!("prompts/kubectl-ai/cm-{i:02}.md"),
+            &CONFIGMAP_PROMPT.replace("NN", &format!("{i:02}")),
+        );
     }
-    p.write("dockhand.toml", &p.read("dockhand.toml").replace("openai = 4", "openai = 2"));
+    p.write(
+        "dockhand.toml",
+        &p.read("dockhand.toml").replace("openai = 4", "openai = 2"),
+    );
     p.git(&["add", "-A"]);
     p.git(&["commit", "-qm", "6 prompts, openai limited to 2"]);
     let in_flight = Arc::new(AtomicUsize::new(0));
@@ -258,8 +264,17 @@ fn the_per_backend_limit_bounds_jobs_whatever_jobs_says() {
         pk.fetch_max(now, Ordering::SeqCst);
         std::thread::sleep(Duration::from_millis(300));
         f.fetch_sub(1, Ordering::SeqCst);
-        let name = req.last_user_message().split("named ").nth(1).unwrap().trim().trim_end_matches('.').to_owned();
-        chat_json(&format!("```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n```\n"))
+        let name = req
+            .last_user_message()
+            .split("named ")
+            .nth(1)
+            .unwrap()
+            .trim()
+            .trim_end_matches('.')
+            .to_owned();
+        chat_json(&format!(
+            "```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n```\n"
+        ))
     });
     p.dockhand()
         .arg("regen")
