@@ -11,7 +11,7 @@ use super::{Outcome, lock_wait};
 use crate::cli::ReviewArgs;
 use crate::error::Error;
 use crate::lock::Lockfile;
-use crate::pipeline::{self, ApplyOptions, Context};
+use crate::pipeline::{self, ApplyOptions, Context, Job};
 use crate::repo::RunLock;
 use crate::settings::Settings;
 use crate::stage::{ChangeSet, Staged};
@@ -40,7 +40,7 @@ pub fn run(settings: Settings, args: &ReviewArgs, ui: &Ui) -> Result<Outcome, Er
     let interactive = !args.apply && std::io::stdin().is_terminal() && Ui::stdout_is_tty();
     let mut accepted = ChangeSet::default();
     let mut changes = 0;
-    for mut s in staged {
+    for s in staged {
         let mut block = super::show::staged(ui, &s);
         let locked_version = lock
             .artifacts
@@ -80,20 +80,8 @@ pub fn run(settings: Settings, args: &ReviewArgs, ui: &Ui) -> Result<Outcome, Er
         if args.apply {
             accepted.jobs.push(s);
         } else if interactive {
-            let keep: Vec<bool> = s
-                .files
-                .iter()
-                .map(|f| !f.changed() || ask(&format!("accept {}? [y/N] ", f.path)))
-                .collect();
-            if keep.iter().any(|k| *k) {
-                let mut i = 0;
-                s.files.retain(|_| {
-                    i += 1;
-                    keep[i - 1]
-                });
-                let kept: Vec<String> = s.files.iter().map(|f| f.path.clone()).collect();
-                s.lock.retain(|l| kept.contains(&l.path));
-                accepted.jobs.push(s);
+            if let Some(chosen) = choose(&ctx, ui, s)? {
+                accepted.jobs.push(chosen);
             }
         }
     }
@@ -131,6 +119,77 @@ pub fn run(settings: Settings, args: &ReviewArgs, ui: &Ui) -> Result<Outcome, Er
     Ok(Outcome::Clean)
 }
 
+/// Ask about each changed file: accept, reject, or go hunk by hunk. A file
+/// accepted in part is a person's edit, recorded as such (`pipeline::hand_edited`).
+fn choose(ctx: &Context, ui: &Ui, mut s: Staged) -> Result<Option<Staged>, Error> {
+    let mut keep = Vec::new();
+    let mut partial = false;
+    for f in s.files.iter_mut() {
+        if !f.changed() {
+            keep.push(true);
+            continue;
+        }
+        let answer = ask(&format!("accept {}? [y]es, [n]o, [h]unk by hunk: ", f.path));
+        match answer.as_str() {
+            "y" | "yes" => keep.push(true),
+            "h" | "hunks" => {
+                let old = f.current.clone().unwrap_or_default();
+                let hunks = crate::diff::hunks(&f.path, &old, &f.content);
+                let mut take = Vec::new();
+                for (i, h) in hunks.iter().enumerate() {
+                    ui.out(&paint(ui, &h.text));
+                    take.push(matches!(
+                        ask(&format!("accept hunk {}/{}? [y/N] ", i + 1, hunks.len())).as_str(),
+                        "y" | "yes"
+                    ));
+                }
+                if take.iter().all(|t| !*t) {
+                    keep.push(false);
+                } else {
+                    if !take.iter().all(|t| *t) {
+                        f.content = crate::diff::apply_hunks(&old, &f.content, &take);
+                        partial = true;
+                    }
+                    keep.push(true);
+                }
+            }
+            _ => keep.push(false),
+        }
+    }
+    let mut i = 0;
+    s.files.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    if s.files.iter().all(|f| !f.changed()) {
+        return Ok(None);
+    }
+    if partial {
+        let job = Job {
+            template: s.template.clone(),
+            sets: Vec::new(),
+            prefer: None,
+            manual: None,
+        };
+        let text = s
+            .files
+            .iter()
+            .map(|f| f.content.as_str())
+            .collect::<Vec<_>>()
+            .join("---\n");
+        let edited = pipeline::hand_edited(ctx, &job, &s, &text)?;
+        ui.out(&super::show::staged(ui, &edited));
+        if !edited.passed() {
+            ui.err("the accepted hunks do not pass validation; nothing accepted for this prompt");
+            return Ok(None);
+        }
+        return Ok(Some(edited));
+    }
+    let kept: Vec<String> = s.files.iter().map(|f| f.path.clone()).collect();
+    s.lock.retain(|l| kept.contains(&l.path));
+    Ok(Some(s))
+}
+
 fn paint(ui: &Ui, d: &str) -> String {
     if ui.color {
         crate::diff::colorize(d)
@@ -139,11 +198,11 @@ fn paint(ui: &Ui, d: &str) -> String {
     }
 }
 
-fn ask(question: &str) -> bool {
+fn ask(question: &str) -> String {
     let mut out = std::io::stdout();
     let _ = out.write_all(question.as_bytes());
     let _ = out.flush();
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
-    matches!(line.trim(), "y" | "Y" | "yes")
+    line.trim().to_ascii_lowercase()
 }

@@ -299,3 +299,100 @@ impl Test {
         output
     }
 }
+
+/// A step of a scripted terminal session (tests/pty-driver.py).
+#[derive(Clone, Copy)]
+pub enum Step<'a> {
+    Expect(&'a str),
+    Send(&'a str),
+    Sleep(f64),
+    /// Wait until this file exists.
+    File(&'a str),
+}
+
+/// What a run in a pseudo-terminal did.
+pub struct PtyRun {
+    pub ok: bool,
+    pub status: Option<i64>,
+    pub error: Option<String>,
+    pub transcript: String,
+}
+
+impl PtyRun {
+    pub fn context(&self) -> String {
+        format!(
+            "driver error: {:?}\n--- transcript\n{}",
+            self.error, self.transcript
+        )
+    }
+    pub fn assert_clean_exit(&self) {
+        assert!(self.ok, "{}", self.context());
+        assert_eq!(self.status, Some(0), "exit status\n{}", self.context());
+    }
+}
+
+/// Run `test`'s command in a real pseudo-terminal, sending scripted keys.
+pub fn pty(t: Test, steps: &[Step]) -> PtyRun {
+    use Step::{Expect, File, Send, Sleep};
+    use serde_json::{Value, json};
+    use std::io::Write;
+    let inner = t.command();
+    let mut cmd = Command::new("python3");
+    cmd.arg(repo_root().join("tests/pty-driver.py"))
+        .arg("--")
+        .arg(inner.get_program())
+        .args(inner.get_args());
+    for (k, v) in inner.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    cmd.env_remove("VISUAL").env("TERM", "xterm");
+    if !inner.get_envs().any(|(k, _)| k == "EDITOR") {
+        cmd.env_remove("EDITOR");
+    }
+    if let Some(d) = inner.get_current_dir() {
+        cmd.current_dir(d);
+    }
+    let steps: Vec<Value> = steps
+        .iter()
+        .map(|s| match s {
+            Expect(t) => json!(["expect", t]),
+            Send(k) => json!(["send", k]),
+            Sleep(s) => json!(["sleep", s]),
+            File(f) => json!(["file", f]),
+        })
+        .collect();
+    let script = json!({"timeout": 10, "columns": 120, "rows": 40, "steps": steps});
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "pty driver failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "driver report: {e}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    PtyRun {
+        ok: report["ok"].as_bool().unwrap_or(false),
+        status: report["status"].as_i64(),
+        error: report["error"].as_str().map(str::to_owned),
+        transcript: report["transcript"].as_str().unwrap_or_default().to_owned(),
+    }
+}

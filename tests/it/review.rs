@@ -136,3 +136,107 @@ fn a_new_prompt_version_shows_the_template_diff_beside_the_output() {
         out.stdout
     );
 }
+
+mod interactive {
+    use super::*;
+    use crate::harness::Step::{Expect, Send};
+    use crate::harness::pty;
+
+    const DEPLOYMENT: &str = "charts/todo-app/templates/backend-deployment.yaml";
+
+    fn review(
+        p: &Project,
+        server: &TestServer,
+        steps: &[crate::harness::Step],
+    ) -> crate::harness::PtyRun {
+        let t = p
+            .dockhand()
+            .args(["review", "--backend", "openai"])
+            .env("OPENAI_BASE_URL", server.base_url())
+            .env("OPENAI_API_KEY", "sk-test");
+        pty(t, steps)
+    }
+
+    /// backend-deployment generated, then the config changes replicas and the
+    /// memory limit: two hunks far apart.
+    fn two_hunks() -> (Project, TestServer) {
+        let p = Project::seeded();
+        p.dockhand()
+            .args(["generate", "backend-deployment", "--response-file"])
+            .arg(fixture("answers/backend-deployment.md").to_string_lossy())
+            .run();
+        let toml = p
+            .read("dockhand.toml")
+            .replace("backend_replicas = 2", "backend_replicas = 3")
+            .replace(
+                "backend_limits_memory = \"512Mi\"",
+                "backend_limits_memory = \"640Mi\"",
+            );
+        p.write("dockhand.toml", &toml);
+        p.git(&["commit", "-qam", "more"]);
+        let changed = answer("backend-deployment")
+            .replace("replicas: 2", "replicas: 3")
+            .replace("memory: 512Mi", "memory: 640Mi");
+        (p, TestServer::start(vec![chat_json(&changed)]))
+    }
+
+    #[test]
+    fn accept_a_file_writes_and_commits_it() {
+        let (p, server) = two_hunks();
+        let run = review(
+            &p,
+            &server,
+            &[Expect("[h]unk by hunk:"), Send("y\r"), Expect("accepted")],
+        );
+        run.assert_clean_exit();
+        let text = p.read(DEPLOYMENT);
+        assert!(
+            text.contains("replicas: 3") && text.contains("memory: 640Mi"),
+            "{text}"
+        );
+        assert_eq!(p.git(&["status", "--porcelain"]), "");
+        assert!(p.read("dockhand.lock").contains("backend = \"openai\""));
+    }
+
+    #[test]
+    fn reject_a_file_leaves_everything_as_it_was() {
+        let (p, server) = two_hunks();
+        let before = p.read(DEPLOYMENT);
+        let commits = p.commit_count();
+        let run = review(&p, &server, &[Expect("[h]unk by hunk:"), Send("n\r")]);
+        run.assert_clean_exit();
+        assert!(
+            run.transcript.contains("nothing accepted"),
+            "{}",
+            run.context()
+        );
+        assert_eq!(p.read(DEPLOYMENT), before);
+        assert_eq!(p.commit_count(), commits);
+    }
+
+    #[test]
+    fn accept_one_hunk_of_two_is_recorded_as_an_edit() {
+        let (p, server) = two_hunks();
+        let run = review(
+            &p,
+            &server,
+            &[
+                Expect("[h]unk by hunk:"),
+                Send("h\r"),
+                Expect("accept hunk 1/2?"),
+                Send("n\r"),
+                Expect("accept hunk 2/2?"),
+                Send("y\r"),
+                Expect("accepted"),
+            ],
+        );
+        run.assert_clean_exit();
+        let text = p.read(DEPLOYMENT);
+        assert!(text.contains("replicas: 2"), "hunk 1 rejected: {text}");
+        assert!(text.contains("memory: 640Mi"), "hunk 2 accepted: {text}");
+        let lock = p.read("dockhand.lock");
+        assert!(lock.contains("backend = \"openai+edited\""), "{lock}");
+        let msg = p.git(&["log", "-1", "--format=%B"]);
+        assert!(msg.contains("(hand-written)"), "{msg}");
+    }
+}

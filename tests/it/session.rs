@@ -2,14 +2,13 @@
 //! tests/pty-driver.py (stdlib Python) with scripted keys, against the OpenAI
 //! test server, in a real git repository.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::harness::{Project, fixture, repo_root};
+use crate::harness::{Project, fixture};
 use crate::openai_server::{Reply, TestServer, chat_sse};
 
 const KEY: &str = "sk-test-DOCKHAND-session-1234567890";
@@ -22,38 +21,11 @@ fn answer() -> String {
     std::fs::read_to_string(fixture("answers/backend-deployment.md")).unwrap()
 }
 
-#[derive(Clone, Copy)]
-enum Step<'a> {
-    Expect(&'a str),
-    Send(&'a str),
-    Sleep(f64),
-    /// Wait until this file exists.
-    File(&'a str),
-}
-use Step::{Expect, File, Send, Sleep};
+use crate::harness::Step::{Expect, File, Send, Sleep};
+use crate::harness::{PtyRun as Run, Step};
 
 /// Choose backend-deployment in the prompt list.
 const CHOOSE: [Step<'static>; 3] = [Expect("filter>"), Send("backend-dep"), Send("\r")];
-
-struct Run {
-    ok: bool,
-    status: Option<i64>,
-    error: Option<String>,
-    transcript: String,
-}
-
-impl Run {
-    fn context(&self) -> String {
-        format!(
-            "driver error: {:?}\n--- transcript\n{}",
-            self.error, self.transcript
-        )
-    }
-    fn assert_clean_exit(&self) {
-        assert!(self.ok, "{}", self.context());
-        assert_eq!(self.status, Some(0), "exit status\n{}", self.context());
-    }
-}
 
 /// Run `dockhand session --backend openai` in a pty with `steps`, then wait for it to exit.
 fn session(p: &Project, server: &TestServer, env: &[(&str, &str)], steps: &[Step]) -> Run {
@@ -65,63 +37,7 @@ fn session(p: &Project, server: &TestServer, env: &[(&str, &str)], steps: &[Step
     for (k, v) in env {
         t = t.env(k, *v);
     }
-    let inner = t.command();
-    let mut cmd = Command::new("python3");
-    cmd.arg(repo_root().join("tests/pty-driver.py"))
-        .arg("--")
-        .arg(inner.get_program())
-        .args(inner.get_args());
-    for (k, v) in inner.get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
-    cmd.env_remove("VISUAL").env("TERM", "xterm");
-    if !env.iter().any(|(k, _)| *k == "EDITOR") {
-        cmd.env_remove("EDITOR");
-    }
-    cmd.current_dir(inner.get_current_dir().unwrap_or(p.path()));
-    let steps: Vec<Value> = steps
-        .iter()
-        .map(|s| match s {
-            Expect(t) => json!(["expect", t]),
-            Send(k) => json!(["send", k]),
-            Sleep(s) => json!(["sleep", s]),
-            File(f) => json!(["file", f]),
-        })
-        .collect();
-    let script = json!({"timeout": 10, "columns": 120, "rows": 40, "steps": steps});
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "pty driver failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "driver report: {e}: {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    });
-    Run {
-        ok: report["ok"].as_bool().unwrap_or(false),
-        status: report["status"].as_i64(),
-        error: report["error"].as_str().map(str::to_owned),
-        transcript: report["transcript"].as_str().unwrap_or_default().to_owned(),
-    }
+    crate::harness::pty(t, steps)
 }
 
 fn steps<'a>(parts: &[&[Step<'a>]]) -> Vec<Step<'a>> {
