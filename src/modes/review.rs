@@ -79,10 +79,8 @@ pub fn run(settings: Settings, args: &ReviewArgs, ui: &Ui) -> Result<Outcome, Er
         }
         if args.apply {
             accepted.jobs.push(s);
-        } else if interactive {
-            if let Some(chosen) = choose(&ctx, ui, s)? {
-                accepted.jobs.push(chosen);
-            }
+        } else if interactive && let Some(chosen) = choose(&ctx, ui, s)? {
+            accepted.jobs.push(chosen);
         }
     }
     if accepted.jobs.is_empty() {
