@@ -11,4 +11,5 @@ mod regen;
 mod review;
 mod safety;
 mod session;
+mod snapshots;
 mod validate;
