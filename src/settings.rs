@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::backend::openai::ApiKey;
-use crate::cli::{BrokerArgs, Global};
+use crate::cli::BrokerArgs;
 use crate::error::Error;
 use crate::validate::schema::DEFAULT_KUBE_VERSION;
 
@@ -40,8 +40,6 @@ pub struct Settings {
     pub policies: PolicySettings,
     pub ignores: Vec<Ignore>,
     pub repair_attempts: u32,
-    pub color: bool,
-    pub verbosity: i8,
 }
 
 #[derive(Debug, Clone)]
@@ -266,7 +264,6 @@ impl Settings {
     /// Load dockhand.toml under `root` and combine it with the environment and flags.
     pub fn resolve(
         root: PathBuf,
-        global: &Global,
         broker: Option<&BrokerArgs>,
         env: &Env,
     ) -> Result<Settings, Error> {
@@ -345,18 +342,6 @@ impl Settings {
             .project
             .kube_version
             .unwrap_or_else(|| DEFAULT_KUBE_VERSION.to_owned());
-        let color = match global.color {
-            crate::cli::ColorChoice::Always => true,
-            crate::cli::ColorChoice::Never => false,
-            crate::cli::ColorChoice::Auto => {
-                !env.no_color && std::io::IsTerminal::is_terminal(&std::io::stderr())
-            }
-        };
-        let verbosity = if global.quiet {
-            -1
-        } else {
-            global.verbose as i8
-        };
 
         let prompt_vars = file
             .prompts
@@ -392,8 +377,6 @@ impl Settings {
             policies: file.policies,
             ignores: file.ignore,
             repair_attempts: file.broker.repair_attempts.unwrap_or(2),
-            color,
-            verbosity,
         })
     }
 

@@ -50,7 +50,8 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     let color = match cli.global.color {
         crate::cli::ColorChoice::Always => true,
         crate::cli::ColorChoice::Never => false,
-        crate::cli::ColorChoice::Auto => !env.no_color && Ui::stderr_is_tty(),
+        // Results and diffs go to stdout: colour them only when it is a terminal.
+        crate::cli::ColorChoice::Auto => !env.no_color && Ui::stdout_is_tty(),
     };
     let ui = Ui::new(
         color,
@@ -76,7 +77,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
 
 fn settings(cli: &Cli, env: &Env, broker: Option<&BrokerArgs>) -> Result<Settings, Error> {
     let root = crate::settings::find_root(cli.global.root.as_deref())?;
-    Settings::resolve(root, &cli.global, broker, env)
+    Settings::resolve(root, broker, env)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {

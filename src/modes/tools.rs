@@ -23,7 +23,7 @@ pub fn validate(settings: &Settings, args: &ValidateArgs, ui: &Ui) -> Result<Out
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s).map(|_| s)
     })?;
-    let renderer = crate::report::for_format(args.format, ui.color && Ui::stdout_is_tty());
+    let renderer = crate::report::for_format(args.format, ui.color);
     ui.out(&renderer.render(&reports));
     Ok(if reports.iter().any(|r| r.errors() > 0) {
         Outcome::Findings

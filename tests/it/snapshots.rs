@@ -1,7 +1,7 @@
 //! Snapshots of what users read, with temp paths, hashes and timings filtered
 //! out (insta; `cargo insta review` to update).
 
-use crate::harness::{fixture, Project};
+use crate::harness::{Project, fixture};
 
 fn settings(p: Option<&Project>) -> insta::Settings {
     let mut s = insta::Settings::clone_current();
@@ -10,7 +10,10 @@ fn settings(p: Option<&Project>) -> insta::Settings {
     if let Some(p) = p {
         s.add_filter(&regex_escape(&p.path().to_string_lossy()), "[PROJECT]");
     }
-    s.add_filter(&regex_escape(&crate::harness::repo_root().to_string_lossy()), "[REPO]");
+    s.add_filter(
+        &regex_escape(&crate::harness::repo_root().to_string_lossy()),
+        "[REPO]",
+    );
     s.add_filter(r"sha256:[0-9a-f]{64}", "sha256:[HASH]");
     s.add_filter(r"\b[0-9a-f]{64}\b", "[HASH]");
     s.add_filter(r"\b[0-9a-f]{12}\b", "[SHA]");
@@ -19,7 +22,15 @@ fn settings(p: Option<&Project>) -> insta::Settings {
 }
 
 fn regex_escape(s: &str) -> String {
-    s.chars().map(|c| if "\\.+*?()|[]{}^$".contains(c) { format!("\\{c}") } else { c.to_string() }).collect()
+    s.chars()
+        .map(|c| {
+            if "\\.+*?()|[]{}^$".contains(c) {
+                format!("\\{c}")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 #[test]
@@ -64,6 +75,9 @@ fn regen_check_json() {
         .args(["generate", "frontend-configmap", "--response-file"])
         .arg(fixture("answers/frontend-configmap.md").to_string_lossy())
         .run();
-    let out = p.dockhand().args(["regen", "--offline", "--check", "--format", "json"]).run();
+    let out = p
+        .dockhand()
+        .args(["regen", "--offline", "--check", "--format", "json"])
+        .run();
     settings(Some(&p)).bind(|| insta::assert_snapshot!("regen_check_json", out.stdout));
 }
