@@ -9,7 +9,7 @@
 //! in finished output and when the run timed out while sitting at one.
 
 use super::process::{
-    Availability, Captured, Invocation, ProcessError, ToolConfig, display_argv, tail,
+    Availability, Captured, Invocation, ProcessError, ToolConfig, display_argv, one_line,
 };
 use std::time::Duration;
 
@@ -270,24 +270,12 @@ fn status_words(c: &Captured) -> String {
     }
 }
 
-fn one_line(s: &str) -> String {
-    tail(s, 3, 400)
-        .lines()
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join(" / ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::process::test_support::{
-        captured, fixture, logged_argvs, run_fake, temp_log,
+        captured, cfg, fixture, logged_argvs, run_fake, s, temp_log,
     };
     use super::*;
-
-    fn cfg() -> ToolConfig {
-        ToolConfig::default()
-    }
 
     const ARGV: &[&str] = &["docker", "ai", "Write a Dockerfile"];
 

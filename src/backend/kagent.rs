@@ -22,7 +22,7 @@
 //! `append: true` are concatenated), else the last agent message.
 
 use super::process::{
-    Availability, Captured, Invocation, ProcessError, ToolConfig, display_argv, tail,
+    Availability, Captured, Invocation, ProcessError, ToolConfig, display_argv, one_line,
 };
 use serde_json::Value;
 use std::time::Duration;
@@ -570,28 +570,13 @@ pub fn describe(c: &Captured) -> String {
     display_argv(&c.argv)
 }
 
-fn one_line(s: &str) -> String {
-    tail(s, 3, 400)
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" / ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::process::test_support::{
-        captured, fixture, logged_argvs, run_fake, temp_log,
+        captured, cfg, fixture, logged_argvs, run_fake, s, temp_log,
     };
     use super::*;
 
-    fn cfg() -> ToolConfig {
-        ToolConfig::default()
-    }
-    fn s(v: &[&str]) -> Vec<String> {
-        v.iter().map(|x| x.to_string()).collect()
-    }
     const ARGV: &[&str] = &["kagent", "invoke", "--agent", "k8s-agent", "--task", "t"];
     fn ok(stdout: &str) -> Captured {
         captured(ARGV, 0, stdout, "")

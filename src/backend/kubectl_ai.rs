@@ -15,7 +15,7 @@
 //! Pure adapter: argv builders, flavour detection, output parsing.
 
 use super::process::{
-    Availability, Captured, Invocation, ProcessError, ToolConfig, display_argv, tail,
+    Availability, Captured, Invocation, ProcessError, ToolConfig, display_argv, one_line,
 };
 use std::fmt;
 use std::str::FromStr;
@@ -516,27 +516,13 @@ fn only_errors(text: &str) -> Option<String> {
     all_errors.then(|| lines.iter().map(|l| &l[7..]).collect::<Vec<_>>().join("; "))
 }
 
-fn one_line(s: &str) -> String {
-    tail(s, 3, 400)
-        .lines()
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join(" / ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::process::test_support::{
-        captured, fixture, logged_argvs, run_fake, temp_log,
+        captured, cfg, fixture, logged_argvs, run_fake, s, temp_log,
     };
     use super::*;
 
-    fn cfg() -> ToolConfig {
-        ToolConfig::default()
-    }
-    fn s(v: &[&str]) -> Vec<String> {
-        v.iter().map(|x| x.to_string()).collect()
-    }
     const GARGV: &[&str] = &["kubectl-ai", "--quiet", "Write a Deployment"];
     const SARGV: &[&str] = &[
         "kubectl-ai",

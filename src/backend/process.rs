@@ -699,6 +699,16 @@ impl Drop for CancelOnDrop {
     }
 }
 
+/// The last few non-empty lines of a tool's output, joined on one line (for error messages).
+pub fn one_line(s: &str) -> String {
+    tail(s, 3, 400)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
 /// A temp file for a child's stdout, removed when dropped.
 struct TempOut {
     path: PathBuf,
@@ -949,6 +959,14 @@ impl fmt::Display for Availability {
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::*;
+
+    pub fn cfg() -> ToolConfig {
+        ToolConfig::default()
+    }
+
+    pub fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
 
     /// The repository root (works whether this file is compiled in place or pulled in by
     /// `#[path]` from another crate: `file!()` is then absolute and `join` keeps it).

@@ -291,20 +291,48 @@ fn on_a_terminal_progress_shows_an_overall_bar_and_each_job_s_stage() {
     use crate::harness::Step::Expect;
     let p = Project::seeded();
     for i in 0..3 {
-        p.write(&format!("prompts/kubectl-ai/cm-{i:02}.md"), &CONFIGMAP_PROMPT.replace("NN", &format!("{i:02}")));
+        p.write(
+            &format!("prompts/kubectl-ai/cm-{i:02}.md"),
+            &CONFIGMAP_PROMPT.replace("NN", &format!("{i:02}")),
+        );
     }
     p.git(&["add", "-A"]);
     p.git(&["commit", "-qm", "3 prompts"]);
     let server = TestServer::with_handler(|req: &RecordedRequest| {
         std::thread::sleep(Duration::from_millis(1500));
-        let name = req.last_user_message().split("named ").nth(1).unwrap().trim().trim_end_matches('.').to_owned();
-        chat_json(&format!("```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n```\n"))
+        let name = req
+            .last_user_message()
+            .split("named ")
+            .nth(1)
+            .unwrap()
+            .trim()
+            .trim_end_matches('.')
+            .to_owned();
+        chat_json(&format!(
+            "```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n```\n"
+        ))
     });
     let t = p
         .dockhand()
-        .args(["regen", "cm-00", "cm-01", "cm-02", "--backend", "openai", "--no-commit"])
+        .args([
+            "regen",
+            "cm-00",
+            "cm-01",
+            "cm-02",
+            "--backend",
+            "openai",
+            "--no-commit",
+        ])
         .env("OPENAI_BASE_URL", server.base_url())
         .env("OPENAI_API_KEY", "sk-test");
-    let run = crate::harness::pty(t, &[Expect("/3 artifacts"), Expect("cm-0"), Expect("asking openai"), Expect("wrote 3 artifact(s)")]);
+    let run = crate::harness::pty(
+        t,
+        &[
+            Expect("/3 artifacts"),
+            Expect("cm-0"),
+            Expect("asking openai"),
+            Expect("wrote 3 artifact(s)"),
+        ],
+    );
     run.assert_clean_exit();
 }
