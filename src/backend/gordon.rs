@@ -273,7 +273,7 @@ fn status_words(c: &Captured) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::process::test_support::{
-        captured, cfg, fixture, logged_argvs, run_fake, s, temp_log,
+        captured, cfg, fixture, logged_argvs, run_fake, temp_log,
     };
     use super::*;
 
