@@ -144,37 +144,50 @@ fn offline_regen_with_changed_values_fails_without_writing() {
 
 const CONFIGMAP_PROMPT: &str = "+++\nid = \"cm-NN\"\nversion = \"1.0.0\"\ntool = \"kubectl-ai\"\noutput = \"kubernetes\"\ntargets = [\"charts/many/templates/cm-NN.yaml\"]\n\n[vars.name]\ntype = \"string\"\ndefault = \"cm-NN\"\n+++\nCreate a ConfigMap named {{ name }}.\n";
 
-#[test]
-fn thirty_two_prompts_run_in_parallel_and_make_one_commit() {
-    let p = Project::seeded();
-    for i in 0..32 {
-        p.write(
-            &format!("prompts/kubectl-ai/cm-{i:02}.md"),
-            &CONFIGMAP_PROMPT.replace("NN", &format!("{i:02}")),
-        );
-    }
-    p.git(&["add", "-A"]);
-    p.git(&["commit", "-qm", "32 prompts"]);
+/// A server answering each ConfigMap prompt after `delay`, counting the most
+/// requests it held at once.
+fn configmap_server(delay: Duration) -> (TestServer, Arc<AtomicUsize>) {
     let in_flight = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
     let (f, pk) = (in_flight.clone(), peak.clone());
     let server = TestServer::with_handler(move |req: &RecordedRequest| {
         let now = f.fetch_add(1, Ordering::SeqCst) + 1;
         pk.fetch_max(now, Ordering::SeqCst);
-        std::thread::sleep(Duration::from_millis(300));
+        std::thread::sleep(delay);
         f.fetch_sub(1, Ordering::SeqCst);
         let name = req
             .last_user_message()
             .split("named ")
             .nth(1)
             .unwrap()
-            .trim_end_matches(".\n")
+            .trim()
             .trim_end_matches('.')
             .to_owned();
         chat_json(&format!(
             "```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  a: \"1\"\n```\n"
         ))
     });
+    (server, peak)
+}
+
+/// A seeded project with `n` ConfigMap prompts cm-00.. committed.
+fn with_configmap_prompts(n: usize) -> Project {
+    let p = Project::seeded();
+    for i in 0..n {
+        p.write(
+            &format!("prompts/kubectl-ai/cm-{i:02}.md"),
+            &CONFIGMAP_PROMPT.replace("NN", &format!("{i:02}")),
+        );
+    }
+    p.git(&["add", "-A"]);
+    p.git(&["commit", "-qm", "configmap prompts"]);
+    p
+}
+
+#[test]
+fn thirty_two_prompts_run_in_parallel_and_make_one_commit() {
+    let p = with_configmap_prompts(32);
+    let (server, peak) = configmap_server(Duration::from_millis(300));
     let ids: Vec<String> = (0..32).map(|i| format!("cm-{i:02}")).collect();
     let commits = p.commit_count();
     let out = p
@@ -243,39 +256,13 @@ fn a_failed_job_means_nothing_is_written_unless_keep_going() {
 
 #[test]
 fn the_per_backend_limit_bounds_jobs_whatever_jobs_says() {
-    let p = Project::seeded();
-    for i in 0..6 {
-        p.write(
-            &format!("prompts/kubectl-ai/cm-{i:02}.md"),
-            &CONFIGMAP_PROMPT.replace("NN", &format!("{i:02}")),
-        );
-    }
+    let p = with_configmap_prompts(6);
     p.write(
         "dockhand.toml",
         &p.read("dockhand.toml").replace("openai = 4", "openai = 2"),
     );
-    p.git(&["add", "-A"]);
-    p.git(&["commit", "-qm", "6 prompts, openai limited to 2"]);
-    let in_flight = Arc::new(AtomicUsize::new(0));
-    let peak = Arc::new(AtomicUsize::new(0));
-    let (f, pk) = (in_flight.clone(), peak.clone());
-    let server = TestServer::with_handler(move |req: &RecordedRequest| {
-        let now = f.fetch_add(1, Ordering::SeqCst) + 1;
-        pk.fetch_max(now, Ordering::SeqCst);
-        std::thread::sleep(Duration::from_millis(300));
-        f.fetch_sub(1, Ordering::SeqCst);
-        let name = req
-            .last_user_message()
-            .split("named ")
-            .nth(1)
-            .unwrap()
-            .trim()
-            .trim_end_matches('.')
-            .to_owned();
-        chat_json(&format!(
-            "```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n```\n"
-        ))
-    });
+    p.git(&["commit", "-qam", "openai limited to 2"]);
+    let (server, peak) = configmap_server(Duration::from_millis(300));
     p.dockhand()
         .arg("regen")
         .args((0..6).map(|i| format!("cm-{i:02}")))
@@ -289,29 +276,8 @@ fn the_per_backend_limit_bounds_jobs_whatever_jobs_says() {
 #[test]
 fn on_a_terminal_progress_shows_an_overall_bar_and_each_job_s_stage() {
     use crate::harness::Step::Expect;
-    let p = Project::seeded();
-    for i in 0..3 {
-        p.write(
-            &format!("prompts/kubectl-ai/cm-{i:02}.md"),
-            &CONFIGMAP_PROMPT.replace("NN", &format!("{i:02}")),
-        );
-    }
-    p.git(&["add", "-A"]);
-    p.git(&["commit", "-qm", "3 prompts"]);
-    let server = TestServer::with_handler(|req: &RecordedRequest| {
-        std::thread::sleep(Duration::from_millis(1500));
-        let name = req
-            .last_user_message()
-            .split("named ")
-            .nth(1)
-            .unwrap()
-            .trim()
-            .trim_end_matches('.')
-            .to_owned();
-        chat_json(&format!(
-            "```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n```\n"
-        ))
-    });
+    let p = with_configmap_prompts(3);
+    let (server, _) = configmap_server(Duration::from_millis(1500));
     let t = p
         .dockhand()
         .args([
