@@ -128,7 +128,8 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
                 if !s.passed() {
                     findings = true;
                 }
-                if !json {
+                // Details for jobs that failed or needed repairs; all of them with -v.
+                if !json && (!s.passed() || s.attempts.len() > 1 || ui.verbosity >= 1) {
                     report.push_str(&super::show::staged(ui, &s));
                 }
                 set.jobs.push(s);
