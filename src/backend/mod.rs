@@ -392,30 +392,22 @@ impl Broker {
 
     async fn ask_gordon(&self, turns: &[Turn]) -> Result<String, String> {
         let cfg = tool_config(&self.settings.tools.gordon, 300);
-        let program = cfg.binary.clone().unwrap_or_else(|| "docker".into());
-        if process::which(&program.to_string_lossy()).is_none() {
-            return Err(format!("`{}` not found on PATH", program.display()));
-        }
-        let argv = gordon::argv(&cfg, &flatten(turns));
-        gordon::interpret(process::run(invocation(argv, None, cfg.timeout)).await)
-            .map_err(|e| e.to_string())
+        require(&cfg, "docker")?;
+        let inv = gordon::invocation(&cfg, &flatten(turns));
+        gordon::interpret(process::run(inv).await).map_err(|e| e.to_string())
     }
 
+    /// The kubectl-ai flavour: from config, else detected from `--help` once per run.
     fn flavour(&self, cfg: &process::ToolConfig) -> Result<kubectl_ai::Flavour, String> {
         self.kubectl_ai_flavour
             .get_or_init(|| {
                 if let Some(f) = &self.settings.tools.kubectl_ai.flavour {
-                    return match f.as_str() {
-                        "google" => Ok(kubectl_ai::Flavour::Google),
-                        "sozercan" => Ok(kubectl_ai::Flavour::Sozercan),
-                        other => Err(format!("unknown kubectl-ai flavour `{other}` (google or sozercan)")),
-                    };
+                    return f.parse();
                 }
-                let program = cfg.binary.clone().unwrap_or_else(|| "kubectl-ai".into());
-                let inv = invocation(vec![program.to_string_lossy().into_owned(), "--help".into()], None, Duration::from_secs(20));
-                let out = process::run_blocking(&inv).map_err(|e| e.to_string())?;
-                kubectl_ai::detect_flavour(&format!("{}\n{}", out.stdout, out.stderr))
-                    .ok_or_else(|| "could not tell the kubectl-ai flavour from --help; set [tools.kubectl-ai] flavour".to_owned())
+                let out = process::run_blocking(&kubectl_ai::probe_invocation(cfg)).map_err(|e| e.to_string())?;
+                kubectl_ai::judge_probe(&out, None).flavour.ok_or_else(|| {
+                    "could not tell the kubectl-ai flavour from --help; set [tools.kubectl-ai] flavour".to_owned()
+                })
             })
             .clone()
     }
@@ -423,38 +415,28 @@ impl Broker {
     async fn ask_kubectl_ai(&self, turns: &[Turn]) -> Result<String, String> {
         let t = &self.settings.tools.kubectl_ai;
         let cfg = tool_config(t, 300);
-        let program = cfg.binary.clone().unwrap_or_else(|| "kubectl-ai".into());
-        if process::which(&program.to_string_lossy()).is_none() {
-            return Err(format!("`{}` not found on PATH", program.display()));
-        }
+        require(&cfg, "kubectl-ai")?;
         let flavour = self.flavour(&cfg)?;
-        let argv = kubectl_ai::argv(
+        let inv = kubectl_ai::invocation(
             flavour,
             &cfg,
             t.llm_provider.as_deref(),
             t.model.as_deref(),
             &flatten(turns),
         );
-        kubectl_ai::interpret(
-            flavour,
-            process::run(invocation(argv, None, cfg.timeout)).await,
-        )
-        .map_err(|e| e.to_string())
+        kubectl_ai::interpret(flavour, process::run(inv).await).map_err(|e| e.to_string())
     }
 
     async fn ask_kagent(&self, req: &Request, turns: &[Turn]) -> Result<String, String> {
         let t = &self.settings.tools.kagent;
         let cfg = tool_config(t, 600);
-        let program = cfg.binary.clone().unwrap_or_else(|| "kagent".into());
-        if process::which(&program.to_string_lossy()).is_none() {
-            return Err(format!("`{}` not found on PATH", program.display()));
-        }
+        require(&cfg, "kagent")?;
         let agent = req
             .agent
             .clone()
             .or_else(|| t.agent.clone())
             .unwrap_or_else(|| "k8s-agent".into());
-        let argv = kagent::argv(
+        let inv = kagent::invocation(
             &cfg,
             &agent,
             &flatten(turns),
@@ -462,8 +444,16 @@ impl Broker {
             t.url.as_deref(),
             t.stream,
         );
-        kagent::interpret(process::run(invocation(argv, None, cfg.timeout)).await)
-            .map_err(|e| e.to_string())
+        kagent::interpret(process::run(inv).await).map_err(|e| e.to_string())
+    }
+}
+
+/// A tool that is not installed is unavailable: say so in one line.
+fn require(cfg: &process::ToolConfig, default: &str) -> Result<(), String> {
+    let program = cfg.program(default);
+    match process::which(&program) {
+        Some(_) => Ok(()),
+        None => Err(format!("`{program}` not found on PATH")),
     }
 }
 
@@ -473,19 +463,6 @@ pub fn tool_config(t: &ToolConfigFile, default_timeout: u64) -> process::ToolCon
         binary: t.binary.clone(),
         extra_args: t.args.clone(),
         timeout: Duration::from_secs(t.timeout_secs.unwrap_or(default_timeout)),
-    }
-}
-
-fn invocation(argv: Vec<String>, stdin: Option<String>, timeout: Duration) -> process::Invocation {
-    let mut it = argv.into_iter();
-    let program = it.next().unwrap_or_default();
-    process::Invocation {
-        program: program.into(),
-        args: it.collect(),
-        stdin,
-        env: Vec::new(),
-        timeout,
-        cwd: None,
     }
 }
 

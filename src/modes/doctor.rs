@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Outcome;
 use crate::backend::process::{self, Invocation};
-use crate::backend::{gordon, kubectl_ai};
+use crate::backend::{gordon, kagent, kubectl_ai};
 use crate::cli::{DoctorArgs, ListFormat};
 use crate::error::Error;
 use crate::settings::Settings;
@@ -76,6 +76,48 @@ fn tool(
     }
 }
 
+/// Probe one assistant CLI with its adapter's own probe and judgement.
+fn probe_backend(
+    name: &str,
+    cfg: &process::ToolConfig,
+    default: &str,
+    probe: Invocation,
+    judge: impl Fn(&process::Captured) -> (process::Availability, Option<String>),
+) -> Check {
+    let program = cfg.program(default);
+    let path = process::which(&program);
+    let mut check = Check {
+        name: name.to_owned(),
+        kind: "backend",
+        found: path.is_some(),
+        path: path.map(|p| p.display().to_string()),
+        version: None,
+        flavour: None,
+        configured: cfg.binary.is_some(),
+        usable: false,
+        reason: None,
+    };
+    if !check.found {
+        check.reason = Some(format!("`{program}` not found on PATH"));
+        return check;
+    }
+    match process::run_blocking(&probe) {
+        Ok(c) => {
+            let (availability, flavour) = judge(&c);
+            check.flavour = flavour;
+            match availability {
+                process::Availability::Available(v) => {
+                    check.usable = true;
+                    check.version = (!v.is_empty()).then_some(v);
+                }
+                process::Availability::Unavailable(r) => check.reason = Some(r),
+            }
+        }
+        Err(e) => check.reason = Some(e.to_string()),
+    }
+    check
+}
+
 pub fn run(settings: &Settings, args: &DoctorArgs, ui: &Ui) -> Result<Outcome, Error> {
     let mut checks = Vec::new();
     let cache_dir = settings.root.join(crate::backend::cache::CACHE_DIR);
@@ -108,72 +150,40 @@ pub fn run(settings: &Settings, args: &DoctorArgs, ui: &Ui) -> Result<Outcome, E
             .then(|| "set OPENAI_BASE_URL and OPENAI_API_KEY, or [openai] base_url".into()),
     });
 
-    let mut g = tool(
+    let tools = &settings.tools;
+    let gordon_cfg = crate::backend::tool_config(&tools.gordon, 30);
+    checks.push(probe_backend(
+        "gordon",
+        &gordon_cfg,
         "docker",
-        settings.tools.gordon.binary.as_deref(),
-        &["--version"],
-        "backend",
-    );
-    g.name = "gordon".into();
-    if g.found {
-        let program = g.path.clone().unwrap_or_default();
-        let argv = gordon::probe_argv(&crate::backend::tool_config(&settings.tools.gordon, 30));
-        match probe(
-            &program,
-            &argv.iter().skip(1).map(String::as_str).collect::<Vec<_>>(),
-        ) {
-            Some(c) => match gordon::judge_probe(&c) {
-                process::Availability::Available(v) => {
-                    g.usable = true;
-                    g.version = Some(v);
-                }
-                process::Availability::Unavailable(r) => g.reason = Some(r),
-            },
-            None => g.reason = Some("`docker ai` did not answer".into()),
-        }
-    } else {
-        g.reason = Some("`docker` not found on PATH".into());
-    }
-    checks.push(g);
-
-    let mut k = tool(
+        gordon::probe_invocation(&gordon_cfg),
+        |c| (gordon::judge_probe(c), None),
+    ));
+    let kai_cfg = crate::backend::tool_config(&tools.kubectl_ai, 30);
+    let configured: Option<kubectl_ai::Flavour> = tools
+        .kubectl_ai
+        .flavour
+        .as_deref()
+        .and_then(|f| f.parse().ok());
+    checks.push(probe_backend(
         "kubectl-ai",
-        settings.tools.kubectl_ai.binary.as_deref(),
-        &["version"],
-        "backend",
+        &kai_cfg,
+        "kubectl-ai",
+        kubectl_ai::probe_invocation(&kai_cfg),
+        |c| {
+            let p = kubectl_ai::judge_probe(c, configured);
+            (p.availability, p.flavour.map(|f| f.to_string()))
+        },
+    ));
+    let ka_cfg = crate::backend::tool_config(&tools.kagent, 30);
+    let probe = kagent::probe_invocation(
+        &ka_cfg,
+        tools.kagent.namespace.as_deref(),
+        tools.kagent.url.as_deref(),
     );
-    if k.found {
-        let program = k.path.clone().unwrap_or_default();
-        let help = probe(&program, &["--help"])
-            .map(|c| format!("{}\n{}", c.stdout, c.stderr))
-            .unwrap_or_default();
-        let flavour = settings.tools.kubectl_ai.flavour.clone().or_else(|| {
-            kubectl_ai::detect_flavour(&help).map(|f| match f {
-                kubectl_ai::Flavour::Google => "google".to_owned(),
-                kubectl_ai::Flavour::Sozercan => "sozercan".to_owned(),
-            })
-        });
-        k.usable = flavour.is_some();
-        if flavour.is_none() {
-            k.reason = Some("flavour unknown: set [tools.kubectl-ai] flavour".into());
-        }
-        k.flavour = flavour;
-    } else {
-        k.reason = Some("`kubectl-ai` not found on PATH".into());
-    }
-    checks.push(k);
-
-    let mut ka = tool(
-        "kagent",
-        settings.tools.kagent.binary.as_deref(),
-        &["version"],
-        "backend",
-    );
-    ka.usable = ka.found;
-    if !ka.found {
-        ka.reason = Some("`kagent` not found on PATH".into());
-    }
-    checks.push(ka);
+    checks.push(probe_backend("kagent", &ka_cfg, "kagent", probe, |c| {
+        (kagent::judge_probe(c), None)
+    }));
 
     for (name, args) in [
         ("git", &["--version"][..]),

@@ -45,12 +45,12 @@ pub struct Diagnostic {
     pub code: String,
     pub severity: Severity,
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub hint: Option<String>,
     pub line: usize,
     pub column: usize,
     /// JSON pointer into the document (YAML artifacts only), e.g. `/spec/replicas`.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub pointer: Option<String>,
     /// Index of the YAML document within the file (0-based), when there are several.
     #[serde(skip_serializing_if = "Option::is_none", default)]
