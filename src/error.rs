@@ -95,7 +95,7 @@ pub enum Error {
         line: usize,
     },
 
-    #[error("{prompt}: no backend could answer:{}", reasons.iter().map(|(b, r)| format!("\n  {b}: {r}")).collect::<String>())]
+    #[error("{prompt}: no backend could answer:{}\n(configure an assistant in dockhand.toml or the environment, or give an answer by hand with --response-file FILE; it is recorded as hand-written)", reasons.iter().map(|(b, r)| format!("\n  {b}: {r}")).collect::<String>())]
     NoBackend {
         prompt: String,
         reasons: Vec<(String, String)>,

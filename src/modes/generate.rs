@@ -21,25 +21,21 @@ pub fn run(settings: Settings, args: &GenerateArgs, ui: &Ui) -> Result<Outcome, 
     let ctx = Context::new(settings)?;
     let template = ctx.library.get(&args.reference)?;
     let job = Job {
-        template,
+        template: template.clone(),
         sets: args.set.clone(),
         prefer: None,
         manual,
     };
     let rt = super::runtime()?;
-    let on = |stage: pipeline::Stage| {
-        if let Some(line) = super::show::stage_line(&stage) {
-            ui.debug(&format!("{}: {line}", args.reference));
-        }
-        if let pipeline::Stage::Backend(
-            crate::backend::Event::Skipped { .. } | crate::backend::Event::Retrying { .. },
-        ) = stage
-            && let Some(line) = super::show::stage_line(&stage)
-        {
-            ui.info(&line);
-        }
-    };
-    let staged = super::block_on_interruptible(&rt, pipeline::prepare(&ctx, job, &on))?;
+    // A spinner with the job's stage on a terminal; plain lines otherwise.
+    let progress = super::progress::Progress::new(1, Ui::stderr_is_tty() && ui.verbosity >= 0, ui);
+    let name = template.reference();
+    let line = progress.start(0, &name);
+    let on = |stage: pipeline::Stage| progress.stage(&line, &stage);
+    let staged = super::block_on_interruptible(&rt, pipeline::prepare(&ctx, job, &on));
+    progress.finish(&line, &name, &staged);
+    progress.done();
+    let staged = staged?;
     ui.info(&super::show::staged(ui, &staged));
     if !staged.passed() {
         ui.err(&format!(

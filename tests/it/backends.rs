@@ -174,11 +174,11 @@ fn fallback_follows_the_configured_order_and_says_why() {
     let skipped: Vec<&str> = out
         .stderr
         .lines()
-        .filter(|l| l.starts_with("skipped"))
+        .filter(|l| l.contains(": skipped "))
         .collect();
     assert_eq!(
         skipped,
-        vec!["skipped kubectl-ai: `kubectl-ai` not found on PATH"],
+        vec!["backend-service@1.0.0: skipped kubectl-ai: `kubectl-ai` not found on PATH"],
         "{}",
         out.stderr
     );
