@@ -80,6 +80,13 @@ impl Repo {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// The repository's git directory (also right in worktrees, where `.git` is a file).
+    pub fn git_dir(&self) -> Option<PathBuf> {
+        self.git(&["rev-parse", "--absolute-git-dir"])
+            .ok()
+            .map(|s| PathBuf::from(s.trim()))
+    }
+
     /// True when `rel` has changes not in HEAD: modified, staged, or untracked.
     pub fn is_dirty(&self, rel: &str) -> Result<bool, Error> {
         Ok(!self
@@ -207,11 +214,9 @@ pub const RUN_LOCK: &str = "dockhand-run.lock";
 
 impl RunLock {
     pub fn acquire(root: &Path, wait: Duration) -> Result<RunLock, Error> {
-        let git_dir = root.join(".git");
-        let path = if git_dir.is_dir() {
-            git_dir.join(RUN_LOCK)
-        } else {
-            root.join(".dockhand").join(RUN_LOCK)
+        let path = match Repo::open(root).and_then(|r| r.git_dir()) {
+            Some(git_dir) => git_dir.join(RUN_LOCK),
+            None => root.join(".dockhand").join(RUN_LOCK),
         };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(Error::io(dir))?;

@@ -93,9 +93,14 @@ pub fn block_on_interruptible<T>(
     fut: impl std::future::Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
     rt.block_on(async {
+        // Register before anything runs. The handler then stays for the life of the
+        // process, so a Ctrl-C after this point (while `apply` writes and commits)
+        // no longer kills dockhand half-way: the atomic step finishes.
+        let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+            .map_err(Error::io("<SIGINT handler>"))?;
         tokio::select! {
             r = fut => r,
-            _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
+            _ = sigint.recv() => Err(Error::Interrupted),
         }
     })
 }

@@ -41,7 +41,11 @@ pub fn run(settings: Settings, args: &ReviewArgs, ui: &Ui) -> Result<Outcome, Er
     let mut accepted = ChangeSet::default();
     let mut changes = 0;
     for s in staged {
-        let mut block = if s.passed() && !s.changed() { String::new() } else { super::show::staged(ui, &s) };
+        let mut block = if s.passed() && !s.changed() {
+            String::new()
+        } else {
+            super::show::staged(ui, &s)
+        };
         let locked_version = lock
             .artifacts
             .iter()

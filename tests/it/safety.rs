@@ -153,3 +153,53 @@ fn a_symlink_that_leads_outside_is_refused() {
         "nothing written outside"
     );
 }
+
+#[test]
+fn sigint_during_the_commit_lets_the_commit_finish_whole() {
+    let p = Project::seeded();
+    let marker = p.path().join("../hook-started");
+    let _ = std::fs::remove_file(&marker);
+    // A slow pre-commit hook: the interrupt lands while git is committing.
+    p.write(
+        ".git/hooks/pre-commit",
+        &format!("#!/bin/sh\ntouch '{}'\nsleep 2\n", marker.display()),
+    );
+    std::fs::set_permissions(
+        p.path().join(".git/hooks/pre-commit"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let mut child = p
+        .dockhand()
+        .args(["generate", "backend-service", "--response-file"])
+        .arg(fixture("answers/backend-service.md").to_string_lossy())
+        .command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !marker.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(marker.exists(), "the hook ran");
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(p.commit_count(), 3, "the commit is whole");
+    assert_eq!(
+        p.git(&["status", "--porcelain"]),
+        "",
+        "nothing half-written or half-staged"
+    );
+    assert!(!p.exists(".git/index.lock"));
+    let _ = std::fs::remove_file(&marker);
+}
