@@ -169,7 +169,7 @@ fn sigint_during_the_commit_lets_the_commit_finish_whole() {
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .unwrap();
-    let mut child = p
+    let child = p
         .dockhand()
         .args(["generate", "backend-service", "--response-file"])
         .arg(fixture("answers/backend-service.md").to_string_lossy())
