@@ -235,8 +235,15 @@ impl Broker {
 
     /// Ask: the cache first, then each live backend in order.
     pub async fn ask(&self, req: &Request, on: OnEvent<'_>) -> Result<Response, Error> {
-        let chain = self.chain_for(req.tool);
-        if self.uses_cache() {
+        // A report describes the cluster as it is now: only the agent that can see
+        // it may answer. A replayed or model-written report would be made up.
+        let live_only = req.output == OutputKind::Report;
+        let chain = if live_only {
+            vec![req.tool.as_str().to_owned()]
+        } else {
+            self.chain_for(req.tool)
+        };
+        if self.uses_cache() && !live_only {
             let mut candidates: Vec<(String, Option<String>)> = Vec::new();
             if let Some(p) = &req.prefer {
                 candidates.push(p.clone());
@@ -252,16 +259,24 @@ impl Broker {
         }
         let mut reasons = Vec::new();
         if self.settings.broker.offline {
-            reasons.push((
-                "cache".to_owned(),
-                "no recorded answer for this exact prompt (and --offline)".to_owned(),
-            ));
+            let why = if live_only {
+                "--offline forbids live calls, and a report is never replayed from the cache"
+            } else {
+                "no recorded answer for this exact prompt (and --offline)"
+            };
+            reasons.push(("cache".to_owned(), why.to_owned()));
             return Err(Error::NoBackend {
                 prompt: req.prompt.clone(),
                 reasons,
             });
         }
-        if self.uses_cache() {
+        if live_only {
+            reasons.push((
+                "cache, openai".to_owned(),
+                "not used for reports: only the agent that sees the cluster can report on it"
+                    .to_owned(),
+            ));
+        } else if self.uses_cache() {
             reasons.push((
                 "cache".to_owned(),
                 "no recorded answer for this exact prompt".to_owned(),

@@ -412,3 +412,21 @@ fn kagent_resources_pass_proposes_a_values_diff_without_applying_it() {
     );
     assert!(p.exists("reports/health-resources@1.0.0.md"));
 }
+
+#[test]
+fn a_health_report_comes_only_from_the_live_agent() {
+    let p = Project::seeded();
+    // No kagent on PATH, an OpenAI endpoint that would answer anything: still a failure,
+    // because a model that cannot see the cluster would make the report up.
+    let server = TestServer::start(vec![chat_json("All pods are healthy.")]);
+    let dir = only(&[]);
+    p.dockhand()
+        .path_prefix(dir.path())
+        .args(["health", "--pass", "stability"])
+        .env("OPENAI_BASE_URL", server.base_url())
+        .env("OPENAI_API_KEY", "sk-test")
+        .status(1)
+        .stderr_has("could not run")
+        .run();
+    assert_eq!(server.request_count(), 0);
+}
