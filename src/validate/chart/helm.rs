@@ -1,0 +1,260 @@
+//! Running `helm template` and mapping its output and errors back to the
+//! chart's templates.
+
+use std::path::{Path, PathBuf};
+
+use super::template::Source;
+use super::{ChartOptions, RenderedFile, Report};
+use crate::validate::diagnostic::{Diagnostic, Pos};
+
+pub(super) fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| is_executable(p))
+}
+
+fn is_executable(p: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        p.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        p.is_file()
+    }
+}
+
+pub(super) struct HelmOutput {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// `helm template RELEASE DIR --kube-version V --debug --values F --set K=V`.
+pub(super) fn run_helm(
+    bin: &Path,
+    dir: &Path,
+    release: &str,
+    opts: &ChartOptions,
+) -> std::io::Result<HelmOutput> {
+    let mut cmd = std::process::Command::new(bin);
+    cmd.arg("template").arg(release).arg(dir);
+    if let Ok(v) = crate::validate::schema::parse_kube_version(&opts.kube_version) {
+        cmd.arg("--kube-version").arg(v);
+    }
+    cmd.arg("--debug");
+    for f in &opts.values_files {
+        cmd.arg("--values").arg(f);
+    }
+    for s in &opts.set {
+        cmd.arg("--set").arg(s);
+    }
+    cmd.stdin(std::process::Stdio::null());
+    let out = cmd.output()?;
+    Ok(HelmOutput {
+        success: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+/// Split `helm template` output at its `# Source:` headers: (template
+/// relative to the chart, text), in output order.
+fn split_helm_output(stdout: &str, chart_name: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let lines: Vec<&str> = stdout.split_inclusive('\n').collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i].trim_end_matches(['\n', '\r']);
+        let header = (line == "---")
+            .then(|| lines.get(i + 1))
+            .flatten()
+            .and_then(|next| {
+                next.trim_end_matches(['\n', '\r'])
+                    .strip_prefix("# Source: ")
+            });
+        if let Some(src) = header {
+            let rel = src
+                .strip_prefix(&format!("{chart_name}/"))
+                .unwrap_or(src)
+                .to_owned();
+            out.push((rel, String::new()));
+            i += 2;
+            continue;
+        }
+        if let Some((_, text)) = out.last_mut() {
+            text.push_str(lines[i]);
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Turn helm's output into rendered files and findings. Returns the files
+/// and whether everything rendered.
+pub(super) fn helm_results(
+    out: &HelmOutput,
+    dir: &Path,
+    chart_name: &str,
+    sources: &[Source],
+    rep: &mut Report,
+    path_of: &dyn Fn(&str) -> String,
+) -> (Vec<RenderedFile>, bool) {
+    let mut by_template: Vec<RenderedFile> = Vec::new();
+    for (rel, text) in split_helm_output(&out.stdout, chart_name) {
+        if text.trim().is_empty() {
+            continue;
+        }
+        match by_template.iter_mut().find(|r| r.template == rel) {
+            Some(r) => {
+                if !r.text.ends_with('\n') {
+                    r.text.push('\n');
+                }
+                r.text.push_str("---\n");
+                r.text.push_str(&text);
+            }
+            None => by_template.push(RenderedFile {
+                template: rel,
+                text,
+            }),
+        }
+    }
+    by_template.sort_by(|a, b| a.template.cmp(&b.template));
+    if out.success {
+        return (by_template, true);
+    }
+    // Our own parser's syntax errors are not reported when helm renders: a
+    // construct it does not know is not an error. helm's own error is.
+    let message: Vec<&str> = out
+        .stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("level=") && !l.starts_with("Use --debug flag"))
+        .collect();
+    let message = message.join(" ");
+    let message = message
+        .strip_prefix("Error: ")
+        .unwrap_or(&message)
+        .to_owned();
+    if message.starts_with("YAML parse error on") && !by_template.is_empty() {
+        // dockhand parses the rendered output itself and reports it precisely.
+        return (by_template, true);
+    }
+    let (path, pos) = match locate_helm_error(&message, chart_name) {
+        Some((rel, line, col)) => {
+            let p = path_of(&rel);
+            let exists = sources.iter().any(|s| s.rel == rel);
+            (
+                if exists { p } else { path_of("Chart.yaml") },
+                Pos::new(line, col),
+            )
+        }
+        None => (
+            dir.join("Chart.yaml").to_string_lossy().into_owned(),
+            Pos::new(1, 1),
+        ),
+    };
+    rep.add(
+        &path,
+        Diagnostic::error(
+            "chart/render",
+            pos,
+            format!("helm template failed: {message}"),
+        )
+        .with_hint("fix the template or values helm points at"),
+    );
+    (by_template, false)
+}
+
+/// `CHART/templates/x.yaml:LINE[:COL]` in a helm error: (relative path,
+/// line, 1-based column). helm's columns are 0-based byte offsets.
+fn locate_helm_error(message: &str, chart_name: &str) -> Option<(String, usize, usize)> {
+    let prefix = format!("{chart_name}/");
+    let mut search = 0;
+    while let Some(found) = message[search..].find(&prefix) {
+        let start = search + found + prefix.len();
+        search = start;
+        let rest = &message[start..];
+        let end = rest
+            .find(|c: char| c == ':' || c.is_whitespace() || c == ')' || c == '"')
+            .unwrap_or(rest.len());
+        let rel = &rest[..end];
+        let after = &rest[end..];
+        let Some(nums) = after.strip_prefix(':') else {
+            continue;
+        };
+        let line: String = nums.chars().take_while(char::is_ascii_digit).collect();
+        let Ok(line) = line.parse::<usize>() else {
+            continue;
+        };
+        let after_line = &nums[line.to_string().len()..];
+        let col = after_line
+            .strip_prefix(':')
+            .map(|c| {
+                c.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+            })
+            .and_then(|c| c.parse::<usize>().ok())
+            .map_or(1, |c| c + 1);
+        return Some((rel.to_owned(), line, col));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helm_output_is_split_by_source() {
+        let out = "---\n# Source: todo-app/templates/a.yaml\nkind: A\n---\n# Source: todo-app/templates/b.yaml\nkind: B\n---\n# Source: todo-app/templates/a.yaml\nkind: A2\n";
+        let parts = split_helm_output(out, "todo-app");
+        assert_eq!(
+            parts,
+            [
+                ("templates/a.yaml".to_owned(), "kind: A\n".to_owned()),
+                ("templates/b.yaml".to_owned(), "kind: B\n".to_owned()),
+                ("templates/a.yaml".to_owned(), "kind: A2\n".to_owned()),
+            ]
+        );
+        let rendered = HelmOutput {
+            success: true,
+            stdout: out.into(),
+            stderr: String::new(),
+        };
+        let mut rep = Report::default();
+        let (files, ok) = helm_results(
+            &rendered,
+            Path::new("c"),
+            "todo-app",
+            &[],
+            &mut rep,
+            &|r: &str| format!("c/{r}"),
+        );
+        assert!(ok);
+        assert_eq!(files.len(), 2);
+        assert_eq!(files[0].text, "kind: A\n---\nkind: A2\n");
+        assert_eq!(
+            locate_helm_error(
+                "t/templates/b.yaml:1:13\n  executing \"t/templates/b.yaml\" at <.Values.nope.deeper>",
+                "t"
+            ),
+            Some(("templates/b.yaml".into(), 1, 14))
+        );
+        assert_eq!(
+            locate_helm_error(
+                "parse error at (t/templates/c.yaml:3): unexpected \"}\" in end",
+                "t"
+            ),
+            Some(("templates/c.yaml".into(), 3, 1))
+        );
+        assert_eq!(
+            locate_helm_error("validation: chart.metadata.version \"one\" is invalid", "t"),
+            None
+        );
+    }
+}
