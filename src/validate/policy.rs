@@ -1270,6 +1270,12 @@ impl Cx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The finding's message mentions `text`.
+    #[track_caller]
+    fn says(d: &Diagnostic, text: &str) {
+        assert!(d.message.contains(text), "{:?} lacks {text:?}", d.message);
+    }
     use crate::validate::yaml;
 
     const ALL: &[&str] = &[
@@ -1406,16 +1412,8 @@ mod tests {
                 b("policy/image-pull-never", 30, 5, "/spec/containers/0"),
             ]
         );
-        assert!(
-            d[0].message.contains("initContainer `migrate`"),
-            "{}",
-            d[0].message
-        );
-        assert!(
-            d[1].message.contains("`imagePullPolicy: Always`"),
-            "{}",
-            d[1].message
-        );
+        says(&d[0], "initContainer `migrate`");
+        says(&d[1], "`imagePullPolicy: Always`");
         assert_eq!(d[2].document, Some(1));
         assert!(d.iter().all(|d| d.is_error() && d.hint.is_some()));
     }
@@ -1526,26 +1524,12 @@ spec:
                 ),
             ]
         );
-        assert!(
-            d[1].message.contains("no `resources.limits`"),
-            "{}",
-            d[1].message
-        );
-        assert!(
-            d[2].message.contains("`resources.requests.memory`"),
-            "{}",
-            d[2].message
-        );
-        assert!(
-            d[3].message.contains("`100 millicores`"),
-            "{}",
-            d[3].message
-        );
-        assert!(
-            d[4].message
-                .contains("`requests.memory` 1Gi is larger than `limits.memory` 512Mi"),
-            "{}",
-            d[4].message
+        says(&d[1], "no `resources.limits`");
+        says(&d[2], "`resources.requests.memory`");
+        says(&d[3], "`100 millicores`");
+        says(
+            &d[4],
+            "`requests.memory` 1Gi is larger than `limits.memory` 512Mi",
         );
     }
 
@@ -1574,11 +1558,7 @@ spec:
                 "/spec/containers/1/resources/requests/cpu"
             )]
         );
-        assert!(
-            d[0].message.contains("1.5 is larger than `limits.cpu` 1"),
-            "{}",
-            d[0].message
-        );
+        says(&d[0], "1.5 is larger than `limits.cpu` 1");
     }
 
     #[test]
@@ -1642,22 +1622,13 @@ spec:
                 b("policy/secret-env", 38, 3, "/data/BETTER_AUTH_SECRET"),
             ]
         );
-        assert!(
-            d[0].message
-                .contains("`OPENAI_API_KEY` is set from a literal `value`"),
-            "{}",
-            d[0].message
-        );
+        says(&d[0], "`OPENAI_API_KEY` is set from a literal `value`");
         assert!(
             !d[0].message.contains("sk-"),
             "the secret value is never echoed"
         );
-        assert!(d[1].message.contains("ConfigMap"), "{}", d[1].message);
-        assert!(
-            d[2].message.contains("valueFrom.fieldRef"),
-            "{}",
-            d[2].message
-        );
+        says(&d[1], "ConfigMap");
+        says(&d[2], "valueFrom.fieldRef");
         assert_eq!(d[4].document, Some(1));
     }
 
@@ -1726,28 +1697,11 @@ spec:
                 b("policy/service-selector", 56, 13, "/spec/ports/0/port"),
             ]
         );
-        assert!(d[0].message.contains("`app=backend`"), "{}", d[0].message);
-        assert!(
-            d[0].message
-                .contains("Deployment `todo-backend` has app=todo-backend"),
-            "{}",
-            d[0].message
-        );
-        assert!(
-            d[1].message.contains("declared: 8000 (http)"),
-            "{}",
-            d[1].message
-        );
-        assert!(
-            d[2].message.contains("no container port is named `web`"),
-            "{}",
-            d[2].message
-        );
-        assert!(
-            d[3].message.contains("defaults to `port`"),
-            "{}",
-            d[3].message
-        );
+        says(&d[0], "`app=backend`");
+        says(&d[0], "Deployment `todo-backend` has app=todo-backend");
+        says(&d[1], "declared: 8000 (http)");
+        says(&d[2], "no container port is named `web`");
+        says(&d[3], "defaults to `port`");
         assert!(d.iter().all(Diagnostic::is_error));
     }
 
@@ -1768,11 +1722,7 @@ spec:
             vec![b("policy/service-selector", 5, 3, "/spec/selector")]
         );
         assert_eq!(d[0].severity, Severity::Warning);
-        assert!(
-            d[0].message.contains("no Deployment or other workload"),
-            "{}",
-            d[0].message
-        );
+        says(&d[0], "no Deployment or other workload");
         // No selector at all is an error, workloads or not.
         let d = run(
             "kind: Service\nmetadata: {name: s}\nspec:\n  ports: [{port: 80}]\n",
@@ -1835,14 +1785,9 @@ spec: {selector: {app: x}, ports: [{port: 80}]}
                 b("policy/selector-labels", 28, 5, "/spec/template/metadata"),
             ]
         );
-        assert!(d[0].message.contains("no `tier` label"), "{}", d[0].message);
-        assert!(
-            d[1].message
-                .contains("the pod template has `app: todo-frontend`"),
-            "{}",
-            d[1].message
-        );
-        assert!(d[2].message.contains("no labels"), "{}", d[2].message);
+        says(&d[0], "no `tier` label");
+        says(&d[1], "the pod template has `app: todo-frontend`");
+        says(&d[2], "no labels");
     }
 
     #[test]
@@ -1858,19 +1803,10 @@ spec: {selector: {app: x}, ports: [{port: 80}]}
                 b("policy/nodeport", 43, 17, "/spec/ports/0/nodePort"),
             ]
         );
-        assert!(
-            d[0].message
-                .contains("nodePort 30081 is not the project's NodePort 30080"),
-            "{}",
-            d[0].message
-        );
-        assert!(
-            d[1].message.contains("outside the NodePort range"),
-            "{}",
-            d[1].message
-        );
-        assert!(d[2].message.contains("random"), "{}", d[2].message);
-        assert!(d[3].message.contains("type ClusterIP"), "{}", d[3].message);
+        says(&d[0], "nodePort 30081 is not the project's NodePort 30080");
+        says(&d[1], "outside the NodePort range");
+        says(&d[2], "random");
+        says(&d[3], "type ClusterIP");
         // The configured port is honoured.
         let docs = docs(text);
         let files = [Input {
@@ -1910,24 +1846,12 @@ spec: {selector: {app: x}, ports: [{port: 80}]}
             "{}",
             d[0].message
         );
-        assert!(
-            d[1].message.contains("IP address `10.96.12.4`"),
-            "{}",
-            d[1].message
-        );
-        assert!(d[2].message.contains("default port 80"), "{}", d[2].message);
-        assert!(
-            d[3].message.contains("not the backend Service"),
-            "{}",
-            d[3].message
-        );
-        assert!(d[4].message.contains("port 8080"), "{}", d[4].message);
-        assert!(d[5].message.contains("not a URL"), "{}", d[5].message);
-        assert!(
-            d[5].message.contains("container `todo-frontend`"),
-            "{}",
-            d[5].message
-        );
+        says(&d[1], "IP address `10.96.12.4`");
+        says(&d[2], "default port 80");
+        says(&d[3], "not the backend Service");
+        says(&d[4], "port 8080");
+        says(&d[5], "not a URL");
+        says(&d[5], "container `todo-frontend`");
     }
 
     #[test]

@@ -138,8 +138,7 @@ fn a_permission_request_is_a_clear_failure_then_fallback_to_openai() {
     let out = tool(&p, dir.path(), &log)
         .args(["generate", "backend-deployment"])
         .env("FAKE_KUBECTL_AI_MODE", "permission")
-        .env("OPENAI_BASE_URL", server.base_url())
-        .env("OPENAI_API_KEY", "sk-test")
+        .openai(&server)
         .stderr_has("skipped kubectl-ai:")
         .run();
     assert!(
@@ -168,8 +167,7 @@ fn fallback_follows_the_configured_order_and_says_why() {
         .dockhand()
         .path_prefix(dir.path())
         .args(["generate", "backend-service"])
-        .env("OPENAI_BASE_URL", server.base_url())
-        .env("OPENAI_API_KEY", "sk-test")
+        .openai(&server)
         .run();
     let skipped: Vec<&str> = out
         .stderr
@@ -200,8 +198,7 @@ fn fallback_follows_the_configured_order_and_says_why() {
     let dir = only(&["kubectl-ai"]);
     tool(&p2, dir.path(), &log)
         .args(["generate", "backend-service"])
-        .env("OPENAI_BASE_URL", server.base_url())
-        .env("OPENAI_API_KEY", "sk-test")
+        .openai(&server)
         .run();
     assert!(logged(&log).is_empty(), "kubectl-ai was not called");
     assert_eq!(
@@ -423,8 +420,7 @@ fn a_health_report_comes_only_from_the_live_agent() {
     p.dockhand()
         .path_prefix(dir.path())
         .args(["health", "--pass", "stability"])
-        .env("OPENAI_BASE_URL", server.base_url())
-        .env("OPENAI_API_KEY", "sk-test")
+        .openai(&server)
         .status(1)
         .stderr_has("could not run")
         .run();

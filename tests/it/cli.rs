@@ -72,8 +72,7 @@ fn model_precedence_is_flag_then_env_then_config() {
                 "--force",
             ])
             .args(extra.iter().copied())
-            .env("OPENAI_BASE_URL", server.base_url())
-            .env("OPENAI_API_KEY", "sk-test");
+            .openai(&server);
         if let Some(m) = env_model {
             t = t.env("DOCKHAND_MODEL", m);
         }

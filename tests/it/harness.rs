@@ -190,6 +190,11 @@ impl Test {
         self.stdin = Some(s.into());
         self
     }
+    /// Point the OpenAI backend at a test server (with a dummy key).
+    pub fn openai(self, server: &crate::openai_server::TestServer) -> Test {
+        self.env("OPENAI_BASE_URL", server.base_url())
+            .env("OPENAI_API_KEY", "sk-test")
+    }
     /// Put this folder first on PATH (fake tools).
     pub fn path_prefix(mut self, d: &Path) -> Test {
         self.path_prefix = Some(d.to_owned());

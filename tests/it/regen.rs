@@ -25,8 +25,7 @@ fn generated() -> (Project, TestServer) {
     for id in ["backend-service", "frontend-configmap"] {
         p.dockhand()
             .args(["generate", id, "--backend", "openai"])
-            .env("OPENAI_BASE_URL", server.base_url())
-            .env("OPENAI_API_KEY", "sk-test")
+            .openai(&server)
             .run();
     }
     (p, server)
@@ -195,8 +194,7 @@ fn thirty_two_prompts_run_in_parallel_and_make_one_commit() {
         .arg("regen")
         .args(ids.clone())
         .args(["--jobs", "8", "--backend", "openai"])
-        .env("OPENAI_BASE_URL", server.base_url())
-        .env("OPENAI_API_KEY", "sk-test")
+        .openai(&server)
         .stdout_has("wrote 32 artifact(s); committed")
         .run();
     assert_eq!(server.request_count(), 32);
@@ -242,8 +240,7 @@ fn a_failed_job_means_nothing_is_written_unless_keep_going() {
                 "openai",
             ])
             .args(extra.iter().copied())
-            .env("OPENAI_BASE_URL", server.base_url())
-            .env("OPENAI_API_KEY", "sk-test")
+            .openai(&server)
             .status(status)
             .run()
     };
@@ -267,8 +264,7 @@ fn the_per_backend_limit_bounds_jobs_whatever_jobs_says() {
         .arg("regen")
         .args((0..6).map(|i| format!("cm-{i:02}")))
         .args(["--jobs", "6", "--backend", "openai", "--no-commit"])
-        .env("OPENAI_BASE_URL", server.base_url())
-        .env("OPENAI_API_KEY", "sk-test")
+        .openai(&server)
         .run();
     assert_eq!(peak.load(Ordering::SeqCst), 2);
 }
@@ -289,8 +285,7 @@ fn on_a_terminal_progress_shows_an_overall_bar_and_each_job_s_stage() {
             "openai",
             "--no-commit",
         ])
-        .env("OPENAI_BASE_URL", server.base_url())
-        .env("OPENAI_API_KEY", "sk-test");
+        .openai(&server);
     let run = crate::harness::pty(
         t,
         &[

@@ -37,8 +37,7 @@ fn review_shows_the_diff_touches_nothing_and_exits_1() {
     let out = p
         .dockhand()
         .args(["review", "backend-service", "--backend", "openai"])
-        .env("OPENAI_BASE_URL", server.base_url())
-        .env("OPENAI_API_KEY", "sk-test")
+        .openai(&server)
         .status(1)
         .run();
     assert!(
@@ -68,8 +67,7 @@ fn review_apply_accepts_what_passes_and_commits() {
             "openai",
             "--apply",
         ])
-        .env("OPENAI_BASE_URL", server.base_url())
-        .env("OPENAI_API_KEY", "sk-test")
+        .openai(&server)
         .stdout_has("accepted")
         .run();
     assert!(p.read(TARGET).contains("port: 8001"));
@@ -97,8 +95,7 @@ fn review_apply_rejects_what_fails_validation() {
             "openai",
             "--apply",
         ])
-        .env("OPENAI_BASE_URL", server.base_url())
-        .env("OPENAI_API_KEY", "sk-test")
+        .openai(&server)
         .status(1)
         .run();
     assert!(out.stdout.contains("schema/"), "{}", out.stdout);
@@ -120,8 +117,7 @@ fn a_new_prompt_version_shows_the_template_diff_beside_the_output() {
     let out = p
         .dockhand()
         .args(["review", "backend-service@1.1.0", "--backend", "openai"])
-        .env("OPENAI_BASE_URL", server.base_url())
-        .env("OPENAI_API_KEY", "sk-test")
+        .openai(&server)
         .status(1)
         .run();
     assert!(
@@ -152,8 +148,7 @@ mod interactive {
         let t = p
             .dockhand()
             .args(["review", "--backend", "openai"])
-            .env("OPENAI_BASE_URL", server.base_url())
-            .env("OPENAI_API_KEY", "sk-test");
+            .openai(&server);
         pty(t, steps)
     }
 

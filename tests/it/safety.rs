@@ -66,8 +66,7 @@ fn sigint_while_waiting_leaves_no_partial_file_and_no_commit() {
     let child = p
         .dockhand()
         .args(["generate", "backend-service", "--backend", "openai"])
-        .env("OPENAI_BASE_URL", server.base_url())
-        .env("OPENAI_API_KEY", "sk-test")
+        .openai(&server)
         .command()
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

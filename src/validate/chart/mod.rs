@@ -715,10 +715,9 @@ mod tests {
         assert!(check_chart(&dir, &opts).errors() == 0);
     }
 
-    #[test]
-    fn template_syntax_error() {
-        let dir =
-            std::env::temp_dir().join(format!("dockhand-chart-syntax-{}", std::process::id()));
+    /// A one-template chart in a temp dir (values `a: 1`); the caller removes it.
+    fn scratch_chart(tag: &str, template: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("dockhand-chart-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("templates")).unwrap();
         std::fs::write(
             dir.join("Chart.yaml"),
@@ -726,11 +725,13 @@ mod tests {
         )
         .unwrap();
         std::fs::write(dir.join("values.yaml"), "a: 1\n").unwrap();
-        std::fs::write(
-            dir.join("templates/cm.yaml"),
-            "kind: ConfigMap\n{{ if .Values.a }}\nx: 1\n",
-        )
-        .unwrap();
+        std::fs::write(dir.join("templates/cm.yaml"), template).unwrap();
+        dir
+    }
+
+    #[test]
+    fn template_syntax_error() {
+        let dir = scratch_chart("syntax", "kind: ConfigMap\n{{ if .Values.a }}\nx: 1\n");
         let r = check_chart(&dir, &builtin());
         std::fs::remove_dir_all(&dir).ok();
         let d: Vec<_> = r.files.iter().flat_map(|(_, d)| d).collect();
@@ -910,20 +911,10 @@ mod tests {
             render[0].message
         );
         // A failure while rendering points at the template's line.
-        let dir =
-            std::env::temp_dir().join(format!("dockhand-chart-helm-err-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("templates")).unwrap();
-        std::fs::write(
-            dir.join("Chart.yaml"),
-            "apiVersion: v2\nname: x\nversion: 0.1.0\nappVersion: \"1\"\n",
-        )
-        .unwrap();
-        std::fs::write(dir.join("values.yaml"), "a: 1\n").unwrap();
-        std::fs::write(
-            dir.join("templates/cm.yaml"),
+        let dir = scratch_chart(
+            "helm-err",
             "kind: ConfigMap\nx: {{ .Values.nope.deeper }}\n",
-        )
-        .unwrap();
+        );
         let r = check_chart(
             &dir,
             &ChartOptions {
