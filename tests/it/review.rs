@@ -148,7 +148,7 @@ mod interactive {
         let t = p
             .dockhand()
             .args(["review", "--backend", "openai"])
-            .openai(&server);
+            .openai(server);
         pty(t, steps)
     }
 
