@@ -227,7 +227,7 @@ pub async fn prepare(
     job: Job,
     on: &(dyn Fn(Stage) + Send + Sync),
 ) -> Result<Staged, Error> {
-    converse(ctx, job, Vec::new(), on)
+    prepare_conversation(ctx, job, Vec::new(), on)
         .await
         .map(|(staged, _)| staged)
 }
@@ -239,15 +239,6 @@ pub async fn prepare(
 /// history is `prepare`. Also returns the whole conversation, ending with the
 /// final answer, to continue it.
 pub async fn prepare_conversation(
-    ctx: &Context,
-    job: Job,
-    history: Vec<Turn>,
-    on: &(dyn Fn(Stage) + Send + Sync),
-) -> Result<(Staged, Vec<Turn>), Error> {
-    converse(ctx, job, history, on).await
-}
-
-async fn converse(
     ctx: &Context,
     job: Job,
     history: Vec<Turn>,
@@ -313,20 +304,7 @@ async fn converse(
                 on(Stage::Validating);
                 artifacts(ctx, &t, &x.text)?
             }
-            Err(e) => t
-                .targets
-                .iter()
-                .map(|tg| StagedFile {
-                    path: tg.path.clone(),
-                    content: String::new(),
-                    diagnostics: vec![Diagnostic::error(
-                        "extract/nothing-found",
-                        Default::default(),
-                        e.to_string(),
-                    )],
-                    current: std::fs::read_to_string(ctx.settings.root.join(&tg.path)).ok(),
-                })
-                .collect(),
+            Err(e) => nothing_found(ctx, &t, &e),
         };
         timings.validate_ms += checked.elapsed().as_millis();
         let errors: usize = files.iter().map(StagedFile::errors).sum();
@@ -505,6 +483,23 @@ pub fn hand_edited(ctx: &Context, job: &Job, base: &Staged, text: &str) -> Resul
 /// The suffix of the backend name of an artifact a person edited after the assistant answered.
 pub const EDITED: &str = "+edited";
 
+/// The targets, unchanged, each with the one finding that the answer held no artifact.
+fn nothing_found(ctx: &Context, t: &Template, e: &extract::ExtractError) -> Vec<StagedFile> {
+    t.targets
+        .iter()
+        .map(|tg| StagedFile {
+            path: tg.path.clone(),
+            content: String::new(),
+            diagnostics: vec![Diagnostic::error(
+                "extract/nothing-found",
+                crate::validate::diagnostic::Pos::new(1, 1),
+                e.to_string(),
+            )],
+            current: std::fs::read_to_string(ctx.settings.root.join(&tg.path)).ok(),
+        })
+        .collect()
+}
+
 /// Re-derive the last answer's files (the loop ended before a new answer came).
 fn artifacts_from_last(
     ctx: &Context,
@@ -520,16 +515,7 @@ fn artifacts_from_last(
         .unwrap_or("");
     match extract::extract(t.output, last) {
         Ok(x) => artifacts(ctx, t, &x.text),
-        Err(e) => Ok(vec![StagedFile {
-            path: t.targets[0].path.clone(),
-            content: String::new(),
-            diagnostics: vec![Diagnostic::error(
-                "extract/nothing-found",
-                Default::default(),
-                e.to_string(),
-            )],
-            current: None,
-        }]),
+        Err(e) => Ok(nothing_found(ctx, t, &e)),
     }
 }
 

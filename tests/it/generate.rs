@@ -373,3 +373,21 @@ fn slow_server_times_out() {
         .stderr_has("no complete response")
         .run();
 }
+
+#[test]
+fn an_answer_without_an_artifact_is_a_finding_that_is_sent_back_for_repair() {
+    let p = Project::seeded();
+    let server = TestServer::start(vec![
+        chat_json("I'm sorry, I can only help with Kubernetes questions."),
+        chat_json(&answer("backend-deployment")),
+    ]);
+    let out = generate(&p, &server).run();
+    assert_eq!(server.request_count(), 2);
+    assert!(
+        server.requests()[1]
+            .last_user_message()
+            .contains("[extract/nothing-found]")
+    );
+    assert!(out.stderr.contains("attempt 2"), "{}", out.stderr);
+    assert!(p.exists(TARGET));
+}
