@@ -155,7 +155,12 @@ fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>,
                 context: &context,
             };
             let (path, content) = (path.clone(), content.clone());
-            let diagnostics = ctx.validator.check(t.output, &path, &content, &checks);
+            let diagnostics = if t.output == crate::artifact::OutputKind::Helm {
+                ctx.validator
+                    .check_in_chart(&ctx.settings.root, &path, &content, &checks)
+            } else {
+                ctx.validator.check(t.output, &path, &content, &checks)
+            };
             let current = std::fs::read_to_string(ctx.settings.root.join(&path)).ok();
             StagedFile {
                 path,

@@ -142,6 +142,79 @@ impl Validator {
         out
     }
 
+    /// A Helm chart file (`output = "helm"`) is checked inside its chart: the chart
+    /// on disk is copied to a scratch folder with `content` in place of `rel`, then
+    /// rendered and checked whole. Only the findings about `rel` are returned.
+    /// Without a chart around it, plain YAML is checked as manifests.
+    pub fn check_in_chart(
+        &self,
+        root: &Path,
+        rel: &str,
+        content: &str,
+        checks: &Checks<'_>,
+    ) -> Vec<Diagnostic> {
+        let target = root.join(rel);
+        let chart_dir = target
+            .ancestors()
+            .skip(1)
+            .take_while(|d| d.starts_with(root))
+            .find(|d| chart::is_chart(d));
+        let Some(chart_dir) = chart_dir else {
+            if content.contains("{{") {
+                return vec![Diagnostic::warning(
+                    "chart/no-chart",
+                    Pos::new(1, 1),
+                    format!("{rel}: a Helm template, but no Chart.yaml above it to render it with"),
+                )];
+            }
+            return self.check(OutputKind::Kubernetes, rel, content, checks);
+        };
+        let inner = target
+            .strip_prefix(chart_dir)
+            .unwrap_or(Path::new(rel))
+            .to_owned();
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = chart_dir
+            .file_name()
+            .map(|s| s.to_os_string())
+            .unwrap_or_default();
+        let scratch =
+            std::env::temp_dir().join(format!("dockhand-chart-{}-{n}", std::process::id()));
+        let copy = scratch.join(name);
+        let staged = copy_dir(chart_dir, &copy)
+            .and_then(|()| std::fs::create_dir_all(copy.join(&inner).parent().unwrap_or(&copy)))
+            .and_then(|()| std::fs::write(copy.join(&inner), content));
+        let mut out = match staged {
+            Err(e) => vec![Diagnostic::error(
+                "chart/scratch",
+                Pos::new(1, 1),
+                format!("could not stage the chart: {e}"),
+            )],
+            Ok(()) => {
+                let opts = chart::ChartOptions {
+                    kube_version: self.config.kube_version.clone(),
+                    policy: self.config.policy.clone(),
+                    ..Default::default()
+                };
+                let ours = copy.join(&inner).to_string_lossy().into_owned();
+                chart::check_chart(&copy, &opts)
+                    .files
+                    .into_iter()
+                    .filter(|(path, _)| {
+                        *path == ours
+                            || path.strip_suffix(chart::RENDERED_SUFFIX) == Some(ours.as_str())
+                    })
+                    .flat_map(|(_, d)| d)
+                    .collect()
+            }
+        };
+        let _ = std::fs::remove_dir_all(&scratch);
+        self.silence(rel, content, &mut out);
+        out.sort_by_key(|d| (d.line, d.column));
+        out
+    }
+
     /// `validate` of a chart folder: Chart.yaml, values, rendered templates.
     fn report_chart(&self, dir: &Path, opts: &chart::ChartOptions) -> Vec<FileReport> {
         let result = chart::check_chart(dir, opts);
@@ -269,6 +342,20 @@ impl Validator {
             source: text,
         }
     }
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let dest = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &dest)?;
+        } else {
+            std::fs::copy(entry.path(), dest)?;
+        }
+    }
+    Ok(())
 }
 
 fn is_dockerfile_name(name: &str) -> bool {

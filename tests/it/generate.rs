@@ -391,3 +391,48 @@ fn an_answer_without_an_artifact_is_a_finding_that_is_sent_back_for_repair() {
     assert!(out.stderr.contains("attempt 2"), "{}", out.stderr);
     assert!(p.exists(TARGET));
 }
+
+const HELM_PROMPT: &str = "+++\nid = \"extra-configmap\"\nversion = \"1.0.0\"\ntool = \"kubectl-ai\"\noutput = \"helm\"\ntargets = [\"charts/demo/templates/extra-configmap.yaml\"]\n+++\nCreate a Helm template for a ConfigMap holding the backend port from .Values.\n";
+
+#[test]
+fn a_helm_template_is_checked_inside_its_chart() {
+    let p = Project::seeded();
+    crate::harness::copy_dir(&fixture("charts/todo-app"), &p.path().join("charts/demo"));
+    p.write("prompts/kubectl-ai/extra-configmap.md", HELM_PROMPT);
+    p.write(
+        "dockhand.toml",
+        &p.read("dockhand.toml")
+            .replace("repair_attempts = 2", "repair_attempts = 0"),
+    );
+    p.git(&["add", "-A"]);
+    p.git(&["commit", "-qm", "chart and helm prompt"]);
+    let template = |value: &str| {
+        format!(
+            "```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  port: {value}\n```\n"
+        )
+    };
+    // A value the chart does not have: caught by rendering with the chart's values.
+    let server = TestServer::start(vec![chat_json(&template(
+        "{{ .Values.backend.portt | quote }}",
+    ))]);
+    let out = p
+        .dockhand()
+        .args(["generate", "extra-configmap", "--backend", "openai"])
+        .openai(&server)
+        .status(1)
+        .run();
+    assert!(out.stderr.contains("chart/missing-value"), "{}", out.stderr);
+    assert!(!p.exists("charts/demo/templates/extra-configmap.yaml"));
+    // The right value renders and passes.
+    let server = TestServer::start(vec![chat_json(&template(
+        "{{ .Values.backend.port | quote }}",
+    ))]);
+    p.dockhand()
+        .args(["generate", "extra-configmap", "--backend", "openai"])
+        .openai(&server)
+        .run();
+    assert!(
+        p.read("charts/demo/templates/extra-configmap.yaml")
+            .contains("{{ .Values.backend.port | quote }}")
+    );
+}
