@@ -131,9 +131,6 @@ pub enum Error {
         why: String,
     },
 
-    #[error("{prompt}: answer has {kinds} but no target of the prompt takes it")]
-    UnroutedDocument { prompt: String, kinds: String },
-
     #[error("another dockhand run holds the repository lock {}; waited {waited_secs}s", path.display())]
     Locked { path: PathBuf, waited_secs: u64 },
 

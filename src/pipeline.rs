@@ -142,9 +142,12 @@ fn context_for(ctx: &Context, routed: &[(String, String)]) -> Vec<(String, Strin
 
 /// Split the extracted text over the template's targets and validate each file.
 fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>, Error> {
-    let routed = route(t, text)?;
+    let Routed {
+        files: routed,
+        problems,
+    } = route(t, text);
     let set = context_for(ctx, &routed);
-    Ok(routed
+    let mut files: Vec<StagedFile> = routed
         .iter()
         .map(|(path, content)| {
             let context: Vec<(String, String)> =
@@ -169,42 +172,83 @@ fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>,
                 current,
             }
         })
-        .collect())
+        .collect();
+    // What did not fit the targets is a finding (sent back for repair), on the
+    // first file, or on the first target when nothing fitted at all.
+    if !problems.is_empty() {
+        if files.is_empty() {
+            let path = t.targets[0].path.clone();
+            let current = std::fs::read_to_string(ctx.settings.root.join(&path)).ok();
+            files.push(StagedFile {
+                path,
+                content: String::new(),
+                diagnostics: Vec::new(),
+                current,
+            });
+        }
+        for p in problems {
+            files[0].diagnostics.push(Diagnostic::error(
+                "extract/targets",
+                crate::validate::diagnostic::Pos::new(1, 1),
+                p,
+            ));
+        }
+    }
+    Ok(files)
 }
 
 /// With one target, everything goes there; with several, YAML documents go to
 /// the target whose `kinds` list their kind.
-fn route(t: &Template, text: &str) -> Result<Vec<(String, String)>, Error> {
+fn route(t: &Template, text: &str) -> Routed {
     if t.targets.len() == 1 {
-        return Ok(vec![(t.targets[0].path.clone(), text.to_owned())]);
+        return Routed {
+            files: vec![(t.targets[0].path.clone(), text.to_owned())],
+            problems: Vec::new(),
+        };
     }
     let mut out: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let mut problems = Vec::new();
     for doc in split_documents(text) {
         let kind = doc
             .lines()
             .find_map(|l| l.strip_prefix("kind:"))
             .map(|k| k.trim().trim_matches('"').to_owned())
             .unwrap_or_default();
-        let Some(i) = t
+        match t
             .targets
             .iter()
             .position(|tg| tg.kinds.iter().any(|k| k == &kind))
-        else {
-            return Err(Error::UnroutedDocument {
-                prompt: t.reference(),
-                kinds: if kind.is_empty() {
-                    "a document without kind".into()
-                } else {
-                    format!("a {kind}")
-                },
-            });
-        };
-        out.entry(i).or_default().push(doc);
+        {
+            Some(i) => out.entry(i).or_default().push(doc),
+            None => problems.push(if kind.is_empty() {
+                "the answer has a document without `kind`, which no target takes".to_owned()
+            } else {
+                format!("the answer has a {kind}, which no target of this prompt takes")
+            }),
+        }
     }
-    Ok(out
-        .into_iter()
-        .map(|(i, docs)| (t.targets[i].path.clone(), docs.join("---\n")))
-        .collect())
+    for (i, tg) in t.targets.iter().enumerate() {
+        if !out.contains_key(&i) {
+            problems.push(format!(
+                "the answer has no {} for {}",
+                tg.kinds.join(" or "),
+                tg.path
+            ));
+        }
+    }
+    Routed {
+        files: out
+            .into_iter()
+            .map(|(i, docs)| (t.targets[i].path.clone(), docs.join("---\n")))
+            .collect(),
+        problems,
+    }
+}
+
+/// An answer split over a prompt's targets, and what did not fit.
+struct Routed {
+    files: Vec<(String, String)>,
+    problems: Vec<String>,
 }
 
 /// The documents of a YAML stream, as text, without their `---` lines.

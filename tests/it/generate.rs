@@ -436,3 +436,25 @@ fn a_helm_template_is_checked_inside_its_chart() {
             .contains("{{ .Values.backend.port | quote }}")
     );
 }
+
+#[test]
+fn a_missing_kind_for_a_target_is_sent_back_for_repair() {
+    let p = Project::seeded();
+    let full = answer("frontend");
+    let only_deployment = full[..full.find("---\n").unwrap()].to_owned() + "```\n";
+    let server = TestServer::start(vec![chat_json(&only_deployment), chat_json(&full)]);
+    p.dockhand()
+        .args(["generate", "frontend", "--backend", "openai"])
+        .openai(&server)
+        .run();
+    let repair = server.requests()[1].last_user_message();
+    assert!(repair.contains("[extract/targets] the answer has no Service for charts/todo-app/templates/frontend-service.yaml"), "{repair}");
+    assert!(
+        p.read("charts/todo-app/templates/frontend-service.yaml")
+            .contains("nodePort: 30080")
+    );
+    assert!(
+        p.read("charts/todo-app/templates/frontend-deployment.yaml")
+            .starts_with("apiVersion: apps/v1\nkind: Deployment\n")
+    );
+}
