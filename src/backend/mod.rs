@@ -12,7 +12,6 @@ pub mod kubectl_ai;
 pub mod openai;
 pub mod process;
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -107,7 +106,7 @@ pub struct Broker {
     settings: Settings,
     cache: Cache,
     http: reqwest::Client,
-    kubectl_ai_flavour: OnceLock<Result<kubectl_ai::Flavour, String>>,
+    kubectl_ai_flavour: tokio::sync::OnceCell<Result<kubectl_ai::Flavour, String>>,
     /// One semaphore per live backend: assistants rate-limit, so each has its own cap
     /// (`[broker.concurrency]`), whatever `--jobs` says.
     limits: std::collections::BTreeMap<String, std::sync::Arc<tokio::sync::Semaphore>>,
@@ -121,7 +120,7 @@ impl Broker {
             http: reqwest::Client::builder()
                 .build()
                 .expect("http client builds"),
-            kubectl_ai_flavour: OnceLock::new(),
+            kubectl_ai_flavour: tokio::sync::OnceCell::new(),
             limits: ["openai", "gordon", "kubectl-ai", "kagent"]
                 .into_iter()
                 .map(|b| {
@@ -413,17 +412,18 @@ impl Broker {
     }
 
     /// The kubectl-ai flavour: from config, else detected from `--help` once per run.
-    fn flavour(&self, cfg: &process::ToolConfig) -> Result<kubectl_ai::Flavour, String> {
+    async fn flavour(&self, cfg: &process::ToolConfig) -> Result<kubectl_ai::Flavour, String> {
         self.kubectl_ai_flavour
-            .get_or_init(|| {
+            .get_or_init(|| async {
                 if let Some(f) = &self.settings.tools.kubectl_ai.flavour {
                     return f.parse();
                 }
-                let out = process::run_blocking(&kubectl_ai::probe_invocation(cfg)).map_err(|e| e.to_string())?;
+                let out = process::run(kubectl_ai::probe_invocation(cfg)).await.map_err(|e| e.to_string())?;
                 kubectl_ai::judge_probe(&out, None).flavour.ok_or_else(|| {
                     "could not tell the kubectl-ai flavour from --help; set [tools.kubectl-ai] flavour".to_owned()
                 })
             })
+            .await
             .clone()
     }
 
@@ -431,7 +431,7 @@ impl Broker {
         let t = &self.settings.tools.kubectl_ai;
         let cfg = tool_config(t, 300);
         require(&cfg, "kubectl-ai")?;
-        let flavour = self.flavour(&cfg)?;
+        let flavour = self.flavour(&cfg).await?;
         let inv = kubectl_ai::invocation(
             flavour,
             &cfg,
