@@ -48,10 +48,6 @@ impl Repo {
         })
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     fn git(&self, args: &[&str]) -> Result<String, Error> {
         let mut cmd = Command::new("git");
         cmd.arg("-C").arg(&self.root).args(args);
@@ -111,11 +107,6 @@ impl Repo {
         commit.extend(paths.iter().map(String::as_str));
         self.git(&commit)?;
         Ok(Some(self.git(&["rev-parse", "HEAD"])?.trim().to_owned()))
-    }
-
-    /// Content of `rel` at HEAD, if tracked.
-    pub fn show_head(&self, rel: &str) -> Option<String> {
-        self.git(&["show", &format!("HEAD:{rel}")]).ok()
     }
 }
 

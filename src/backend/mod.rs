@@ -135,10 +135,6 @@ impl Broker {
         }
     }
 
-    pub fn cache(&self) -> &Cache {
-        &self.cache
-    }
-
     /// The live backends to try for a prompt, in order (the cache is consulted first, separately).
     pub fn chain_for(&self, tool: Tool) -> Vec<String> {
         if let Some(only) = &self.settings.broker.only {

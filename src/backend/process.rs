@@ -20,16 +20,15 @@
 //! * **non-zero exit is not an error** – [`run`] returns a [`Captured`]; the adapter decides
 //!   what a failure is (see [`ProcessError::failed`]).
 //! * [`run`] executes on `tokio::task::spawn_blocking`; dropping its future cancels the
-//!   child (the group is killed). [`kill_all_running`] kills every child currently running
-//!   (call it from a Ctrl-C handler: children live in their own process group, so the
-//!   terminal's SIGINT does not reach them).
+//!   child (the group is killed). Children live in their own process group, so a
+//!   terminal's Ctrl-C reaches dockhand only, which cancels the future and so the child.
 
 use std::ffi::OsString;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long the runner keeps waiting for the stdout/stderr pipes to close after the direct
@@ -605,62 +604,6 @@ mod sys {
     }
 }
 
-/// A running child, registered so that [`kill_all_running`] can reach it.
-struct Running {
-    id: u64,
-    pgid: i32,
-    argv: Vec<String>,
-    cancel: Arc<AtomicBool>,
-}
-
-static RUNNING: Mutex<Vec<Running>> = Mutex::new(Vec::new());
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-struct Registration(u64);
-
-impl Registration {
-    fn new(pgid: i32, argv: Vec<String>, cancel: Arc<AtomicBool>) -> Registration {
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        RUNNING
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Running {
-                id,
-                pgid,
-                argv,
-                cancel,
-            });
-        Registration(id)
-    }
-}
-
-impl Drop for Registration {
-    fn drop(&mut self) {
-        RUNNING
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|r| r.id != self.0);
-    }
-}
-
-/// Kill (SIGKILL, whole process group) every child currently run by this module; their
-/// `run` calls return [`ProcessError::Cancelled`]. Returns how many were killed. Meant for
-/// a Ctrl-C handler.
-pub fn kill_all_running() -> usize {
-    kill_running_where(|_| true)
-}
-
-fn kill_running_where(pred: impl Fn(&[String]) -> bool) -> usize {
-    let list = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
-    let mut n = 0;
-    for r in list.iter().filter(|r| pred(&r.argv)) {
-        r.cancel.store(true, Ordering::SeqCst);
-        sys::kill_group(r.pgid);
-        n += 1;
-    }
-    n
-}
-
 // ---------------------------------------------------------------------------------------------
 // Running
 // ---------------------------------------------------------------------------------------------
@@ -851,7 +794,6 @@ fn run_with_cancel(inv: &Invocation, cancel: &Arc<AtomicBool>) -> Result<Capture
     };
 
     let pid = handle.pids().first().copied().unwrap_or(0) as i32;
-    let _registration = Registration::new(pid, argv.clone(), cancel.clone());
     let deadline = started + inv.timeout;
     let mut watch = InputWatch::default();
     let mut child_gone_at: Option<Instant> = None;
@@ -1428,28 +1370,6 @@ mod tests {
             !ps.lines().any(|l| l.contains(&marker)),
             "cancelled child survived:\n{ps}"
         );
-    }
-
-    #[test]
-    fn kill_running_cancels() {
-        // Other tests run concurrently, so only kill our own child here (kill_all_running is
-        // the same code with an always-true filter).
-        let script = format!("sleep 100; : kill-me-{}", std::process::id());
-        let s2 = script.clone();
-        let h = std::thread::spawn(move || {
-            run_blocking(&sh(&s2).with_timeout(Duration::from_secs(60)))
-        });
-        let mine = |argv: &[String]| argv.contains(&script);
-        let t = Instant::now();
-        while !RUNNING.lock().unwrap().iter().any(|r| mine(&r.argv))
-            && t.elapsed() < Duration::from_secs(5)
-        {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        assert_eq!(kill_running_where(mine), 1);
-        let r = h.join().unwrap();
-        assert!(matches!(r, Err(ProcessError::Cancelled { .. })), "{r:?}");
-        assert!(t.elapsed() < Duration::from_secs(5));
     }
 
     #[test]

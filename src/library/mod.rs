@@ -118,13 +118,6 @@ impl Library {
     pub fn all(&self) -> impl Iterator<Item = &Arc<Template>> {
         self.prompts.values().flat_map(|vs| vs.values())
     }
-
-    /// The newest version of each id.
-    pub fn newest(&self) -> impl Iterator<Item = &Arc<Template>> {
-        self.prompts
-            .values()
-            .filter_map(|vs| vs.values().next_back())
-    }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
