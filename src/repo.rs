@@ -19,19 +19,10 @@ pub struct Repo {
     root: PathBuf,
 }
 
+/// argv as a person would type it, for error messages.
 fn shell_words(argv: &[&str]) -> String {
-    argv.iter()
-        .map(|a| {
-            if a.chars()
-                .any(|c| c.is_whitespace() || c == '\'' || c == '"')
-            {
-                format!("'{}'", a.replace('\'', "'\\''"))
-            } else {
-                (*a).to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    let owned: Vec<String> = argv.iter().map(|s| (*s).to_owned()).collect();
+    crate::backend::process::display_argv(&owned)
 }
 
 impl Repo {
