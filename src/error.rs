@@ -101,9 +101,6 @@ pub enum Error {
         reasons: Vec<(String, String)>,
     },
 
-    #[error("{backend}: {message}")]
-    Backend { backend: String, message: String },
-
     #[error("{prompt}: the answer from {backend} contains no {kind} artifact")]
     NothingExtracted {
         prompt: String,

@@ -317,7 +317,7 @@ impl Settings {
         }
         let only = broker.and_then(|b| b.backend.clone());
         if let Some(name) = &only
-            && (!KNOWN_BACKENDS.contains(&name.as_str()) || name == "tool")
+            && (!KNOWN_BACKENDS.contains(&name.as_str()) || name == "tool" || name == "manual")
         {
             return Err(Error::Usage(format!(
                 "unknown backend `{name}` for --backend (known: cache, openai, gordon, kubectl-ai, kagent)"
