@@ -68,6 +68,19 @@ impl Ui {
         }
     }
 
+    /// Ask a question on stdout and read one answer line from stdin (trimmed, lower case).
+    pub fn ask(&self, question: &str) -> String {
+        {
+            let _g = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+            let mut o = std::io::stdout().lock();
+            let _ = o.write_all(question.as_bytes());
+            let _ = o.flush();
+        }
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line);
+        line.trim().to_ascii_lowercase()
+    }
+
     pub fn error(&self, e: &Error) {
         self.err(&format!("{}: {e}", self.paint("1;31", "error")));
     }

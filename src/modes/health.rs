@@ -2,7 +2,7 @@
 //! Each pass is a versioned prompt from the library, sent through the same
 //! pipeline; the report is judged per pod and stored under `reports/`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 
 use super::Outcome;
 use crate::cli::{HealthArgs, HealthPass};
@@ -163,12 +163,7 @@ fn propose_values(
         }
     ));
     if std::io::stdin().is_terminal() {
-        let mut o = std::io::stdout();
-        let _ = write!(o, "apply it? [y/N] ");
-        let _ = o.flush();
-        let mut line = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut line);
-        if matches!(line.trim(), "y" | "yes") {
+        if matches!(ui.ask("apply it? [y/N] ").as_str(), "y" | "yes") {
             crate::repo::write_atomic(&path, new.as_bytes())?;
             ui.out(&format!("wrote {rel}\n"));
             return Ok(());

@@ -2,7 +2,7 @@
 //! each artifact's diff against the file on disk with its findings, then accept
 //! per file (interactively), everything that passes (`--apply`), or nothing.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
@@ -131,7 +131,7 @@ fn choose(ctx: &Context, ui: &Ui, mut s: Staged) -> Result<Option<Staged>, Error
             keep.push(true);
             continue;
         }
-        let answer = ask(&format!("accept {}? [y]es, [n]o, [h]unk by hunk: ", f.path));
+        let answer = ui.ask(&format!("accept {}? [y]es, [n]o, [h]unk by hunk: ", f.path));
         match answer.as_str() {
             "y" | "yes" => keep.push(true),
             "h" | "hunks" => {
@@ -141,7 +141,8 @@ fn choose(ctx: &Context, ui: &Ui, mut s: Staged) -> Result<Option<Staged>, Error
                 for (i, h) in hunks.iter().enumerate() {
                     ui.out(&paint(ui, &h.text));
                     take.push(matches!(
-                        ask(&format!("accept hunk {}/{}? [y/N] ", i + 1, hunks.len())).as_str(),
+                        ui.ask(&format!("accept hunk {}/{}? [y/N] ", i + 1, hunks.len()))
+                            .as_str(),
                         "y" | "yes"
                     ));
                 }
@@ -198,13 +199,4 @@ fn paint(ui: &Ui, d: &str) -> String {
     } else {
         d.to_owned()
     }
-}
-
-fn ask(question: &str) -> String {
-    let mut out = std::io::stdout();
-    let _ = out.write_all(question.as_bytes());
-    let _ = out.flush();
-    let mut line = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut line);
-    line.trim().to_ascii_lowercase()
 }
