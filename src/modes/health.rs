@@ -162,12 +162,11 @@ fn propose_values(
             diff
         }
     ));
-    if std::io::stdin().is_terminal() {
-        if matches!(ui.ask("apply it? [y/N] ").as_str(), "y" | "yes") {
-            crate::repo::write_atomic(&path, new.as_bytes())?;
-            ui.out(&format!("wrote {rel}\n"));
-            return Ok(());
-        }
+    if std::io::stdin().is_terminal() && matches!(ui.ask("apply it? [y/N] ").as_str(), "y" | "yes")
+    {
+        crate::repo::write_atomic(&path, new.as_bytes())?;
+        ui.out(&format!("wrote {rel}\n"));
+        return Ok(());
     }
     ui.info("not applied (needs consent at a terminal)");
     Ok(())
