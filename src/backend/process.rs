@@ -910,12 +910,9 @@ pub(crate) mod test_support {
         v.iter().map(|x| x.to_string()).collect()
     }
 
-    /// The repository root (works whether this file is compiled in place or pulled in by
-    /// `#[path]` from another crate: `file!()` is then absolute and `join` keeps it).
-    #[allow(clippy::join_absolute_paths)] // absolute on purpose when pulled in by #[path]
+    /// The repository root.
     pub fn repo_root() -> PathBuf {
-        let f = Path::new(env!("CARGO_MANIFEST_DIR")).join(file!());
-        f.ancestors().nth(3).expect("repo root").to_path_buf()
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
     }
 
     pub fn fake_bin(name: &str) -> PathBuf {
