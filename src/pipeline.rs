@@ -619,11 +619,12 @@ pub fn apply(ctx: &Context, set: &ChangeSet, opts: ApplyOptions) -> Result<Appli
         for entry in &s.cache {
             let rel = crate::backend::cache::Cache::rel_path(&entry.key);
             // A hand-written answer is keyed by the prompt alone: the newest one wins.
-            if !root.join(&rel).exists() || entry.hand_written {
-                repo::write_atomic(
-                    &root.join(&rel),
-                    crate::backend::cache::Cache::render(entry).as_bytes(),
-                )?;
+            let text = crate::backend::cache::Cache::render(entry);
+            let on_disk = std::fs::read_to_string(root.join(&rel)).ok();
+            let replace = on_disk.is_none()
+                || (entry.hand_written && on_disk.as_deref() != Some(text.as_str()));
+            if replace {
+                repo::write_atomic(&root.join(&rel), text.as_bytes())?;
                 written.push(rel.to_string_lossy().into_owned());
             }
         }
