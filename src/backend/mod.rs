@@ -240,7 +240,15 @@ impl Broker {
         };
         if self.uses_cache() && !live_only {
             let mut candidates: Vec<(String, Option<String>)> = Vec::new();
-            if let Some(p) = &req.prefer {
+            // The lock's record first, unless `--backend` asked for another backend.
+            if let Some(p) = &req.prefer
+                && self
+                    .settings
+                    .broker
+                    .only
+                    .as_ref()
+                    .is_none_or(|only| *only == p.0 || only == "cache")
+            {
                 candidates.push(p.clone());
             }
             for b in &chain {

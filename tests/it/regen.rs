@@ -297,3 +297,21 @@ fn on_a_terminal_progress_shows_an_overall_bar_and_each_job_s_stage() {
     );
     run.assert_clean_exit();
 }
+
+#[test]
+fn backend_flag_asks_that_backend_instead_of_replaying_the_lock() {
+    let p = Project::seeded();
+    p.dockhand()
+        .args(["generate", "backend-service", "--response-file"])
+        .arg(fixture("answers/backend-service.md").to_string_lossy())
+        .run();
+    // Without --backend the hand-written answer is replayed; with it, openai is asked.
+    p.dockhand().args(["regen", "--offline", "--check"]).run();
+    let server = TestServer::start(vec![chat_json(&answer("backend-service"))]);
+    p.dockhand()
+        .args(["regen", "backend-service", "--backend", "openai"])
+        .openai(&server)
+        .run();
+    assert_eq!(server.request_count(), 1);
+    assert!(p.read("dockhand.lock").contains("backend = \"openai\""));
+}
