@@ -48,7 +48,12 @@ fn dockhand_codes(path: &Path) -> BTreeSet<(String, u64)> {
         .unwrap();
     let v: serde_json::Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    v["files"][0]["findings"]
+    code_lines(&v["files"][0]["findings"])
+}
+
+/// (code, line) of each finding in a JSON array of findings (dockhand's or hadolint's).
+fn code_lines(findings: &serde_json::Value) -> BTreeSet<(String, u64)> {
+    findings
         .as_array()
         .unwrap()
         .iter()
@@ -78,16 +83,8 @@ fn dockerfile_rules_agree_with_hadolint() {
                 .output()
                 .unwrap();
             let theirs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-            let theirs: BTreeSet<(String, u64)> = theirs
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|f| {
-                    (
-                        f["code"].as_str().unwrap().to_owned(),
-                        f["line"].as_u64().unwrap(),
-                    )
-                })
+            let theirs: BTreeSet<(String, u64)> = code_lines(&theirs)
+                .into_iter()
                 .filter(|(c, _)| SHARED_DOCKERFILE_RULES.contains(&c.as_str()))
                 .collect();
             let ours: BTreeSet<(String, u64)> = dockhand_codes(&f)

@@ -255,21 +255,10 @@ fn chart_values_can_be_overridden_like_helm() {
 #[test]
 fn each_policy_fires_on_its_bad_manifest_when_enabled() {
     let p = Project::empty();
-    let all: Vec<String> = [
-        "image-pull-never",
-        "resources",
-        "secret-env",
-        "no-secret-objects",
-        "service-selector",
-        "selector-labels",
-        "nodeport",
-        "backend-address",
-        "run-as-non-root",
-        "probes",
-    ]
-    .iter()
-    .map(|s| format!("\"{s}\""))
-    .collect();
+    let all: Vec<String> = dockhand::validate::policy::POLICIES
+        .iter()
+        .map(|p| format!("\"{}\"", p.name))
+        .collect();
     p.write(
         "dockhand.toml",
         &format!("[policies]\nenabled = [{}]\n", all.join(", ")),
