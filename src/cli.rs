@@ -206,6 +206,9 @@ pub struct ValidateArgs {
     /// Value overrides for charts (like `helm --set a.b=c`).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Files checked at once (default: the cores available).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 #[derive(Debug, Args)]

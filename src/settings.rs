@@ -40,6 +40,8 @@ pub struct Settings {
     pub policies: PolicySettings,
     pub ignores: Vec<Ignore>,
     pub repair_attempts: u32,
+    /// Whether dockhand.toml exists (without it, no project policies run).
+    pub has_config: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -101,6 +103,13 @@ pub struct PolicySettings {
     /// `host:port` the frontend must use to reach the backend.
     pub backend_address: String,
     pub chart_dir: String,
+    /// `[policies.paths]`: policy names (or the set `project`) applied to the
+    /// files under each path, relative to the root. Default: the project's
+    /// own chart (`chart_dir`) and `docker/` get the `project` set.
+    pub paths: Option<BTreeMap<String, Vec<String>>>,
+    /// `[policies.stages]`: the stages a Dockerfile must have, by path
+    /// (for the `expected-stages` policy under `validate`).
+    pub stages: BTreeMap<String, Vec<String>>,
 }
 
 impl Default for PolicySettings {
@@ -110,6 +119,8 @@ impl Default for PolicySettings {
             nodeport: 30080,
             backend_address: "todo-backend:8000".to_owned(),
             chart_dir: "charts/todo-app".to_owned(),
+            paths: None,
+            stages: BTreeMap::new(),
         }
     }
 }
@@ -268,9 +279,13 @@ impl Settings {
         env: &Env,
     ) -> Result<Settings, Error> {
         let config_path = root.join(CONFIG_FILE);
+        let mut has_config = true;
         let text = match std::fs::read_to_string(&config_path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                has_config = false;
+                String::new()
+            }
             Err(source) => {
                 return Err(Error::Io {
                     path: config_path,
@@ -311,6 +326,25 @@ impl Settings {
                     message: format!(
                         "unknown backend `{name}` in broker.chain (known: {})",
                         KNOWN_BACKENDS.join(", ")
+                    ),
+                });
+            }
+        }
+        for name in file
+            .policies
+            .paths
+            .iter()
+            .flat_map(|m| m.values())
+            .chain(std::iter::once(&file.policies.enabled))
+            .flatten()
+        {
+            if !crate::validate::policy::is_known(name) {
+                return Err(Error::Config {
+                    path: config_path.clone(),
+                    line: find_line(&text, &format!("\"{name}\"")),
+                    message: format!(
+                        "unknown policy `{name}` in [policies] (known: {})",
+                        crate::validate::policy::known_names().join(", ")
                     ),
                 });
             }
@@ -377,6 +411,7 @@ impl Settings {
             policies: file.policies,
             ignores: file.ignore,
             repair_attempts: file.broker.repair_attempts.unwrap_or(2),
+            has_config,
         })
     }
 
@@ -391,6 +426,19 @@ impl Settings {
 
     /// The validation stage's configuration (`kube_version` overrides the project's).
     pub fn validator_config(&self, kube_version: Option<&str>) -> crate::validate::ValidatorConfig {
+        let paths = match &self.policies.paths {
+            Some(p) => p.clone().into_iter().collect(),
+            None => vec![
+                (
+                    self.policies.chart_dir.clone(),
+                    vec![crate::validate::policy::PROJECT_SET.to_owned()],
+                ),
+                (
+                    "docker".to_owned(),
+                    vec![crate::validate::policy::PROJECT_SET.to_owned()],
+                ),
+            ],
+        };
         crate::validate::ValidatorConfig {
             kube_version: kube_version.unwrap_or(&self.kube_version).to_owned(),
             ignores: self.ignores.clone(),
@@ -399,6 +447,11 @@ impl Settings {
                 backend_address: self.policies.backend_address.clone(),
             },
             enabled: self.policies.enabled.clone(),
+            project: self.has_config.then(|| crate::validate::ProjectPolicies {
+                root: self.root.clone(),
+                paths,
+                stages: self.policies.stages.clone().into_iter().collect(),
+            }),
         }
     }
 

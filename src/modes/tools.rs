@@ -19,7 +19,7 @@ pub fn validate(settings: &Settings, args: &ValidateArgs, ui: &Ui) -> Result<Out
         ..Default::default()
     };
     let validator = Validator::new(config)?;
-    let reports = validator.validate_paths(&args.paths, &chart_opts, || {
+    let reports = validator.validate_paths(&args.paths, &chart_opts, args.jobs, || {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s).map(|_| s)
     })?;

@@ -18,6 +18,7 @@ impl Report for Json {
             "files": files.iter().map(|f| serde_json::json!({
                 "path": f.path,
                 "kind": f.kind,
+                "policies": f.policies,
                 "findings": f.diagnostics,
             })).collect::<Vec<_>>(),
             "errors": count(crate::validate::diagnostic::Severity::Error),

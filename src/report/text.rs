@@ -19,6 +19,12 @@ impl Text {
 
     /// One finding with a snippet of its line.
     pub fn finding(&self, path: &str, source: &str, d: &Diagnostic) -> String {
+        let lines: Vec<&str> = source.lines().collect();
+        self.finding_in(path, &lines, d)
+    }
+
+    /// One finding, with the source already split into lines.
+    fn finding_in(&self, path: &str, lines: &[&str], d: &Diagnostic) -> String {
         let sev = match d.severity {
             Severity::Error => self.paint("1;31", "error"),
             Severity::Warning => self.paint("1;33", "warning"),
@@ -28,11 +34,7 @@ impl Text {
             "{path}:{}:{}: {sev}[{}]: {}\n",
             d.line, d.column, d.code, d.message
         );
-        if let Some(line) = source
-            .lines()
-            .nth(d.line.saturating_sub(1))
-            .filter(|_| d.line > 0)
-        {
+        if let Some(line) = lines.get(d.line.saturating_sub(1)).filter(|_| d.line > 0) {
             let num = d.line.to_string();
             let pad = " ".repeat(num.len());
             out.push_str(&format!(
@@ -56,14 +58,22 @@ impl Report for Text {
         let mut out = String::new();
         let (mut errors, mut warnings) = (0, 0);
         for f in files {
+            let lines: Vec<&str> = if f.diagnostics.is_empty() {
+                Vec::new()
+            } else {
+                f.source.lines().collect()
+            };
             for d in &f.diagnostics {
                 match d.severity {
                     Severity::Error => errors += 1,
                     Severity::Warning => warnings += 1,
                     Severity::Info => {}
                 }
-                out.push_str(&self.finding(&f.path, &f.source, d));
+                out.push_str(&self.finding_in(&f.path, &lines, d));
             }
+        }
+        if let Some(line) = policy_line(files) {
+            out.push_str(&line);
         }
         out.push_str(&format!(
             "{} file{} checked: {errors} error{}, {warnings} warning{}\n",
@@ -73,5 +83,28 @@ impl Report for Text {
             if warnings == 1 { "" } else { "s" },
         ));
         out
+    }
+}
+
+/// One line saying which policy sets ran: `policies: LABEL`, or with several
+/// sets `policies: LABEL (N files); LABEL (M files)`, in order of first use.
+pub fn policy_line(files: &[FileReport]) -> Option<String> {
+    let mut groups: Vec<(&str, usize)> = Vec::new();
+    for f in files {
+        match groups.iter_mut().find(|(l, _)| *l == f.policies.label) {
+            Some(g) => g.1 += 1,
+            None => groups.push((&f.policies.label, 1)),
+        }
+    }
+    match groups.as_slice() {
+        [] => None,
+        [(label, _)] => Some(format!("policies: {label}\n")),
+        many => Some(format!(
+            "policies: {}\n",
+            many.iter()
+                .map(|(l, n)| format!("{l} ({n} file{})", if *n == 1 { "" } else { "s" }))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
     }
 }

@@ -8,6 +8,7 @@ pub mod policy;
 pub mod schema;
 pub mod yaml;
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -28,6 +29,46 @@ pub enum FileKind {
     HelmTemplate,
     /// A Helm chart file (Chart.yaml, values, templates), checked as a whole chart.
     Chart,
+    /// A file that could not be read as UTF-8 text.
+    Unreadable,
+}
+
+/// Which of the project's policies ran on a file, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicySet {
+    /// `none (no dockhand.toml)`, `none (outside the project's chart and
+    /// artifacts)`, `project`, or the policy names.
+    pub label: String,
+    /// The policies that ran (besides the schema and the general rules).
+    pub policies: Vec<String>,
+}
+
+impl PolicySet {
+    fn none(why: &str) -> PolicySet {
+        PolicySet {
+            label: format!("none ({why}): schema and general rules only"),
+            policies: Vec::new(),
+        }
+    }
+
+    fn of(policies: Vec<String>, why: &str) -> PolicySet {
+        if policies.is_empty() {
+            return PolicySet::none(why);
+        }
+        let label = if policies.len() == policy::known_names().len() {
+            format!("{} ({} policies)", policy::PROJECT_SET, policies.len())
+        } else {
+            policies.join(", ")
+        };
+        PolicySet { label, policies }
+    }
+
+    fn allows(&self, code: &str) -> bool {
+        match code.strip_prefix("policy/") {
+            Some(name) => self.policies.iter().any(|p| p == name),
+            None => true,
+        }
+    }
 }
 
 /// The findings for one file.
@@ -36,6 +77,8 @@ pub struct FileReport {
     pub path: String,
     pub kind: FileKind,
     pub diagnostics: Vec<Diagnostic>,
+    /// The project policies that ran on it.
+    pub policies: PolicySet,
     /// The text, for snippets in the text renderer.
     #[serde(skip)]
     pub source: String,
@@ -58,30 +101,115 @@ pub struct Checks<'a> {
     pub context: &'a [(String, String)],
 }
 
+/// The project's policy configuration, present only with a dockhand.toml.
+#[derive(Debug, Clone)]
+pub struct ProjectPolicies {
+    /// The project root; files outside it get no project policies.
+    pub root: PathBuf,
+    /// `(path prefix relative to the root, policy names)`; `project` is the
+    /// set of all of them.
+    pub paths: Vec<(String, Vec<String>)>,
+    /// `(Dockerfile path relative to the root, expected stage names)`.
+    pub stages: Vec<(String, Vec<String>)>,
+}
+
 /// What the validation stage is configured with, for one run.
 #[derive(Debug, Clone)]
 pub struct ValidatorConfig {
     pub kube_version: String,
     pub ignores: Vec<Ignore>,
     pub policy: policy::PolicyConfig,
-    /// Policies applied to every manifest (`[policies] enabled`).
+    /// Policies applied to every file of the project (`[policies] enabled`).
     pub enabled: Vec<String>,
+    /// `None` without dockhand.toml: then only the schema and the general
+    /// rules run (and whatever a prompt names, in the pipeline).
+    pub project: Option<ProjectPolicies>,
 }
 
 /// The validation stage: strict schemas compiled once per run, policies, silences.
 pub struct Validator {
-    schemas: Schemas,
+    schemas: &'static Schemas,
     config: ValidatorConfig,
+    /// The project root, canonical, for matching paths.
+    root: Option<PathBuf>,
 }
 
 impl Validator {
     pub fn new(config: ValidatorConfig) -> Result<Validator, Error> {
         let schemas =
             Schemas::load(&config.kube_version).map_err(|e| Error::Schema(e.to_string()))?;
-        Ok(Validator { schemas, config })
+        let root = config
+            .project
+            .as_ref()
+            .map(|p| p.root.canonicalize().unwrap_or_else(|_| p.root.clone()));
+        Ok(Validator {
+            schemas,
+            config,
+            root,
+        })
     }
 
-    /// Check one artifact's text. `path` decides silences and whether it is under charts/.
+    /// `path` relative to the project root (`/`-separated), if it is inside.
+    /// A relative `path` is taken as relative to the root when `from_root`,
+    /// else to the current folder.
+    fn project_rel(&self, path: &Path, from_root: bool) -> Option<String> {
+        let root = self.root.as_ref()?;
+        let full = if path.is_relative() && from_root {
+            root.join(path)
+        } else {
+            path.to_owned()
+        };
+        let full = full
+            .canonicalize()
+            .or_else(|_| std::path::absolute(&full))
+            .ok()?;
+        let rel = full.strip_prefix(root).ok()?;
+        Some(
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
+    }
+
+    /// The policies for a file at `rel` (root-relative), plus `extra` (a
+    /// prompt's own).
+    fn policy_set(&self, rel: Option<&str>, extra: &[String]) -> PolicySet {
+        let Some(project) = &self.config.project else {
+            return match extra.is_empty() {
+                true => PolicySet::none("no dockhand.toml"),
+                false => PolicySet::of(policy::expand(extra), "no dockhand.toml"),
+            };
+        };
+        let mut names: Vec<String> = extra.to_vec();
+        if let Some(rel) = rel {
+            names.extend(self.config.enabled.iter().cloned());
+            for (prefix, set) in &project.paths {
+                if under(rel, prefix) {
+                    names.extend(set.iter().cloned());
+                }
+            }
+        }
+        PolicySet::of(
+            policy::expand(&names),
+            "outside the project's chart and artifacts",
+        )
+    }
+
+    fn expected_stages(&self, rel: Option<&str>) -> Option<Vec<String>> {
+        let rel = rel?;
+        self.config
+            .project
+            .as_ref()?
+            .stages
+            .iter()
+            .find(|(p, _)| p.trim_matches('/') == rel)
+            .map(|(_, s)| s.clone())
+    }
+
+    /// Check one artifact's text. `path` (relative to the project root)
+    /// decides silences and the project's policies, on top of those in
+    /// `checks`.
     pub fn check(
         &self,
         kind: OutputKind,
@@ -89,31 +217,65 @@ impl Validator {
         text: &str,
         checks: &Checks<'_>,
     ) -> Vec<Diagnostic> {
+        let rel = self.project_rel(Path::new(path), true);
+        let set = self.policy_set(rel.as_deref(), checks.policies);
+        self.check_with(kind, path, text, checks, &set, rel.as_deref())
+    }
+
+    fn check_with(
+        &self,
+        kind: OutputKind,
+        path: &str,
+        text: &str,
+        checks: &Checks<'_>,
+        set: &PolicySet,
+        rel: Option<&str>,
+    ) -> Vec<Diagnostic> {
         let mut out = match kind {
-            OutputKind::Kubernetes | OutputKind::Helm => self.check_manifests(path, text, checks),
+            OutputKind::Kubernetes | OutputKind::Helm => {
+                self.check_manifests(path, text, checks, set)
+            }
             OutputKind::Dockerfile => {
-                dockerfile::check(text, checks.expect.unwrap_or(&Default::default()))
+                let mut policies = dockerfile::DockerPolicies::from_names(&set.policies);
+                // A prompt's own expectations are its demands, not a policy.
+                policies.expected_stages |= checks.expect.is_some();
+                match (checks.expect, self.expected_stages(rel)) {
+                    (Some(e), _) => dockerfile::check_with(text, e, policies),
+                    (None, stages) => dockerfile::check_with(
+                        text,
+                        &dockerfile::Expectations {
+                            stages,
+                            ..Default::default()
+                        },
+                        policies,
+                    ),
+                }
             }
             OutputKind::Report => Vec::new(),
         };
-        self.silence(path, text, &mut out);
+        self.silence(rel.unwrap_or(path), text, &mut out);
         out.sort_by_key(|d| (d.line, d.column));
         out
     }
 
-    fn check_manifests(&self, path: &str, text: &str, checks: &Checks<'_>) -> Vec<Diagnostic> {
+    fn check_manifests(
+        &self,
+        path: &str,
+        text: &str,
+        checks: &Checks<'_>,
+        set: &PolicySet,
+    ) -> Vec<Diagnostic> {
         let parsed = yaml::parse(text);
         let mut out = parsed.diagnostics;
         for doc in &parsed.documents {
-            out.extend(
-                self.schemas
-                    .validate(doc)
-                    .into_iter()
-                    .map(|d| d.with_document(doc.index)),
-            );
+            out.extend(self.schemas.validate(doc));
         }
-        let mut selected: Vec<&str> = checks.policies.iter().map(String::as_str).collect();
-        selected.extend(self.config.enabled.iter().map(String::as_str));
+        let selected: Vec<&str> = set
+            .policies
+            .iter()
+            .map(String::as_str)
+            .filter(|n| policy::find(n).is_some())
+            .collect();
         if selected.is_empty() {
             return out;
         }
@@ -122,16 +284,16 @@ impl Validator {
             .iter()
             .map(|(p, t)| (p.clone(), yaml::parse(t).documents))
             .collect();
-        let under = |p: &str| p.starts_with("charts/") || p.contains("/charts/");
+        let under_charts = |p: &str| p.starts_with("charts/") || p.contains("/charts/");
         let mut inputs = vec![policy::Input {
             path,
             documents: &parsed.documents,
-            under_charts: under(path),
+            under_charts: under_charts(path),
         }];
         inputs.extend(context.iter().map(|(p, docs)| policy::Input {
             path: p,
             documents: docs,
-            under_charts: under(p),
+            under_charts: under_charts(p),
         }));
         out.extend(
             policy::check(&inputs, &selected, &self.config.policy)
@@ -210,17 +372,37 @@ impl Validator {
             }
         };
         let _ = std::fs::remove_dir_all(&scratch);
+        let set = self.policy_set(
+            self.project_rel(Path::new(rel), true).as_deref(),
+            checks.policies,
+        );
+        out.retain(|d| set.allows(&d.code));
         self.silence(rel, content, &mut out);
         out.sort_by_key(|d| (d.line, d.column));
         out
     }
 
     /// `validate` of a chart folder: Chart.yaml, values, rendered templates.
-    fn report_chart(&self, dir: &Path, opts: &chart::ChartOptions) -> Vec<FileReport> {
+    /// With `only`, just the reports of those files (as `validate FILE` of a
+    /// file inside a chart).
+    fn report_chart(
+        &self,
+        dir: &Path,
+        opts: &chart::ChartOptions,
+        only: Option<&[String]>,
+    ) -> Vec<FileReport> {
+        let rel = self.project_rel(dir, false);
+        let set = self.policy_set(rel.as_deref(), &[]);
         let result = chart::check_chart(dir, opts);
-        result
+        let mut reports: Vec<FileReport> = result
             .files
             .into_iter()
+            .filter(|(path, _)| {
+                only.is_none_or(|o| {
+                    let base = path.strip_suffix(chart::RENDERED_SUFFIX).unwrap_or(path);
+                    o.iter().any(|f| f == base)
+                })
+            })
             .map(|(path, mut diagnostics)| {
                 let source = match path.strip_suffix(chart::RENDERED_SUFFIX) {
                     Some(_) => result
@@ -231,22 +413,52 @@ impl Validator {
                         })
                         .map(|r| r.text.clone())
                         .unwrap_or_default(),
-                    None => std::fs::read_to_string(&path).unwrap_or_default(),
+                    None => read_text(Path::new(&path)).unwrap_or_default(),
                 };
-                self.silence(&path, &source, &mut diagnostics);
+                diagnostics.retain(|d| set.allows(&d.code));
+                let base = path.strip_suffix(chart::RENDERED_SUFFIX).unwrap_or(&path);
+                let file_rel = self.project_rel(Path::new(base), false);
+                self.silence(
+                    file_rel.as_deref().unwrap_or(&path),
+                    &source,
+                    &mut diagnostics,
+                );
                 FileReport {
                     path,
                     kind: FileKind::Chart,
                     diagnostics,
+                    policies: set.clone(),
                     source,
                 }
             })
-            .collect()
+            .collect();
+        // A file of the chart that the chart check does not look at.
+        for f in only.unwrap_or_default() {
+            if !reports.iter().any(|r| {
+                r.path
+                    .strip_suffix(chart::RENDERED_SUFFIX)
+                    .unwrap_or(&r.path)
+                    == f
+            }) {
+                reports.push(FileReport {
+                    path: f.clone(),
+                    kind: FileKind::Chart,
+                    diagnostics: Vec::new(),
+                    policies: set.clone(),
+                    source: String::new(),
+                });
+            }
+        }
+        reports
     }
 
-    /// Drop findings silenced in dockhand.toml (`[[ignore]]`) or inline with a
-    /// `# dockhand:ignore CODE reason` comment on the line or the line above.
+    /// Drop findings silenced in dockhand.toml (`[[ignore]]`, by path relative
+    /// to the root) or inline with a `# dockhand:ignore CODE reason` comment on
+    /// the line or the line above.
     fn silence(&self, path: &str, text: &str, out: &mut Vec<Diagnostic>) {
+        if out.is_empty() {
+            return;
+        }
         let lines: Vec<&str> = text.lines().collect();
         out.retain(|d| {
             if self
@@ -271,15 +483,19 @@ impl Validator {
     }
 
     /// `validate PATH...`: files, folders (walked; a folder with Chart.yaml is
-    /// checked as a chart), or `-` for stdin.
+    /// checked as a chart; symlinks are followed, each file and folder once),
+    /// or `-` for stdin. A file inside a chart is checked with its chart.
+    /// Files and charts are checked in parallel on `jobs` threads (default:
+    /// the cores available); reports come back in a fixed order (charts,
+    /// then files, each sorted by path).
     pub fn validate_paths(
         &self,
         paths: &[PathBuf],
         chart_opts: &chart::ChartOptions,
+        jobs: Option<usize>,
         stdin: impl FnOnce() -> std::io::Result<String>,
     ) -> Result<Vec<FileReport>, Error> {
-        let mut files = Vec::new();
-        let mut charts = Vec::new();
+        let mut walker = Walker::default();
         let mut stdin = Some(stdin);
         let mut reports = Vec::new();
         for p in paths {
@@ -288,12 +504,13 @@ impl Validator {
                     .take()
                     .ok_or_else(|| Error::Usage("`-` (stdin) given twice".into()))?;
                 let text = read().map_err(Error::io("<stdin>"))?;
+                let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
                 let kind = sniff("-", &text);
-                reports.push(self.report("<stdin>".into(), kind, text));
+                reports.push(self.report("<stdin>".into(), kind, text, None));
             } else if p.is_dir() {
-                walk(p, &mut files, &mut charts)?;
-            } else if p.exists() {
-                files.push(p.clone());
+                walker.walk(p);
+            } else if p.exists() || p.is_symlink() {
+                walker.file(p, true);
             } else {
                 return Err(Error::Io {
                     path: p.clone(),
@@ -304,43 +521,266 @@ impl Validator {
                 });
             }
         }
-        files.sort();
-        files.dedup();
-        charts.sort();
-        charts.dedup();
-        for c in &charts {
-            reports.extend(self.report_chart(c, chart_opts));
-        }
-        for f in files {
-            let text = std::fs::read_to_string(&f).map_err(Error::io(&f))?;
-            let name = f.to_string_lossy().into_owned();
-            let kind = sniff(&name, &text);
-            reports.push(self.report(name, kind, text));
-        }
+        let jobs_list = walker.jobs();
+        let n = jobs_list.len();
+        let threads = jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .clamp(1, n.max(1));
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut results: Vec<(usize, Vec<FileReport>)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(job) = jobs_list.get(i) else { break };
+                            done.push((i, self.run_job(job, chart_opts)));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("a validation thread panicked"))
+                .collect()
+        });
+        results.sort_by_key(|(i, _)| *i);
+        reports.extend(results.into_iter().flat_map(|(_, r)| r));
         Ok(reports)
     }
 
-    fn report(&self, path: String, kind: FileKind, text: String) -> FileReport {
+    fn run_job(&self, job: &Job, chart_opts: &chart::ChartOptions) -> Vec<FileReport> {
+        match job {
+            Job::Chart { dir, only } => self.report_chart(dir, chart_opts, only.as_deref()),
+            Job::File(f) => {
+                let name = f.to_string_lossy().into_owned();
+                match read_text(f) {
+                    Ok(text) => {
+                        let kind = sniff(&name, &text);
+                        vec![self.report(name, kind, text, Some(f))]
+                    }
+                    Err(d) => vec![FileReport {
+                        path: name,
+                        kind: FileKind::Unreadable,
+                        diagnostics: vec![*d],
+                        policies: self.policy_set(self.project_rel(f, false).as_deref(), &[]),
+                        source: String::new(),
+                    }],
+                }
+            }
+        }
+    }
+
+    fn report(
+        &self,
+        path: String,
+        kind: FileKind,
+        text: String,
+        file: Option<&Path>,
+    ) -> FileReport {
+        let rel = file.and_then(|f| self.project_rel(f, false));
+        let set = self.policy_set(rel.as_deref(), &[]);
         let diagnostics = match kind {
-            FileKind::Kubernetes => {
-                self.check(OutputKind::Kubernetes, &path, &text, &Checks::default())
+            FileKind::Kubernetes => self.check_with(
+                OutputKind::Kubernetes,
+                &path,
+                &text,
+                &Checks::default(),
+                &set,
+                rel.as_deref(),
+            ),
+            FileKind::Dockerfile => self.check_with(
+                OutputKind::Dockerfile,
+                &path,
+                &text,
+                &Checks::default(),
+                &set,
+                rel.as_deref(),
+            ),
+            FileKind::HelmTemplate | FileKind::Chart | FileKind::Unreadable => {
+                vec![Diagnostic::new(
+                    "helm/template-skipped",
+                    Severity::Info,
+                    Pos::new(1, 1),
+                    "Helm template: not validated on its own (it needs its chart's values)",
+                )]
             }
-            FileKind::Dockerfile => {
-                self.check(OutputKind::Dockerfile, &path, &text, &Checks::default())
-            }
-            FileKind::HelmTemplate | FileKind::Chart => vec![Diagnostic::new(
-                "helm/template-skipped",
-                Severity::Info,
-                Pos::new(1, 1),
-                "Helm template: not validated on its own (it needs its chart's values)",
-            )],
         };
         FileReport {
             path,
             kind,
             diagnostics,
+            policies: set,
             source: text,
         }
+    }
+}
+
+/// Whether root-relative `rel` is `prefix` or inside it.
+fn under(rel: &str, prefix: &str) -> bool {
+    let prefix = prefix.trim_matches('/');
+    prefix.is_empty()
+        || prefix == "."
+        || rel == prefix
+        || rel
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Read a file as text: a UTF-8 byte-order mark is dropped; a file that is
+/// not UTF-8, or cannot be read, is one finding on that file.
+fn read_text(path: &Path) -> Result<String, Box<Diagnostic>> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Box::new(Diagnostic::error(
+            "file/unreadable",
+            Pos::new(1, 1),
+            format!("cannot read the file: {e}; not checked"),
+        ))
+    })?;
+    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    match std::str::from_utf8(body) {
+        Ok(s) => Ok(s.to_owned()),
+        Err(e) => {
+            let good = &body[..e.valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+            let start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&good[start..]).chars().count() + 1;
+            Err(Box::new(
+                Diagnostic::error(
+                    "file/encoding",
+                    Pos::new(line, column),
+                    format!(
+                        "not UTF-8 text (invalid byte 0x{:02x} at line {line}, column {column}); not checked",
+                        body[e.valid_up_to()]
+                    ),
+                )
+                .with_hint("save the file as UTF-8 (Kubernetes, helm and docker read UTF-8)"),
+            ))
+        }
+    }
+}
+
+/// One unit of parallel work.
+enum Job {
+    File(PathBuf),
+    /// A chart; with `only`, the reports of just these files.
+    Chart {
+        dir: PathBuf,
+        only: Option<Vec<String>>,
+    },
+}
+
+/// Collects what `validate PATH...` checks. Folders and files are keyed by
+/// their canonical path, so a symlink loop ends and a file reached twice
+/// (through symlinks, or given twice) is checked once, under the first path
+/// it was reached by (folders are read in name order).
+#[derive(Default)]
+struct Walker {
+    seen_dirs: HashSet<PathBuf>,
+    seen_files: HashSet<PathBuf>,
+    files: Vec<PathBuf>,
+    /// Chart folders, and for each the files asked for (`None`: all).
+    charts: Vec<(PathBuf, Option<Vec<String>>)>,
+    chart_index: HashMap<PathBuf, usize>,
+}
+
+impl Walker {
+    fn walk(&mut self, dir: &Path) {
+        let Ok(canon) = dir.canonicalize() else {
+            self.files.push(dir.to_owned());
+            return;
+        };
+        if !self.seen_dirs.insert(canon.clone()) {
+            return;
+        }
+        if chart::is_chart(dir) {
+            self.chart(dir, canon, None);
+            return;
+        }
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(_) => {
+                // Read as a file, so that the error becomes one finding.
+                self.files.push(dir.to_owned());
+                return;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                self.walk(&path);
+            } else if name.ends_with(".yaml") || name.ends_with(".yml") || is_dockerfile_name(name)
+            {
+                self.file(&path, false);
+            }
+        }
+    }
+
+    /// A file given on the command line (`explicit`) or found in a folder.
+    fn file(&mut self, path: &Path, explicit: bool) {
+        let Ok(canon) = path.canonicalize() else {
+            // A dangling symlink: reported as unreadable.
+            self.files.push(path.to_owned());
+            return;
+        };
+        if explicit
+            && let Some(dir) = path.ancestors().skip(1).find(|d| {
+                chart::is_chart(if d.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    d
+                })
+            })
+        {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            if let Ok(c) = dir.canonicalize() {
+                let display = path.to_string_lossy().into_owned();
+                self.chart(dir, c, Some(display));
+                return;
+            }
+        }
+        if self.seen_files.insert(canon) {
+            self.files.push(path.to_owned());
+        }
+    }
+
+    fn chart(&mut self, dir: &Path, canon: PathBuf, file: Option<String>) {
+        match self.chart_index.get(&canon) {
+            Some(&i) => match (&mut self.charts[i].1, file) {
+                (Some(list), Some(f)) => {
+                    if !list.contains(&f) {
+                        list.push(f)
+                    }
+                }
+                (slot, None) => *slot = None,
+                (None, Some(_)) => {}
+            },
+            None => {
+                self.chart_index.insert(canon, self.charts.len());
+                self.charts.push((dir.to_owned(), file.map(|f| vec![f])));
+            }
+        }
+    }
+
+    fn jobs(mut self) -> Vec<Job> {
+        self.charts.sort_by(|a, b| a.0.cmp(&b.0));
+        self.files.sort();
+        self.charts
+            .into_iter()
+            .map(|(dir, only)| Job::Chart { dir, only })
+            .chain(self.files.into_iter().map(Job::File))
+            .collect()
     }
 }
 
@@ -358,15 +798,26 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn is_dockerfile_name(name: &str) -> bool {
+/// Whether a file name is a Dockerfile's: `Dockerfile`, `Containerfile`,
+/// `*.Dockerfile`, `Dockerfile.*`, `Dockerfile-*`, `Dockerfile_*` and the
+/// same for Containerfile, in any case (`dockerfile`, `app.dockerfile`);
+/// not the `Dockerfile.dockerignore` files.
+pub fn is_dockerfile_name(name: &str) -> bool {
     let base = Path::new(name)
         .file_name()
         .and_then(|n| n.to_str())
-        .unwrap_or(name);
-    base == "Dockerfile"
-        || base.starts_with("Dockerfile.")
-        || base.ends_with(".Dockerfile")
-        || base.ends_with(".dockerfile")
+        .unwrap_or(name)
+        .to_ascii_lowercase();
+    if base.ends_with(".dockerignore") || base.ends_with(".containerignore") {
+        return false;
+    }
+    ["dockerfile", "containerfile"].iter().any(|stem| {
+        base == *stem
+            || base.ends_with(&format!(".{stem}"))
+            || [".", "-", "_"]
+                .iter()
+                .any(|sep| base.starts_with(&format!("{stem}{sep}")) && base.len() > stem.len() + 1)
+    })
 }
 
 fn sniff(name: &str, text: &str) -> FileKind {
@@ -392,24 +843,4 @@ fn sniff(name: &str, text: &str) -> FileKind {
     } else {
         FileKind::Kubernetes
     }
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, charts: &mut Vec<PathBuf>) -> Result<(), Error> {
-    if chart::is_chart(dir) {
-        charts.push(dir.to_owned());
-        return Ok(());
-    }
-    for entry in std::fs::read_dir(dir).map_err(Error::io(dir))? {
-        let path = entry.map_err(Error::io(dir))?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, out, charts)?;
-        } else if name.ends_with(".yaml") || name.ends_with(".yml") || is_dockerfile_name(name) {
-            out.push(path);
-        }
-    }
-    Ok(())
 }

@@ -27,7 +27,9 @@ pub enum Value {
     Float(f64),
     Str(String),
     Seq(Vec<Node>),
-    /// Entries in source order, duplicate keys already removed (first wins).
+    /// Entries in source order, duplicate keys already removed. As in
+    /// Kubernetes (JSON decoding of the YAML), the last value of a duplicated
+    /// key wins; it sits at the place of the key's first occurrence.
     Map(Vec<(Node, Node)>),
 }
 
@@ -307,8 +309,9 @@ enum Frame {
         pos: Pos,
         anchor: usize,
         entries: Vec<(Node, Node)>,
-        /// JSON key of each entry and where it came from.
-        keys: Vec<(String, Origin)>,
+        /// JSON key of each entry -> its index in `entries`, and where it came
+        /// from. A hash map, so that a mapping of n keys takes O(n).
+        keys: HashMap<String, (usize, Origin)>,
         /// Key waiting for its value, and whether it is the merge key `<<`.
         pending: Option<(Node, bool)>,
     },
@@ -422,7 +425,7 @@ impl Builder {
                 pos,
                 anchor,
                 entries: Vec::new(),
-                keys: Vec::new(),
+                keys: HashMap::new(),
                 pending: None,
             }),
             Event::SequenceEnd | Event::MappingEnd => {
@@ -491,28 +494,29 @@ impl Builder {
             return;
         };
         let ks = key.key_string();
-        match keys.iter().position(|(k, _)| *k == ks) {
-            Some(i) if keys[i].1 == Origin::Merged => {
+        match keys.get_mut(&ks) {
+            Some((i, origin)) if *origin == Origin::Merged => {
                 // An explicit key overrides one brought in by `<<`.
-                entries[i] = (key, value);
-                keys[i].1 = Origin::Explicit;
+                entries[*i] = (key, value);
+                *origin = Origin::Explicit;
             }
-            Some(i) => {
-                let first = entries[i].0.pos;
+            Some((i, _)) => {
+                let first = entries[*i].0.pos;
                 let d = Diagnostic::error(
                     "yaml/duplicate-key",
                     key.pos,
                     format!(
-                        "duplicate key `{ks}` (first defined at line {}); the first value is kept",
+                        "duplicate key `{ks}` (first defined at line {}); Kubernetes keeps the last value, this one",
                         first.line
                     ),
                 )
-                .with_hint("Kubernetes rejects duplicate fields in strict mode; remove one of them")
+                .with_hint("the API server rejects duplicate fields under strict field validation (`kubectl apply --validate=strict`, the default); remove one of them")
                 .with_pointer(format!("{pointer}/{}", pointer_token(&ks)));
+                entries[*i] = (key, value);
                 self.diag(d);
             }
             None => {
-                keys.push((ks, Origin::Explicit));
+                keys.insert(ks, (entries.len(), Origin::Explicit));
                 entries.push((key, value));
             }
         }
@@ -545,8 +549,8 @@ impl Builder {
             };
             for (k, v) in src {
                 let ks = k.key_string();
-                if !keys.iter().any(|(existing, _)| *existing == ks) {
-                    keys.push((ks, Origin::Merged));
+                if let std::collections::hash_map::Entry::Vacant(e) = keys.entry(ks) {
+                    e.insert((entries.len(), Origin::Merged));
                     entries.push((k, v));
                 }
             }
@@ -847,10 +851,18 @@ mod tests {
         let root = &parsed.documents[0].root;
         assert_eq!(
             root.lookup("/a").unwrap().value,
-            Value::Int(1),
-            "first value kept"
+            Value::Int(5),
+            "last value kept, as Kubernetes does"
         );
-        assert_eq!(root.lookup("/b/c").unwrap().value, Value::Int(2));
+        assert_eq!(root.lookup("/b/c").unwrap().value, Value::Int(4));
+        assert_eq!(root.lookup("/b/c").unwrap().pos, Pos::new(5, 6));
+        let keys: Vec<String> = root
+            .as_map()
+            .unwrap()
+            .iter()
+            .map(|(k, _)| k.key_string())
+            .collect();
+        assert_eq!(keys, ["a", "b"], "the entry stays at the first key's place");
         assert_eq!(root.as_map().unwrap().len(), 2);
         let d: Vec<_> = parsed
             .diagnostics
@@ -871,6 +883,11 @@ mod tests {
             parsed.diagnostics[0].message
         );
         assert!(parsed.diagnostics[1].message.contains("line 1"));
+        assert!(
+            parsed.diagnostics[1]
+                .message
+                .contains("keeps the last value")
+        );
         assert!(
             parsed
                 .diagnostics

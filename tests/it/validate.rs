@@ -220,14 +220,24 @@ fn a_chart_folder_is_rendered_and_checked_as_a_whole() {
     assert_eq!(v["errors"], 0);
 }
 
+/// A project with a dockhand.toml (defaults) and the fixture chart `name`
+/// as its own chart, `charts/todo-app`.
+fn project_with_chart(name: &str) -> Project {
+    let p = Project::empty();
+    p.write("dockhand.toml", "[project]\nkube_version = \"1.33\"\n");
+    crate::harness::copy_dir(
+        &fixture(&format!("charts/{name}")),
+        &p.path().join("charts/todo-app"),
+    );
+    p
+}
+
 #[test]
 fn chart_rules_fire_with_their_codes() {
     for (name, code) in [
         ("bad-missing-value", "chart/missing-value"),
         ("bad-chart-yaml", "chart/version"),
         ("bad-range", "chart/unsupported-template"),
-        ("bad-literal-secret", "policy/secret-env"),
-        ("bad-nodeport", "policy/nodeport"),
     ] {
         Test::new()
             .args(["validate", &chart(name)])
@@ -235,15 +245,33 @@ fn chart_rules_fire_with_their_codes() {
             .stdout_has(format!("[{code}]"))
             .run();
     }
+    // Policies fire on the project's own chart only.
+    for (name, code) in [
+        ("bad-literal-secret", "policy/secret-env"),
+        ("bad-nodeport", "policy/nodeport"),
+    ] {
+        let p = project_with_chart(name);
+        p.dockhand()
+            .args(["validate", "charts/todo-app"])
+            .status(1)
+            .stdout_has(format!("[{code}]"))
+            .stdout_has("policies: project (13 policies)\n")
+            .run();
+        Test::new()
+            .args(["validate", &chart(name)])
+            .stdout_lacks(format!("[{code}]"))
+            .run();
+    }
 }
 
 #[test]
 fn chart_values_can_be_overridden_like_helm() {
     // The good chart turns bad when --set moves the NodePort off the configured one.
-    Test::new()
+    let p = project_with_chart("todo-app");
+    p.dockhand()
         .args([
             "validate",
-            &chart("todo-app"),
+            "charts/todo-app",
             "--set",
             "frontend.nodePort=30081",
         ])
@@ -263,9 +291,10 @@ fn each_policy_fires_on_its_bad_manifest_when_enabled() {
         "dockhand.toml",
         &format!("[policies]\nenabled = [{}]\n", all.join(", ")),
     );
+    let good = std::fs::read_to_string(fixture("policy/good/todo-app.yaml")).unwrap();
+    p.write("k8s/todo-app.yaml", &good);
     p.dockhand()
-        .args(["validate"])
-        .arg(fixture("policy/good/todo-app.yaml").to_string_lossy())
+        .args(["validate", "k8s/todo-app.yaml"])
         .stdout_has("0 errors")
         .run();
     for (file, code) in [
@@ -278,12 +307,12 @@ fn each_policy_fires_on_its_bad_manifest_when_enabled() {
         ("backend-address.yaml", "policy/backend-address"),
     ] {
         let path = fixture(&format!("policy/bad/{file}"));
-        if !path.exists() {
-            continue;
-        }
+        p.write(
+            &format!("k8s/{file}"),
+            &std::fs::read_to_string(&path).unwrap(),
+        );
         p.dockhand()
-            .args(["validate"])
-            .arg(path.to_string_lossy())
+            .args(["validate", &format!("k8s/{file}")])
             .status(1)
             .stdout_has(format!("[{code}]"))
             .run();
@@ -299,7 +328,7 @@ fn each_policy_fires_on_its_bad_manifest_when_enabled() {
         .run();
     p.dockhand()
         .args(["validate", "elsewhere/secret.yaml"])
-        .stdout_lacks("no-secret-objects")
+        .stdout_lacks("[policy/no-secret-objects]")
         .run();
 }
 

@@ -12,31 +12,35 @@
 //! `properties`, `additionalProperties`, `items`, `required`, `enum`,
 //! `oneOf` (`format` is ignored, as `kubernetes-validate` does).
 
+mod removed;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
+use std::sync::OnceLock;
 
 use super::diagnostic::{Diagnostic, pointer_token};
 use super::yaml::{Document, Node, Value};
+pub use removed::{REMOVALS, Removal};
 
 /// Kubernetes version used when none is requested.
 pub const DEFAULT_KUBE_VERSION: &str = "1.33";
 
 /// The embedded schema files, oldest first.
 const SHIPPED: &[(&str, &[u8])] = &[
-    ("1.25", include_bytes!("../../schemas/v1.25.json.gz")),
-    ("1.26", include_bytes!("../../schemas/v1.26.json.gz")),
-    ("1.27", include_bytes!("../../schemas/v1.27.json.gz")),
-    ("1.28", include_bytes!("../../schemas/v1.28.json.gz")),
-    ("1.29", include_bytes!("../../schemas/v1.29.json.gz")),
-    ("1.30", include_bytes!("../../schemas/v1.30.json.gz")),
-    ("1.31", include_bytes!("../../schemas/v1.31.json.gz")),
-    ("1.32", include_bytes!("../../schemas/v1.32.json.gz")),
-    ("1.33", include_bytes!("../../schemas/v1.33.json.gz")),
-    ("1.34", include_bytes!("../../schemas/v1.34.json.gz")),
-    ("1.35", include_bytes!("../../schemas/v1.35.json.gz")),
-    ("1.36", include_bytes!("../../schemas/v1.36.json.gz")),
-    ("1.37", include_bytes!("../../schemas/v1.37.json.gz")),
+    ("1.25", include_bytes!("../../../schemas/v1.25.json.gz")),
+    ("1.26", include_bytes!("../../../schemas/v1.26.json.gz")),
+    ("1.27", include_bytes!("../../../schemas/v1.27.json.gz")),
+    ("1.28", include_bytes!("../../../schemas/v1.28.json.gz")),
+    ("1.29", include_bytes!("../../../schemas/v1.29.json.gz")),
+    ("1.30", include_bytes!("../../../schemas/v1.30.json.gz")),
+    ("1.31", include_bytes!("../../../schemas/v1.31.json.gz")),
+    ("1.32", include_bytes!("../../../schemas/v1.32.json.gz")),
+    ("1.33", include_bytes!("../../../schemas/v1.33.json.gz")),
+    ("1.34", include_bytes!("../../../schemas/v1.34.json.gz")),
+    ("1.35", include_bytes!("../../../schemas/v1.35.json.gz")),
+    ("1.36", include_bytes!("../../../schemas/v1.36.json.gz")),
+    ("1.37", include_bytes!("../../../schemas/v1.37.json.gz")),
 ];
 
 /// Kubernetes minor versions with embedded schemas, e.g. `["1.25", ..., "1.37"]`.
@@ -250,15 +254,24 @@ const _: () = {
 };
 
 impl Schemas {
-    /// Decompress and compile the embedded schemas for `version` (`1.33`,
-    /// `v1.33`, `1.33.0`).
-    pub fn load(version: &str) -> Result<Schemas, SchemaError> {
+    /// The compiled schemas for `version` (`1.33`, `v1.33`, `1.33.0`):
+    /// decompressed and compiled on first use, then shared by every caller
+    /// for the rest of the process (compiled once per run).
+    pub fn load(version: &str) -> Result<&'static Schemas, SchemaError> {
+        static CACHE: [OnceLock<Result<Schemas, SchemaError>>; SHIPPED.len()] =
+            [const { OnceLock::new() }; SHIPPED.len()];
         let version = parse_kube_version(version)?;
-        let bytes = SHIPPED
+        let i = SHIPPED
             .iter()
-            .find(|(v, _)| *v == version)
-            .map(|(_, b)| *b)
+            .position(|(v, _)| *v == version)
             .unwrap_or_default();
+        CACHE[i]
+            .get_or_init(|| Schemas::compile_shipped(version, SHIPPED[i].1))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn compile_shipped(version: &'static str, bytes: &[u8]) -> Result<Schemas, SchemaError> {
         let corrupt = |reason: String| SchemaError::Corrupt { version, reason };
         let mut json = Vec::with_capacity(bytes.len() * 16);
         flate2::read::GzDecoder::new(bytes)
@@ -267,6 +280,14 @@ impl Schemas {
         let doc: serde_json::Value =
             serde_json::from_slice(&json).map_err(|e| corrupt(e.to_string()))?;
         Compiler::compile(version, &doc).map_err(corrupt)
+    }
+
+    /// The minor version number (`33` for `1.33`).
+    pub fn minor(&self) -> u32 {
+        self.version
+            .split_once('.')
+            .and_then(|(_, m)| m.parse().ok())
+            .unwrap_or(0)
     }
 
     /// The `major.minor` these schemas describe.
@@ -543,6 +564,26 @@ impl Walk<'_> {
         let Some(&index) = self.schemas.kinds.get(&key) else {
             if api_version == "v1" && kind_name == "List" && depth == 0 {
                 self.list(root);
+                return;
+            }
+            if let Some(r) = removed::removed(api_version, kind_name, self.schemas.minor()) {
+                let pos = api.map_or(root.pos, |(_, v)| v.pos);
+                let len = self.push_key("apiVersion");
+                self.report(
+                    Diagnostic::error(
+                        "schema/removed-api",
+                        pos,
+                        format!(
+                            "apiVersion `{api_version}` of `{kind_name}` was removed in Kubernetes 1.{}; use {}",
+                            r.removed_in, r.replacement
+                        ),
+                    )
+                    .with_hint(format!(
+                        "Kubernetes {} no longer serves it: the API server refuses this manifest",
+                        self.schemas.version
+                    )),
+                );
+                self.pointer.truncate(len);
                 return;
             }
             let pos = kind.map_or(root.pos, |(_, v)| v.pos);
@@ -841,19 +882,20 @@ fn type_hint(node: &Node, types: u8) -> Option<String> {
 /// The candidate closest to `key` (optimal string alignment distance,
 /// case-insensitive), if it is close enough to be a plausible typo.
 fn closest<'a>(key: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let lower: Vec<char> = key.to_lowercase().chars().collect();
-    let limit = match lower.len() {
+    let lower = key.to_lowercase();
+    let len = lower.chars().count();
+    let limit = match len {
         0..=4 => 1,
         5..=8 => 2,
         _ => 3,
     };
     let mut best: Option<(usize, &str)> = None;
     for cand in candidates {
-        let c: Vec<char> = cand.to_lowercase().chars().collect();
-        if c.len().abs_diff(lower.len()) > limit {
+        let c = cand.to_lowercase();
+        if c.chars().count().abs_diff(len) > limit {
             continue;
         }
-        let d = osa_distance(&lower, &c);
+        let d = strsim::osa_distance(&lower, &c);
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, cand));
         }
@@ -861,40 +903,14 @@ fn closest<'a>(key: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&
     best.map(|(_, c)| c)
 }
 
-fn osa_distance(a: &[char], b: &[char]) -> usize {
-    let (n, m) = (a.len(), b.len());
-    let mut d = vec![vec![0usize; m + 1]; n + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=n {
-        for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[n][m]
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::diagnostic::{Pos, Severity};
     use super::super::yaml::parse;
     use super::*;
-    use std::sync::OnceLock;
 
     fn schemas() -> &'static Schemas {
-        static S: OnceLock<Schemas> = OnceLock::new();
-        S.get_or_init(|| Schemas::load(DEFAULT_KUBE_VERSION).expect("default version loads"))
+        Schemas::load(DEFAULT_KUBE_VERSION).expect("default version loads")
     }
 
     /// Parse (asserting no YAML findings) and validate every document.
@@ -927,7 +943,7 @@ mod tests {
     }
 
     const DEPLOYMENT_SERVICE: &str =
-        include_str!("../../tests/fixtures/manifests/good/deployment-service.yaml");
+        include_str!("../../../tests/fixtures/manifests/good/deployment-service.yaml");
 
     #[test]
     fn valid_deployment_and_service_pass() {
@@ -940,7 +956,7 @@ mod tests {
     fn yaml11_scalars_fixture_passes() {
         assert_eq!(
             run(include_str!(
-                "../../tests/fixtures/manifests/good/yaml11-scalars.yaml"
+                "../../../tests/fixtures/manifests/good/yaml11-scalars.yaml"
             )),
             vec![]
         );
@@ -949,7 +965,7 @@ mod tests {
     #[test]
     fn unknown_field_at_key_position_with_hint() {
         let diags = run(include_str!(
-            "../../tests/fixtures/manifests/bad/unknown-field.yaml"
+            "../../../tests/fixtures/manifests/bad/unknown-field.yaml"
         ));
         assert_eq!(
             codes(&diags),
@@ -973,7 +989,7 @@ mod tests {
     #[test]
     fn wrong_type_replicas() {
         let diags = run(include_str!(
-            "../../tests/fixtures/manifests/bad/wrong-type.yaml"
+            "../../../tests/fixtures/manifests/bad/wrong-type.yaml"
         ));
         assert_eq!(
             codes(&diags),
@@ -985,7 +1001,7 @@ mod tests {
     #[test]
     fn missing_required_container_name() {
         let diags = run(include_str!(
-            "../../tests/fixtures/manifests/bad/missing-required.yaml"
+            "../../../tests/fixtures/manifests/bad/missing-required.yaml"
         ));
         assert_eq!(
             codes(&diags),
@@ -1005,7 +1021,7 @@ mod tests {
     #[test]
     fn several_errors_all_reported() {
         let diags = run(include_str!(
-            "../../tests/fixtures/manifests/bad/several-errors.yaml"
+            "../../../tests/fixtures/manifests/bad/several-errors.yaml"
         ));
         assert_eq!(
             codes(&diags),
@@ -1064,7 +1080,7 @@ mod tests {
     #[test]
     fn int_or_string_one_of() {
         let diags = run(include_str!(
-            "../../tests/fixtures/manifests/bad/service-bad-port.yaml"
+            "../../../tests/fixtures/manifests/bad/service-bad-port.yaml"
         ));
         assert_eq!(
             codes(&diags),
@@ -1079,7 +1095,7 @@ mod tests {
     #[test]
     fn yaml12_trap_is_caught() {
         let diags = run(include_str!(
-            "../../tests/fixtures/manifests/bad/yaml12-trap.yaml"
+            "../../../tests/fixtures/manifests/bad/yaml12-trap.yaml"
         ));
         assert_eq!(
             codes(&diags),
@@ -1108,7 +1124,7 @@ mod tests {
     #[test]
     fn custom_resource_is_a_warning() {
         let diags = run(include_str!(
-            "../../tests/fixtures/manifests/good/custom-resource.yaml"
+            "../../../tests/fixtures/manifests/good/custom-resource.yaml"
         ));
         assert_eq!(codes(&diags), vec![("schema/unknown-kind", 3, 7, "/kind")]);
         assert_eq!(diags[0].severity, Severity::Warning);
@@ -1118,8 +1134,9 @@ mod tests {
 
     #[test]
     fn unknown_kind_hints() {
-        let diags = run("apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: x}\n");
+        let diags = run("apiVersion: example.com/v1\nkind: Deployment\nmetadata: {name: x}\n");
         assert_eq!(diags[0].code, "schema/unknown-kind");
+        assert_eq!(diags[0].severity, Severity::Warning);
         assert_eq!(
             diags[0].hint.as_deref(),
             Some("in Kubernetes 1.33, `Deployment` is served as `apps/v1`")
@@ -1129,6 +1146,73 @@ mod tests {
             diags[0].hint.as_deref(),
             Some("kinds are case-sensitive: did you mean `Deployment` (`apps/v1`)?")
         );
+    }
+
+    #[test]
+    fn removed_api_versions_are_errors_naming_the_replacement() {
+        let diags = run("apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: x}\n");
+        assert_eq!(
+            codes(&diags),
+            vec![("schema/removed-api", 1, 13, "/apiVersion")]
+        );
+        assert_eq!(diags[0].severity, Severity::Error);
+        assert_eq!(
+            diags[0].message,
+            "apiVersion `extensions/v1beta1` of `Deployment` was removed in Kubernetes 1.16; use apps/v1"
+        );
+        // Removed after 1.25: an error only from the version that removed it.
+        let hpa =
+            "apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata: {name: x}\n";
+        let doc = &parse(hpa).documents[0];
+        let in_125 = Schemas::load("1.25").unwrap().validate(doc);
+        assert!(
+            in_125.iter().all(|d| d.code != "schema/removed-api"),
+            "{in_125:?}"
+        );
+        let in_126 = Schemas::load("1.26").unwrap().validate(doc);
+        assert_eq!(in_126[0].code, "schema/removed-api");
+        assert!(in_126[0].message.ends_with("use autoscaling/v2"));
+        let flow = "apiVersion: flowcontrol.apiserver.k8s.io/v1beta3\nkind: FlowSchema\nmetadata: {name: x}\n";
+        let doc = &parse(flow).documents[0];
+        assert!(
+            Schemas::load("1.31")
+                .unwrap()
+                .validate(doc)
+                .iter()
+                .all(|d| d.code != "schema/removed-api")
+        );
+        assert_eq!(
+            Schemas::load("1.32").unwrap().validate(doc)[0].code,
+            "schema/removed-api"
+        );
+        // A removed version of a kind it never served stays unknown (a warning).
+        let diags = run("apiVersion: extensions/v1beta1\nkind: Widget\n");
+        assert_eq!(diags[0].code, "schema/unknown-kind");
+    }
+
+    /// Every removal the schemas can judge: in 1.37 no removed
+    /// apiVersion/kind has a schema (else the table would be wrong), and
+    /// each replacement that is an apiVersion serves the kind.
+    #[test]
+    fn removal_table_is_consistent_with_the_schemas() {
+        let s = Schemas::load("1.37").unwrap();
+        for r in REMOVALS {
+            for kind in r.kinds {
+                assert!(
+                    !s.knows(r.api_version, kind),
+                    "{} {kind} still served",
+                    r.api_version
+                );
+                let replacement = r.replacement.split(' ').next().unwrap();
+                if replacement.contains('/') && *kind != "PodSecurityPolicy" {
+                    assert!(
+                        s.knows(replacement, kind),
+                        "{replacement} {kind} not served in 1.37"
+                    );
+                }
+            }
+        }
+        assert_eq!(REMOVALS.iter().map(|r| r.kinds.len()).sum::<usize>(), 49);
     }
 
     #[test]
