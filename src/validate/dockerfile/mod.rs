@@ -53,11 +53,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use parse_dockerfile::{Command, FromInstruction, Instruction, RunInstruction, Source, Span};
+use parse_dockerfile::{
+    Command, FromInstruction, HealthcheckArguments, Instruction, RunInstruction, Source, Span,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::validate::diagnostic::{Diagnostic, Pos, Severity};
 
+mod copy_from;
 mod exec_form;
 mod expect;
 mod image;
@@ -70,7 +73,7 @@ mod tests;
 mod util;
 
 #[allow(unused_imports)]
-use {image::*, prepare::*, run::*, secret::*, shell::*, util::*};
+use {copy_from::*, image::*, prepare::*, run::*, secret::*, shell::*, util::*};
 
 /// What the prompt expects of the Dockerfile (from its front matter).
 #[derive(Default, Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -348,14 +351,7 @@ impl Checker<'_> {
                             from_stage = known || index_ok;
                             if !known && !index_ok && (is_number || !image_like) {
                                 let p = self.index.token_pos(&copy.copy.span, &v.span);
-                                self.push(
-                                    Diagnostic::warning(
-                                        "DL3022",
-                                        p,
-                                        format!("`COPY --from={value}` does not reference a previously defined stage"),
-                                    )
-                                    .with_hint("name the build stage with `FROM <image> AS <name>` before copying from it"),
-                                );
+                                self.push(copy_from_finding(&value, i, &names, p));
                             }
                         }
                         if from_stage && is_final {
@@ -403,6 +399,11 @@ impl Checker<'_> {
                         }
                     }
                     Instruction::Cmd(c) => self.exec_form("CMD", &c.cmd.span, &c.arguments),
+                    Instruction::Healthcheck(h) => {
+                        if let HealthcheckArguments::Cmd { arguments, .. } = &h.arguments {
+                            self.exec_form("HEALTHCHECK CMD", &h.healthcheck.span, arguments)
+                        }
+                    }
                     Instruction::Entrypoint(e) => {
                         self.exec_form("ENTRYPOINT", &e.entrypoint.span, &e.arguments)
                     }

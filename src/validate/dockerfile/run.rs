@@ -30,6 +30,7 @@ impl Checker<'_> {
                         .is_some_and(|v| is_truthy(&unquote(v)))
                 });
         if !env_no_cache
+            && !has_cache_mount(run, ".cache/pip")
             && cmds
                 .iter()
                 .any(|c| is_pip_install(c) && !c.args.iter().any(|a| a == "--no-cache-dir"))
@@ -65,33 +66,26 @@ impl Checker<'_> {
         }
 
         // DL3009
-        let updates = cmds
-            .iter()
-            .any(|c| c.name == "apt-get" && c.args.iter().any(|a| a == "update"));
+        let updates = cmds.iter().any(|c| {
+            matches!(c.name.as_str(), "apt-get" | "apt" | "aptitude")
+                && c.args.iter().any(|a| a == "update")
+        });
         let cleans = cmds
             .iter()
             .any(|c| c.name == "rm" && c.args.iter().any(|a| a.starts_with("/var/lib/apt/lists")));
-        let cache_mount = run.options.iter().any(|f| {
-            f.name.value == "mount"
-                && f.value.as_ref().is_some_and(|v| {
-                    v.value.contains("type=cache")
-                        && v.value.split(',').any(|kv| {
-                            kv.split_once('=').is_some_and(|(k, p)| {
-                                matches!(k, "target" | "dst" | "destination")
-                                    && p.starts_with("/var/lib/apt")
-                            })
-                        })
-                })
-        });
-        if report_apt_lists && updates && !cleans && !cache_mount {
+        // The lists never reach the image when they live on a cache or tmpfs
+        // mount: /var/lib/apt/lists itself, or both apt folders.
+        let mounted = has_cache_mount(run, "/var/lib/apt/lists")
+            || (has_cache_mount(run, "/var/lib/apt") && has_cache_mount(run, "/var/cache/apt"));
+        if report_apt_lists && updates && !cleans && !mounted {
             self.push(
                 Diagnostic::new(
                     "DL3009",
                     Severity::Info,
                     pos,
-                    "apt lists are not deleted in the same RUN as `apt-get update`",
+                    "apt lists are not deleted in the same RUN as the package index update",
                 )
-                .with_hint("end the RUN with `&& rm -rf /var/lib/apt/lists/*`"),
+                .with_hint("end the RUN with `&& rm -rf /var/lib/apt/lists/*`, or put /var/lib/apt/lists on a `--mount=type=cache` mount"),
             );
         }
 
@@ -170,4 +164,25 @@ pub(super) fn is_pip_install(c: &ShellCmd) -> bool {
             .any(|w| w[0] == "-m" && is_pip(&w[1]) && w[2] == "install");
     }
     false
+}
+
+/// Whether the RUN has a `--mount=type=cache` or `type=tmpfs` whose target
+/// contains `fragment` (as hadolint matches it).
+pub(super) fn has_cache_mount(run: &RunInstruction<'_>, fragment: &str) -> bool {
+    run.options.iter().any(|f| {
+        f.name.value == "mount"
+            && f.value.as_ref().is_some_and(|v| {
+                let mut kind = None;
+                let mut target = None;
+                for kv in v.value.split(',') {
+                    match kv.trim().split_once('=') {
+                        Some(("type", t)) => kind = Some(t),
+                        Some(("target" | "dst" | "destination", p)) => target = Some(p),
+                        _ => {}
+                    }
+                }
+                matches!(kind, Some("cache" | "tmpfs"))
+                    && target.is_some_and(|t| unquote(t).contains(fragment))
+            })
+    })
 }

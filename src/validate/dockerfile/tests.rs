@@ -496,3 +496,179 @@ fn shell_lexer() {
     assert_eq!(cmds[0].args, ["install", "-y", "x y"]);
     assert_eq!(cmds[3].args, ["$(a; b)", "`c`"]);
 }
+
+/// Whether `code` fires on `text`: cases written after hadolint's own rule
+/// specs (test/Hadolint/Rule/DL*Spec.hs), in our own words.
+fn fires(code: &str, text: &str) -> bool {
+    check(text, &Expectations::default())
+        .iter()
+        .any(|d| d.code == code)
+}
+
+#[test]
+fn dl3042_like_hadolint() {
+    for caught in [
+        "FROM python:3.12\nRUN pip2 install requests\n",
+        "FROM python:3.12\nRUN pip3 install requests\n",
+        "FROM python:3.12\nONBUILD RUN pip install requests\n",
+        "FROM python:3.12\nENV PIP_NO_CACHE_DIR=off\nRUN pip install requests\n",
+        "FROM python:3.12\nRUN PIP_NO_CACHE_DIR=false pip install requests\n",
+        "FROM python:3.12\nRUN export PIP_NO_CACHE_DIR=0 && pip install requests\n",
+        // not inherited from an unrelated stage
+        "FROM python:3.12 AS base\nENV PIP_NO_CACHE_DIR=1\nFROM python:3.12\nRUN pip install six\n",
+        // a cache mount elsewhere does not keep pip's cache out
+        "FROM python:3.12\nRUN --mount=type=cache,target=/root/.npm pip install six\n",
+        // a bind mount is not a cache
+        "FROM python:3.12\nRUN --mount=type=bind,target=/root/.cache/pip pip install six\n",
+    ] {
+        assert!(fires("DL3042", caught), "{caught}");
+    }
+    for clean in [
+        "FROM python:3.12\nRUN pip3 install --no-cache-dir requests\n",
+        "FROM python:3.12\nRUN pip install requests --no-cache-dir\n",
+        "FROM python:3.12\nRUN pipx install black\n",
+        "FROM python:3.12\nRUN pipenv install flask\n",
+        "FROM python:3.12\nENV PIP_NO_CACHE_DIR=yes\nRUN pip install requests\n",
+        "FROM python:3.12\nRUN export PIP_NO_CACHE_DIR=true && pip install requests\n",
+        "FROM python:3.12 AS base\nENV PIP_NO_CACHE_DIR=1\nFROM base\nRUN pip install six\n",
+        // BuildKit cache (or tmpfs) mount on pip's cache folder
+        "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install six\n",
+        "FROM python:3.12\nRUN --mount=type=tmpfs,target=/root/.cache/pip pip install six\n",
+        "FROM python:3.12\nRUN --mount=type=cache,id=pip,target=/home/app/.cache/pip,sharing=locked \\\n    pip install -r requirements.txt\n",
+    ] {
+        assert!(!fires("DL3042", clean), "{clean}");
+    }
+}
+
+#[test]
+fn dl3009_like_hadolint() {
+    for caught in [
+        "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n",
+        "FROM debian:12\nRUN apt update && apt install -y curl\n",
+        "FROM debian:12\nRUN aptitude update && aptitude install -y curl\n",
+        // an intermediate stage used as a base later
+        "FROM debian:12 AS base\nRUN apt-get update\nFROM base\nRUN true\n",
+        // only the apt cache folder, or only /var/lib/apt, on a mount
+        "FROM debian:12\nRUN --mount=type=cache,target=/var/cache/apt apt-get update\n",
+        "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt apt-get update\n",
+    ] {
+        assert!(fires("DL3009", caught), "{caught}");
+    }
+    for clean in [
+        "FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",
+        "FROM debian:12\nRUN apt update && apt install -y curl && rm -rf /var/lib/apt/lists/*\n",
+        "FROM debian:12\nRUN aptitude update && rm -rf /var/lib/apt/lists/*\n",
+        // an intermediate stage nobody builds on
+        "FROM debian:12 AS tools\nRUN apt-get update\nFROM scratch\nCOPY --from=tools /bin/true /\n",
+        "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt/lists apt-get update\n",
+        "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n    --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n    apt-get update\n",
+        "FROM debian:12\nRUN --mount=type=tmpfs,target=/var/cache/apt --mount=type=tmpfs,target=/var/lib/apt apt-get update\n",
+    ] {
+        assert!(!fires("DL3009", clean), "{clean}");
+    }
+}
+
+#[test]
+fn dl3025_covers_healthcheck_cmd() {
+    assert!(fires("DL3025", "FROM node:20\nENTRYPOINT node server.js\n"));
+    assert!(fires("DL3025", "FROM node:20\nCMD node server.js\n"));
+    let d = check(
+        "FROM node:20\nHEALTHCHECK --interval=30s CMD curl -f http://localhost/\nCMD [\"node\"]\n",
+        &Expectations::default(),
+    );
+    let dl3025: Vec<String> = codes(&d)
+        .into_iter()
+        .filter(|c| c.starts_with("DL3025"))
+        .collect();
+    assert_eq!(dl3025, ["DL3025@2:1"]);
+    assert!(d.iter().any(|d| d.message.contains("HEALTHCHECK CMD")));
+    for clean in [
+        "FROM node:20\nHEALTHCHECK CMD [\"curl\", \"-f\", \"http://localhost/\"]\n",
+        "FROM node:20\nHEALTHCHECK NONE\n",
+        "FROM node:20\nCMD [ \"node\", \"server.js\" ]\n",
+        "FROM node:20\nCMD [ \"/bin/sh\", \"-c\", \\\n  \"echo a && \\\n   echo b\" \\\n  ]\n",
+    ] {
+        assert!(!fires("DL3025", clean), "{clean}");
+    }
+}
+
+#[test]
+fn dl3022_typo_of_a_stage_is_an_error() {
+    let d = check(
+        "FROM golang:1.22 AS builder\nRUN go build -o /app .\nFROM alpine:3.20\nCOPY --from=buidler /app /app\nUSER 1000\n",
+        &Expectations::default(),
+    );
+    let f: Vec<&Diagnostic> = d.iter().filter(|d| d.code == "DL3022").collect();
+    assert_eq!(f.len(), 1, "{d:?}");
+    assert_eq!(
+        (f[0].severity, f[0].line, f[0].column),
+        (Severity::Error, 4, 13)
+    );
+    assert!(
+        f[0].message.contains("did you mean `builder`?"),
+        "{}",
+        f[0].message
+    );
+    // defined later: the build fails too
+    let d = check(
+        "FROM alpine:3.20\nCOPY --from=build /a /a\nFROM golang:1.22 AS build\n",
+        &Expectations::default(),
+    );
+    assert!(
+        d.iter().any(|d| d.code == "DL3022" && d.is_error()),
+        "{d:?}"
+    );
+    // an unrelated name stays hadolint's warning (it may be an image)
+    let d = check(
+        "FROM golang:1.22 AS builder\nFROM alpine:3.20\nCOPY --from=foo /a /a\n",
+        &Expectations::default(),
+    );
+    let f: Vec<&Diagnostic> = d.iter().filter(|d| d.code == "DL3022").collect();
+    assert_eq!(f[0].severity, Severity::Warning);
+    // hadolint's cases: images, earlier names and indexes are fine
+    for clean in [
+        "FROM alpine:3.20\nCOPY --from=haskell:latest /a /a\n",
+        "FROM scratch AS build\nFROM node:20\nCOPY --from=build /a /a\n",
+        "FROM scratch\nFROM node:20\nCOPY --from=0 /a /a\n",
+    ] {
+        assert!(!fires("DL3022", clean), "{clean}");
+    }
+    assert!(fires("DL3022", "FROM alpine:3.20\nCOPY --from=0 /a /a\n"));
+}
+
+#[test]
+fn bom_and_crlf_keep_positions() {
+    let plain = "FROM python:latest\nWORKDIR app\n";
+    let want = codes(&check(plain, &Expectations::default()));
+    assert!(want.contains(&"DL3007@1:6".to_string()), "{want:?}");
+    assert!(want.contains(&"DL3000@2:9".to_string()), "{want:?}");
+    for variant in [
+        format!("\u{feff}{plain}"),
+        plain.replace('\n', "\r\n"),
+        format!("\u{feff}{}", plain.replace('\n', "\r\n")),
+    ] {
+        assert_eq!(
+            codes(&check(&variant, &Expectations::default())),
+            want,
+            "{variant:?}"
+        );
+    }
+}
+
+#[test]
+fn project_policies_are_opt_in() {
+    let text = "FROM node:20\nRUN npm install\nCMD [\"node\"]\n";
+    let all = codes(&check(text, &Expectations::default()));
+    assert!(
+        all.iter().any(|c| c.starts_with("DH001")) && all.iter().any(|c| c.starts_with("DH002"))
+    );
+    let none = check_with(text, &Expectations::default(), DockerPolicies::default());
+    assert!(
+        none.iter().all(|d| d.code != "DH001" && d.code != "DH002"),
+        "{none:?}"
+    );
+    let root = "FROM node:20\nUSER root\n";
+    let sev = |p| check_with(root, &Expectations::default(), p)[0].severity;
+    assert_eq!(sev(DockerPolicies::ALL), Severity::Error);
+    assert_eq!(sev(DockerPolicies::default()), Severity::Warning);
+}
