@@ -384,3 +384,227 @@ fn findings_can_be_silenced_inline_or_in_config_with_a_reason() {
     );
     p.dockhand().args(["validate", "-"]).stdin(bad).run();
 }
+
+/// insta settings with the temp folder filtered out.
+fn snap(dir: &std::path::Path) -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    let escaped: String = dir
+        .to_string_lossy()
+        .chars()
+        .map(|c| match "\\.+*?()|[]{}^$".contains(c) {
+            true => format!("\\{c}"),
+            false => c.to_string(),
+        })
+        .collect();
+    s.add_filter(&escaped, "[DIR]");
+    s
+}
+
+const WRONG_TYPE: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  replicas: \"two\"\n  selector:\n    matchLabels: {app: x}\n  template:\n    metadata:\n      labels: {app: x}\n    spec:\n      containers:\n        - name: app\n          image: nginx:1.27\n";
+
+#[test]
+fn files_as_they_come() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let w = |rel: &str, bytes: &[u8]| {
+        let p = d.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    };
+    w("manifests/a.yaml", WRONG_TYPE.as_bytes());
+    // reached twice through symlinks, and a loop back up
+    std::os::unix::fs::symlink(d.join("manifests/a.yaml"), d.join("manifests/also-a.yaml"))
+        .unwrap();
+    std::os::unix::fs::symlink(d.join("manifests"), d.join("manifests/loop")).unwrap();
+    std::os::unix::fs::symlink("..", d.join("manifests/up")).unwrap();
+    // not UTF-8: one finding, the rest still checked
+    w(
+        "manifests/latin1.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\ndata:\n  name: caf\xe9\n",
+    );
+    // byte-order mark and CRLF: positions as without them
+    let mut bom = b"\xef\xbb\xbf".to_vec();
+    bom.extend_from_slice(WRONG_TYPE.as_bytes());
+    w("manifests/bom.yaml", &bom);
+    w(
+        "manifests/crlf.yaml",
+        WRONG_TYPE.replace('\n', "\r\n").as_bytes(),
+    );
+    // every Dockerfile name
+    for name in [
+        "Dockerfile",
+        "Containerfile",
+        "dockerfile",
+        "app.Dockerfile",
+        "Dockerfile.dev",
+        "Dockerfile-prod",
+        "Dockerfile_ci",
+        "Containerfile.prod",
+        "web.containerfile",
+    ] {
+        w(
+            &format!("docker/{name}/{name}"),
+            b"FROM python:latest\nUSER 1000\n",
+        );
+    }
+    w("docker/ignored/Dockerfile.dockerignore", b"node_modules\n");
+    let mut bom_df = b"\xef\xbb\xbf".to_vec();
+    bom_df.extend_from_slice(b"FROM python:latest\r\nWORKDIR app\r\nUSER 1000\r\n");
+    w("docker/bom/Dockerfile", &bom_df);
+    let out = Test::new()
+        .current_dir(d)
+        .args(["validate", "."])
+        .status(1)
+        .run();
+    snap(d).bind(|| insta::assert_snapshot!("files_as_they_come", out.stdout));
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn policies_are_the_projects_choice() {
+    let p = Project::empty();
+    let image_pull = std::fs::read_to_string(fixture("policy/bad/image-pull.yaml")).unwrap();
+    p.write("k8s/app.yaml", &image_pull);
+    p.write(
+        "docker/app.Dockerfile",
+        "FROM node:20\nRUN npm install\nCMD [\"node\", \"server.js\"]\n",
+    );
+    crate::harness::copy_dir(
+        &fixture("charts/bad-nodeport"),
+        &p.path().join("charts/todo-app"),
+    );
+    // No dockhand.toml: schema and general rules only, said in one line.
+    let out = p.dockhand().args(["validate", "k8s", "docker"]).run();
+    assert_eq!(
+        out.stdout,
+        "policies: none (no dockhand.toml): schema and general rules only\n2 files checked: 0 errors, 0 warnings\n"
+    );
+    // With one: the project's own chart and docker/ get the project set; elsewhere nothing.
+    p.write("dockhand.toml", "[project]\nkube_version = \"1.33\"\n");
+    let out = p
+        .dockhand()
+        .args(["validate", "--format", "json", "k8s", "docker", "charts"])
+        .status(1)
+        .run();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let by_path = |suffix: &str| {
+        v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(suffix))
+            .unwrap_or_else(|| panic!("{suffix} in {}", out.stdout))
+            .clone()
+    };
+    let codes = |f: &serde_json::Value| -> Vec<String> {
+        f["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(codes(&by_path("k8s/app.yaml")), Vec::<String>::new());
+    assert_eq!(
+        by_path("k8s/app.yaml")["policies"]["label"],
+        "none (outside the project's chart and artifacts): schema and general rules only"
+    );
+    assert_eq!(codes(&by_path("docker/app.Dockerfile")), ["DH001", "DH002"]);
+    assert_eq!(
+        by_path("docker/app.Dockerfile")["policies"]["label"],
+        "project (13 policies)"
+    );
+    assert_eq!(
+        codes(&by_path("service.yaml (rendered)")),
+        ["policy/nodeport"]
+    );
+    // By path: only image-pull-never under k8s/, nothing on the chart.
+    p.write(
+        "dockhand.toml",
+        "[policies.paths]\n\"k8s\" = [\"image-pull-never\"]\n\"docker\" = [\"npm-ci\"]\n",
+    );
+    let out = p
+        .dockhand()
+        .args(["validate", "k8s", "docker", "charts"])
+        .status(1)
+        .run();
+    assert!(
+        out.stdout.contains("[policy/image-pull-never]"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("[DH002]") && !out.stdout.contains("[DH001]"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("[policy/nodeport]"), "{}", out.stdout);
+    let policy_line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("policies: "))
+        .unwrap();
+    assert_eq!(
+        policy_line,
+        "policies: none (outside the project's chart and artifacts): schema and general rules only (5 files); npm-ci (1 file); image-pull-never (1 file)"
+    );
+    // An unknown policy name is a configuration error naming file and line.
+    p.write(
+        "dockhand.toml",
+        "[policies.paths]\n\"k8s\" = [\"image-pull-nevr\"]\n",
+    );
+    let out = p.dockhand().args(["validate", "k8s"]).status(2).run();
+    assert!(out.stderr.contains("dockhand.toml:2"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown policy `image-pull-nevr`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn validate_file_and_dir_report_the_same_findings() {
+    let p = Project::empty();
+    p.write("dockhand.toml", "[project]\nkube_version = \"1.33\"\n");
+    crate::harness::copy_dir(
+        &fixture("charts/bad-nodeport"),
+        &p.path().join("charts/todo-app"),
+    );
+    p.write(
+        "docker/app.Dockerfile",
+        "FROM node:latest\nRUN npm install\n",
+    );
+    p.write("k8s/app.yaml", WRONG_TYPE);
+    let run = |args: &[&str]| -> serde_json::Value {
+        let out = p
+            .dockhand()
+            .args(["validate", "--format", "json"])
+            .args(args.iter().copied())
+            .status(-999)
+            .command()
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let all = run(&["."]);
+    let files = all["files"].as_array().unwrap();
+    assert!(files.len() >= 6, "{all}");
+    let mut compared = 0;
+    for f in files {
+        let path = f["path"].as_str().unwrap();
+        let file = path.strip_suffix(" (rendered)").unwrap_or(path);
+        let one = run(&[file]);
+        let same = one["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["path"] == f["path"])
+            .unwrap_or_else(|| panic!("{path} missing from `validate {file}`: {one}"));
+        assert_eq!(same["findings"], f["findings"], "{path}");
+        assert_eq!(same["policies"], f["policies"], "{path}");
+        compared += 1;
+    }
+    assert!(compared >= 6);
+}
