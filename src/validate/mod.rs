@@ -265,11 +265,6 @@ impl Validator {
         checks: &Checks<'_>,
         set: &PolicySet,
     ) -> Vec<Diagnostic> {
-        let parsed = yaml::parse(text);
-        let mut out = parsed.diagnostics;
-        for doc in &parsed.documents {
-            out.extend(self.schemas.validate(doc));
-        }
         let selected: Vec<&str> = set
             .policies
             .iter()
@@ -277,7 +272,16 @@ impl Validator {
             .filter(|n| policy::find(n).is_some())
             .collect();
         if selected.is_empty() {
+            // Document by document: memory stays bounded by the largest one.
+            let mut found = Vec::new();
+            let mut out = yaml::parse_with(text, |doc| found.extend(self.schemas.validate(&doc)));
+            out.append(&mut found);
             return out;
+        }
+        let parsed = yaml::parse(text);
+        let mut out = parsed.diagnostics;
+        for doc in &parsed.documents {
+            out.extend(self.schemas.validate(doc));
         }
         let context: Vec<(String, Vec<yaml::Document>)> = checks
             .context
@@ -639,10 +643,15 @@ fn read_text(path: &Path) -> Result<String, Box<Diagnostic>> {
             format!("cannot read the file: {e}; not checked"),
         ))
     })?;
-    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
-    match std::str::from_utf8(body) {
-        Ok(s) => Ok(s.to_owned()),
+    let mut bytes = bytes;
+    if bytes.starts_with(b"\xef\xbb\xbf") {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
         Err(e) => {
+            let body = e.as_bytes();
+            let e = e.utf8_error();
             let good = &body[..e.valid_up_to()];
             let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
             let start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);

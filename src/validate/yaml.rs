@@ -222,6 +222,22 @@ impl Node {
         }
     }
 
+    /// This node as a mapping key, borrowed when it is a string.
+    fn key_cow(&self) -> std::borrow::Cow<'_, str> {
+        match &self.value {
+            Value::Str(s) => std::borrow::Cow::Borrowed(s),
+            _ => std::borrow::Cow::Owned(self.key_string()),
+        }
+    }
+
+    /// Whether this key is `key` once both are JSON object keys.
+    fn same_key(&self, key: &str) -> bool {
+        match &self.value {
+            Value::Str(s) => s == key,
+            _ => self.key_string() == key,
+        }
+    }
+
     fn key_matches(&self, key: &str) -> bool {
         match &self.value {
             Value::Str(s) => s == key,
@@ -259,13 +275,29 @@ fn format_float(f: f64) -> String {
 /// stops; documents completed before it are still returned. Empty documents
 /// (no content, or just `null`) are skipped, but still count for `index`.
 pub fn parse(text: &str) -> Parsed {
+    let mut documents = Vec::new();
+    let diagnostics = parse_with(text, |d| documents.push(d));
+    Parsed {
+        documents,
+        diagnostics,
+    }
+}
+
+/// Like [`parse`], but hands each document to `each` as soon as it is
+/// complete, so that a caller that checks documents one at a time keeps only
+/// one in memory. Returns the findings, ordered by position.
+pub fn parse_with(text: &str, mut each: impl FnMut(Document)) -> Vec<Diagnostic> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut b = Builder::default();
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
         match next {
             Ok((event, span)) => {
-                if let Err(diag) = b.event(event, span) {
+                let result = b.event(event, span);
+                for d in b.documents.drain(..) {
+                    each(d);
+                }
+                if let Err(diag) = result {
                     b.diag(*diag);
                     break;
                 }
@@ -283,10 +315,7 @@ pub fn parse(text: &str) -> Parsed {
     }
     let mut diagnostics = b.diagnostics;
     diagnostics.sort_by_key(|d| (d.document, d.line, d.column));
-    Parsed {
-        documents: b.documents,
-        diagnostics,
-    }
+    diagnostics
 }
 
 fn pos_of(span: &Span) -> Pos {
@@ -309,12 +338,52 @@ enum Frame {
         pos: Pos,
         anchor: usize,
         entries: Vec<(Node, Node)>,
-        /// JSON key of each entry -> its index in `entries`, and where it came
-        /// from. A hash map, so that a mapping of n keys takes O(n).
-        keys: HashMap<String, (usize, Origin)>,
+        /// Where each entry came from, and an index of the keys.
+        keys: Keys,
         /// Key waiting for its value, and whether it is the merge key `<<`.
         pending: Option<(Node, bool)>,
     },
+}
+
+/// The keys of a mapping being built: where each entry came from, and, once
+/// the mapping is large, a hash index of the keys, so that a mapping of n
+/// keys takes O(n) (small mappings are scanned, which is faster).
+#[derive(Default)]
+struct Keys {
+    origins: Vec<Origin>,
+    index: Option<HashMap<String, usize>>,
+}
+
+impl Keys {
+    const INDEX_FROM: usize = 16;
+
+    fn find(&self, entries: &[(Node, Node)], key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => entries.iter().position(|(k, _)| k.same_key(key)),
+        }
+    }
+
+    /// Record the entry just pushed to `entries`, under `key`.
+    fn push(&mut self, key: String, origin: Origin, entries: &[(Node, Node)]) {
+        self.origins.push(origin);
+        let at = entries.len() - 1;
+        match &mut self.index {
+            Some(index) => {
+                index.insert(key, at);
+            }
+            None if entries.len() > Self::INDEX_FROM => {
+                self.index = Some(
+                    entries
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (k, _))| (k.key_string(), i))
+                        .collect(),
+                );
+            }
+            None => {}
+        }
+    }
 }
 
 #[derive(Default)]
@@ -425,7 +494,7 @@ impl Builder {
                 pos,
                 anchor,
                 entries: Vec::new(),
-                keys: HashMap::new(),
+                keys: Keys::default(),
                 pending: None,
             }),
             Event::SequenceEnd | Event::MappingEnd => {
@@ -489,35 +558,48 @@ impl Builder {
     }
 
     fn insert(&mut self, key: Node, value: Node) {
-        let pointer = self.top_pointer();
+        let ks = key.key_cow();
+        let found = match self.stack.last() {
+            Some(Frame::Map { entries, keys, .. }) => keys.find(entries, &ks),
+            _ => return,
+        };
+        let duplicate = match found {
+            Some(i) => match &self.stack.last() {
+                Some(Frame::Map { entries, keys, .. }) if keys.origins[i] == Origin::Explicit => {
+                    Some(entries[i].0.pos)
+                }
+                _ => None,
+            },
+            None => None,
+        };
+        if let Some(first) = duplicate {
+            let pointer = self.top_pointer();
+            let d = Diagnostic::error(
+                "yaml/duplicate-key",
+                key.pos,
+                format!(
+                    "duplicate key `{ks}` (first defined at line {}); Kubernetes keeps the last value, this one",
+                    first.line
+                ),
+            )
+            .with_hint("the API server rejects duplicate fields under strict field validation (`kubectl apply --validate=strict`, the default); remove one of them")
+            .with_pointer(format!("{pointer}/{}", pointer_token(&ks)));
+            self.diag(d);
+        }
+        let ks = ks.into_owned();
         let Some(Frame::Map { entries, keys, .. }) = self.stack.last_mut() else {
             return;
         };
-        let ks = key.key_string();
-        match keys.get_mut(&ks) {
-            Some((i, origin)) if *origin == Origin::Merged => {
-                // An explicit key overrides one brought in by `<<`.
-                entries[*i] = (key, value);
-                *origin = Origin::Explicit;
-            }
-            Some((i, _)) => {
-                let first = entries[*i].0.pos;
-                let d = Diagnostic::error(
-                    "yaml/duplicate-key",
-                    key.pos,
-                    format!(
-                        "duplicate key `{ks}` (first defined at line {}); Kubernetes keeps the last value, this one",
-                        first.line
-                    ),
-                )
-                .with_hint("the API server rejects duplicate fields under strict field validation (`kubectl apply --validate=strict`, the default); remove one of them")
-                .with_pointer(format!("{pointer}/{}", pointer_token(&ks)));
-                entries[*i] = (key, value);
-                self.diag(d);
+        match found {
+            // The last value wins; an explicit key also overrides one
+            // brought in by `<<`.
+            Some(i) => {
+                entries[i] = (key, value);
+                keys.origins[i] = Origin::Explicit;
             }
             None => {
-                keys.insert(ks, (entries.len(), Origin::Explicit));
                 entries.push((key, value));
+                keys.push(ks, Origin::Explicit, entries);
             }
         }
     }
@@ -549,9 +631,9 @@ impl Builder {
             };
             for (k, v) in src {
                 let ks = k.key_string();
-                if let std::collections::hash_map::Entry::Vacant(e) = keys.entry(ks) {
-                    e.insert((entries.len(), Origin::Merged));
+                if keys.find(entries, &ks).is_none() {
                     entries.push((k, v));
+                    keys.push(ks, Origin::Merged, entries);
                 }
             }
         }
@@ -894,6 +976,41 @@ mod tests {
                 .iter()
                 .all(|d| d.is_error() && d.document == Some(0))
         );
+    }
+
+    /// A mapping of 100,000 keys is read in linear time (the duplicate-key
+    /// check was quadratic: minutes for this size); duplicates past the
+    /// indexing threshold are still found and the last value wins.
+    #[test]
+    fn large_mappings_are_linear_and_keep_duplicate_checks() {
+        let n = 100_000;
+        let mut text = String::from("m:\n");
+        for i in 0..n {
+            text.push_str(&format!("  k{i}: {i}\n"));
+        }
+        text.push_str("  k3: last\n  k99999: last\n");
+        let t = std::time::Instant::now();
+        let parsed = parse(&text);
+        let took = t.elapsed();
+        assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+        let m = parsed.documents[0].root.get("m").unwrap();
+        assert_eq!(m.as_map().unwrap().len(), n);
+        assert_eq!(m.get("k3").unwrap().as_str(), Some("last"));
+        assert_eq!(m.get("k99999").unwrap().as_str(), Some("last"));
+        let lines: Vec<usize> = parsed.diagnostics.iter().map(|d| d.line).collect();
+        assert_eq!(lines, [n + 2, n + 3]);
+        // Small mappings (scanned, not indexed) too.
+        let parsed = parse("a: 1\nb: 2\na: 3\n");
+        assert_eq!(parsed.documents[0].root.get("a").unwrap().as_i64(), Some(3));
+        assert_eq!(parsed.diagnostics.len(), 1);
+    }
+
+    #[test]
+    fn documents_are_handed_over_one_at_a_time() {
+        let mut seen = Vec::new();
+        let diags = parse_with("a: 1\n---\nb: [\n", |d| seen.push(d.index));
+        assert_eq!(seen, [0]);
+        assert_eq!(diags[0].code, "yaml/syntax");
     }
 
     #[test]
