@@ -16,9 +16,10 @@ check:
 validate:
     cargo run --release --locked -- validate charts docker
 
-# Benchmarks against kubernetes-validate, hadolint and helm (prints the numbers).
-bench copies="200":
-    ./scripts/bench {{copies}}
+# Benchmarks against kubernetes-validate, hadolint and helm, side by side (release
+# build); writes BENCHMARKS.md with the machine and the date.
+bench runs="3":
+    ./scripts/bench {{runs}}
 
 # Install hadolint, kubernetes-validate, helm and kubectl into .peers/.
 peers:

@@ -8,6 +8,7 @@ mod cli;
 mod generate;
 mod peers;
 mod prompts;
+mod realworld;
 mod regen;
 mod review;
 mod safety;

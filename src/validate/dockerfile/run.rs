@@ -70,9 +70,13 @@ impl Checker<'_> {
             matches!(c.name.as_str(), "apt-get" | "apt" | "aptitude")
                 && c.args.iter().any(|a| a == "update")
         });
-        let cleans = cmds
-            .iter()
-            .any(|c| c.name == "rm" && c.args.iter().any(|a| a.starts_with("/var/lib/apt/lists")));
+        // `rm -rf /var/lib/apt/lists/*`, or `apt-get dist-clean` (apt >= 2.7),
+        // which removes the lists too.
+        let cleans = cmds.iter().any(|c| {
+            (c.name == "rm" && c.args.iter().any(|a| a.starts_with("/var/lib/apt/lists")))
+                || (matches!(c.name.as_str(), "apt-get" | "apt")
+                    && c.args.iter().any(|a| a == "dist-clean"))
+        });
         // The lists never reach the image when they live on a cache or tmpfs
         // mount: /var/lib/apt/lists itself, or both apt folders.
         let mounted = has_cache_mount(run, "/var/lib/apt/lists")

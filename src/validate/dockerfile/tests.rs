@@ -558,6 +558,8 @@ fn dl3009_like_hadolint() {
         "FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",
         "FROM debian:12\nRUN apt update && apt install -y curl && rm -rf /var/lib/apt/lists/*\n",
         "FROM debian:12\nRUN aptitude update && rm -rf /var/lib/apt/lists/*\n",
+        // apt >= 2.7 (Debian trixie): dist-clean deletes the lists too
+        "FROM debian:13\nRUN set -eux; apt-get update; apt-get install -y tzdata; apt-get dist-clean\n",
         // an intermediate stage nobody builds on
         "FROM debian:12 AS tools\nRUN apt-get update\nFROM scratch\nCOPY --from=tools /bin/true /\n",
         "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt/lists apt-get update\n",
