@@ -127,7 +127,8 @@ fn a_new_prompt_version_shows_the_template_diff_beside_the_output() {
         out.stdout
     );
     assert!(
-        out.stdout.contains("+Create exactly one Kubernetes Service"),
+        out.stdout
+            .contains("+Create exactly one Kubernetes Service"),
         "{}",
         out.stdout
     );
@@ -229,7 +230,10 @@ mod interactive {
         let text = p.read(DEPLOYMENT);
         // Hunk 1 alone keeps the contract (replicas: 3, as now asked); hunk 2 is left out.
         assert!(text.contains("replicas: 3"), "hunk 1 accepted: {text}");
-        assert!(!text.contains("initialDelaySeconds"), "hunk 2 rejected: {text}");
+        assert!(
+            !text.contains("initialDelaySeconds"),
+            "hunk 2 rejected: {text}"
+        );
         let lock = p.read("dockhand.lock");
         assert!(lock.contains("backend = \"openai+edited\""), "{lock}");
         let msg = p.git(&["log", "-1", "--format=%B"]);
