@@ -397,11 +397,24 @@ impl Validator {
                 "Helm template: not validated on its own (it needs its chart's values)",
             )],
         };
+        // The snippets shown with the findings never show a credential.
+        let source = if diagnostics.iter().any(|d| d.code.starts_with("secret/")) {
+            let structured: Vec<(String, secrets::Kind)> = match kind {
+                FileKind::Kubernetes => secrets::in_manifests(&yaml::parse(&text).documents)
+                    .into_iter()
+                    .map(|f| (f.literal, f.kind))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            secrets::redact(&text, &structured).0
+        } else {
+            text
+        };
         FileReport {
             path,
             kind,
             diagnostics,
-            source: text,
+            source,
         }
     }
 }

@@ -5,12 +5,14 @@ mod openai_server;
 
 mod backends;
 mod cli;
+mod contract;
 mod generate;
 mod peers;
 mod prompts;
 mod regen;
 mod review;
 mod safety;
+mod secrets;
 mod session;
 mod snapshots;
 mod validate;
