@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::error::Error;
+use crate::error::{Error, WriteCause};
 
 /// Folders dockhand may write artifacts into.
 pub const ARTIFACT_ROOTS: &[&str] = &["charts", "docker"];
@@ -82,6 +82,61 @@ impl Repo {
             .is_empty())
     }
 
+    /// A file's content at HEAD (None when HEAD or the file does not exist).
+    pub fn at_head(&self, rel: &str) -> Option<String> {
+        self.git(&["show", &format!("HEAD:{rel}")]).ok()
+    }
+
+    /// The index entries of `paths` (`git ls-files -s`), to put back with
+    /// [`Repo::restore_index`] when a commit fails.
+    pub fn index_of(&self, paths: &[String]) -> Result<String, Error> {
+        let mut args = vec!["ls-files", "-s", "--"];
+        args.extend(paths.iter().map(String::as_str));
+        self.git(&args)
+    }
+
+    /// Put the index entries of `paths` back as [`Repo::index_of`] saw them.
+    pub fn restore_index(&self, paths: &[String], saved: &str) -> Result<(), Error> {
+        let mut rm = vec!["rm", "-q", "--cached", "--ignore-unmatch", "-r", "--"];
+        rm.extend(paths.iter().map(String::as_str));
+        self.git(&rm)?;
+        if saved.trim().is_empty() {
+            return Ok(());
+        }
+        let mut cmd = Command::new("git");
+        cmd.arg("-C")
+            .arg(&self.root)
+            .args(["update-index", "--index-info"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let argv = "git update-index --index-info".to_owned();
+        let mut run = || -> std::io::Result<std::process::Output> {
+            let mut child = cmd.spawn()?;
+            child
+                .stdin
+                .take()
+                .expect("piped")
+                .write_all(saved.as_bytes())?;
+            child.wait_with_output()
+        };
+        match run() {
+            Ok(out) if out.status.success() => Ok(()),
+            Ok(out) => Err(Error::Git {
+                argv,
+                status: out.status.to_string(),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            }),
+            Err(e) => Err(Error::Git {
+                argv,
+                status: "no exit".into(),
+                stderr: e.to_string(),
+            }),
+        }
+    }
+
     /// Commit exactly `paths` (relative to the root). Other staged changes stay
     /// staged and out of this commit (`git commit --only`).
     /// Returns None when those paths hold nothing new for HEAD.
@@ -106,25 +161,237 @@ impl Repo {
 pub fn write_atomic(path: &Path, content: &[u8]) -> Result<(), Error> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    let tmp = temp_beside(path, None).map_err(Error::io(path))?;
+    let result = (|| {
+        let mut f = tmp.as_file();
+        f.write_all(content)?;
+        f.sync_all()
+    })();
+    result.map_err(Error::io(path))?;
+    tmp.persist(path).map_err(|e| Error::Io {
+        path: path.to_owned(),
+        source: e.error,
+    })?;
+    Ok(())
+}
+
+/// A new, randomly named temp file in `path`'s folder (so that a rename onto
+/// `path` is atomic), with `path`'s permissions or the umask's default.
+fn temp_beside(
+    path: &Path,
+    mode: Option<std::fs::Permissions>,
+) -> std::io::Result<tempfile::NamedTempFile> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("artifact");
-    let tmp = dir.join(format!(".{name}.dockhand-{}.tmp", std::process::id()));
+    tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".dockhand.tmp")
+        .permissions(mode.unwrap_or_else(|| std::fs::Permissions::from_mode(0o666)))
+        .tempfile_in(dir)
+}
+
+/// The files of one run, written as one unit.
+///
+/// First every new content is written and fsynced into a temp file beside its
+/// target, after checking the target (inside the repository, not a symlink, a
+/// directory or read-only). A full disk or a read-only folder fails here, before
+/// any target changed. Then each temp file is renamed onto its target, the old
+/// file kept as a hard link; if a rename fails, every target already replaced
+/// gets its old file back. The returned [`Written`] can still undo the whole
+/// unit (when the commit fails) until it is dropped.
+pub fn write_all(root: &Path, files: &[(String, Vec<u8>)]) -> Result<Written, Error> {
+    let fail = |rel: &str, cause: WriteCause| Error::Write {
+        path: rel.into(),
+        cause,
+        restored: 0,
+    };
+    let root_real = root.canonicalize().map_err(Error::io(root))?;
+    let mut created: Vec<PathBuf> = Vec::new();
+    let mut staged: Vec<(String, tempfile::NamedTempFile)> = Vec::new();
     let result = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(content)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        for (rel, content) in files {
+            let path = root.join(rel);
+            let mode = check_target(&root_real, &path).map_err(|c| fail(rel, c))?;
+            let dir = path.parent().unwrap_or(root);
+            create_dirs(dir, &mut created).map_err(|e| fail(rel, WriteCause::Io(e)))?;
+            // The folder may have been swapped between the check and here.
+            check_target(&root_real, &path).map_err(|c| fail(rel, c))?;
+            let tmp = temp_beside(&path, mode).map_err(|e| fail(rel, WriteCause::Io(e)))?;
+            let mut f = tmp.as_file();
+            f.write_all(content)
+                .and_then(|()| f.sync_all())
+                .map_err(|e| fail(rel, WriteCause::Io(e)))?;
+            staged.push((rel.clone(), tmp));
+        }
+        Ok(())
     })();
-    if let Err(source) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::Io {
-            path: path.to_owned(),
-            source,
-        });
+    if let Err(e) = result {
+        drop(staged);
+        remove_dirs(&created);
+        return Err(e);
+    }
+    let mut written = Written {
+        root: root.to_owned(),
+        done: Vec::new(),
+        created,
+    };
+    for (rel, tmp) in staged {
+        let path = root.join(&rel);
+        let step = (|| {
+            if let Err(c) = check_target(&root_real, &path) {
+                return Err(c);
+            }
+            let backup = if path.exists() {
+                Some(backup_of(&path).map_err(WriteCause::Io)?)
+            } else {
+                None
+            };
+            tmp.persist(&path)
+                .map_err(|e| WriteCause::Io(e.error))
+                .map(|_| backup)
+        })();
+        match step {
+            Ok(backup) => written.done.push(Done { rel, backup }),
+            Err(cause) => {
+                let restored = written.rollback();
+                return Err(Error::Write {
+                    path: rel.into(),
+                    cause,
+                    restored,
+                });
+            }
+        }
+    }
+    sync_dirs(root, &written.done);
+    Ok(written)
+}
+
+/// Check a target before writing: its folder resolves inside the repository,
+/// and the path itself is not a symlink, a directory, or read-only. Returns the
+/// permissions to keep.
+fn check_target(root_real: &Path, path: &Path) -> Result<Option<std::fs::Permissions>, WriteCause> {
+    // The deepest existing folder on the way must resolve inside the repository.
+    let mut probe = path.parent();
+    while let Some(dir) = probe {
+        if std::fs::symlink_metadata(dir).is_ok() {
+            let real = dir.canonicalize().map_err(WriteCause::Io)?;
+            if !real.starts_with(root_real) {
+                return Err(WriteCause::Outside);
+            }
+            break;
+        }
+        probe = dir.parent();
+    }
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(WriteCause::Symlink),
+        Ok(m) if m.is_dir() => Err(WriteCause::Directory),
+        Ok(m) if m.permissions().readonly() => Err(WriteCause::ReadOnly),
+        Ok(m) => Ok(Some(m.permissions())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(WriteCause::Io(e)),
+    }
+}
+
+/// `create_dir_all`, remembering each folder it created (outermost first).
+fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut missing = Vec::new();
+    let mut probe = Some(dir);
+    while let Some(d) = probe {
+        if std::fs::symlink_metadata(d).is_ok() {
+            break;
+        }
+        missing.push(d.to_owned());
+        probe = d.parent();
+    }
+    for d in missing.into_iter().rev() {
+        match std::fs::create_dir(&d) {
+            Ok(()) => created.push(d),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
     }
     Ok(())
+}
+
+/// Remove the folders a failed run created (innermost first; only if empty).
+fn remove_dirs(created: &[PathBuf]) {
+    for d in created.iter().rev() {
+        let _ = std::fs::remove_dir(d);
+    }
+}
+
+/// A hard link to `path` under a random name beside it: the old file, kept
+/// without copying (a full disk cannot stop it) until the unit is done.
+fn backup_of(path: &Path) -> std::io::Result<tempfile::TempPath> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("artifact");
+    tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".dockhand.old")
+        .make_in(dir, |p| std::fs::hard_link(path, p))
+        .map(|f| f.into_temp_path())
+}
+
+/// fsync the folders that got new entries, so the renames survive a crash.
+fn sync_dirs(root: &Path, done: &[Done]) {
+    let mut dirs: Vec<PathBuf> = done
+        .iter()
+        .filter_map(|d| root.join(&d.rel).parent().map(Path::to_owned))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for d in dirs {
+        if let Ok(f) = File::open(&d) {
+            let _ = f.sync_all();
+        }
+    }
+}
+
+/// One target replaced by [`write_all`], with its old file (None when it was new).
+struct Done {
+    rel: String,
+    backup: Option<tempfile::TempPath>,
+}
+
+/// What [`write_all`] changed, undoable until dropped (then the kept old files go).
+pub struct Written {
+    root: PathBuf,
+    done: Vec<Done>,
+    created: Vec<PathBuf>,
+}
+
+impl Written {
+    /// The paths written, relative to the root, in order.
+    pub fn paths(&self) -> Vec<String> {
+        self.done.iter().map(|d| d.rel.clone()).collect()
+    }
+
+    /// Put every old file back (remove the new ones) and the created folders;
+    /// returns how many targets were restored.
+    pub fn rollback(&mut self) -> usize {
+        let n = self.done.len();
+        for d in self.done.drain(..).rev() {
+            let path = self.root.join(&d.rel);
+            match d.backup {
+                Some(old) => {
+                    let _ = old.persist(&path);
+                }
+                None => {
+                    let _ = std::fs::remove_file(&path);
+                }
+            }
+        }
+        remove_dirs(&self.created);
+        self.created.clear();
+        n
+    }
 }
 
 /// Check that a prompt's target stays inside charts/ or docker/: no absolute
