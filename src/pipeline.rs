@@ -27,6 +27,10 @@ pub struct Context {
     pub library: Library,
     pub broker: Broker,
     pub validator: Validator,
+    /// Artifacts of the set being regenerated that are missing on disk, as the
+    /// lock and the cache reproduce them (see [`missing_from_cache`]): the
+    /// cross-resource checks see them in place of the missing files.
+    pub restore: BTreeMap<String, String>,
 }
 
 impl Context {
@@ -39,6 +43,7 @@ impl Context {
             library,
             broker,
             validator,
+            restore: BTreeMap::new(),
         })
     }
 }
@@ -104,40 +109,89 @@ pub fn repair_message(files: &[StagedFile]) -> String {
 }
 
 /// The other manifests beside the targets (the chart's other templates, as on
-/// disk), so that cross-resource policies see the whole set.
+/// disk, and those of the set being regenerated that are missing on disk, from
+/// the cache), so that cross-resource policies see the whole set.
 fn context_for(ctx: &Context, routed: &[(String, String)]) -> Vec<(String, String)> {
+    use std::path::Path;
     let mut dirs: Vec<std::path::PathBuf> = routed
         .iter()
-        .filter_map(|(p, _)| std::path::Path::new(p).parent().map(|d| d.to_owned()))
+        .filter_map(|(p, _)| Path::new(p).parent().map(|d| d.to_owned()))
         .collect();
     dirs.sort();
     dirs.dedup();
-    let mut out: Vec<(String, String)> = routed.to_vec();
-    for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(ctx.settings.root.join(&dir)) else {
-            continue;
-        };
-        let mut names: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().into_string().ok())
-            .collect();
-        names.sort();
-        for name in names
-            .into_iter()
-            .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
-        {
-            let rel = dir.join(&name).to_string_lossy().into_owned();
-            if routed.iter().any(|(p, _)| *p == rel) {
-                continue;
-            }
-            if let Ok(text) = std::fs::read_to_string(ctx.settings.root.join(&rel))
-                && !text.contains("{{")
+    let is_yaml = |n: &str| n.ends_with(".yaml") || n.ends_with(".yml");
+    let mut beside: BTreeMap<String, String> = BTreeMap::new();
+    for dir in &dirs {
+        if let Ok(entries) = std::fs::read_dir(ctx.settings.root.join(dir)) {
+            for name in entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| is_yaml(n))
             {
-                out.push((rel, text));
+                let rel = dir.join(&name).to_string_lossy().into_owned();
+                if let Ok(text) = std::fs::read_to_string(ctx.settings.root.join(&rel)) {
+                    beside.insert(rel, text);
+                }
+            }
+        }
+        for (rel, text) in &ctx.restore {
+            if Path::new(rel).parent() == Some(dir.as_path()) && is_yaml(rel) {
+                beside.entry(rel.clone()).or_insert_with(|| text.clone());
             }
         }
     }
+    let mut out: Vec<(String, String)> = routed.to_vec();
+    out.extend(
+        beside
+            .into_iter()
+            .filter(|(rel, text)| !routed.iter().any(|(p, _)| p == rel) && !text.contains("{{")),
+    );
     out
+}
+
+/// The locked artifacts missing on disk, as the lock's record in the cache
+/// reproduces them: the answer whose hash the lock holds, extracted and routed
+/// like a fresh one, kept only when it hashes to the lock's output hash.
+pub fn missing_from_cache(
+    ctx: &Context,
+    lock: &Lockfile,
+) -> Result<BTreeMap<String, String>, Error> {
+    let missing: Vec<&LockEntry> = lock
+        .artifacts
+        .iter()
+        .filter(|e| std::fs::symlink_metadata(ctx.settings.root.join(&e.path)).is_err())
+        .collect();
+    let mut out = BTreeMap::new();
+    if missing.is_empty() {
+        return Ok(out);
+    }
+    let cache = crate::backend::cache::Cache::new(&ctx.settings.root).entries()?;
+    for e in missing {
+        let reference = crate::library::PromptRef {
+            id: e.prompt.clone(),
+            version: e.version.parse().ok(),
+        };
+        let Ok(t) = ctx.library.resolve(&reference) else {
+            continue;
+        };
+        let Some((_, answer)) = cache.iter().find(|(_, c)| {
+            c.prompt == t.reference()
+                && crate::hash::tagged(c.response.as_bytes()) == e.response_hash
+        }) else {
+            continue;
+        };
+        let Ok(x) = extract::extract(t.output, &answer.response) else {
+            continue;
+        };
+        if let Some((path, content)) = route(&t, &x.text)
+            .files
+            .into_iter()
+            .find(|(p, c)| *p == e.path && crate::hash::tagged(c.as_bytes()) == e.output_hash)
+        {
+            out.insert(path, content);
+        }
+    }
+    Ok(out)
 }
 
 /// Split the extracted text over the template's targets and validate each file.

@@ -204,6 +204,12 @@ fn temp_beside(
 /// gets its old file back. The returned [`Written`] can still undo the whole
 /// unit (when the commit fails) until it is dropped.
 pub fn write_all(root: &Path, files: &[(String, Vec<u8>)]) -> Result<Written, Error> {
+    stage_writes(root, files)?.put()
+}
+
+/// The first half of [`write_all`]: every new content in a temp file beside
+/// its target. Nothing the user sees has changed yet.
+fn stage_writes(root: &Path, files: &[(String, Vec<u8>)]) -> Result<Staging, Error> {
     let fail = |rel: &str, cause: WriteCause| Error::Write {
         path: rel.into(),
         cause,
@@ -215,11 +221,11 @@ pub fn write_all(root: &Path, files: &[(String, Vec<u8>)]) -> Result<Written, Er
     let result = (|| {
         for (rel, content) in files {
             let path = root.join(rel);
-            let mode = check_target(&root_real, &path).map_err(|c| fail(rel, c))?;
+            check_target(&root_real, &path).map_err(|c| fail(rel, c))?;
             let dir = path.parent().unwrap_or(root);
             create_dirs(dir, &mut created).map_err(|e| fail(rel, WriteCause::Io(e)))?;
             // The folder may have been swapped between the check and here.
-            check_target(&root_real, &path).map_err(|c| fail(rel, c))?;
+            let mode = check_target(&root_real, &path).map_err(|c| fail(rel, c))?;
             let tmp = temp_beside(&path, mode).map_err(|e| fail(rel, WriteCause::Io(e)))?;
             let mut f = tmp.as_file();
             f.write_all(content)
@@ -229,45 +235,66 @@ pub fn write_all(root: &Path, files: &[(String, Vec<u8>)]) -> Result<Written, Er
         }
         Ok(())
     })();
-    if let Err(e) = result {
-        drop(staged);
-        remove_dirs(&created);
-        return Err(e);
-    }
-    let mut written = Written {
-        root: root.to_owned(),
-        done: Vec::new(),
-        created,
-    };
-    for (rel, tmp) in staged {
-        let path = root.join(&rel);
-        let step = (|| {
-            if let Err(c) = check_target(&root_real, &path) {
-                return Err(c);
-            }
-            let backup = if path.exists() {
-                Some(backup_of(&path).map_err(WriteCause::Io)?)
-            } else {
-                None
-            };
-            tmp.persist(&path)
-                .map_err(|e| WriteCause::Io(e.error))
-                .map(|_| backup)
-        })();
-        match step {
-            Ok(backup) => written.done.push(Done { rel, backup }),
-            Err(cause) => {
-                let restored = written.rollback();
-                return Err(Error::Write {
-                    path: rel.into(),
-                    cause,
-                    restored,
-                });
-            }
+    match result {
+        Ok(()) => Ok(Staging {
+            root: root.to_owned(),
+            root_real,
+            created,
+            staged,
+        }),
+        Err(e) => {
+            drop(staged);
+            remove_dirs(&created);
+            Err(e)
         }
     }
-    sync_dirs(root, &written.done);
-    Ok(written)
+}
+
+/// New contents in temp files, not yet in place (dropped: the temp files go).
+struct Staging {
+    root: PathBuf,
+    root_real: PathBuf,
+    created: Vec<PathBuf>,
+    staged: Vec<(String, tempfile::NamedTempFile)>,
+}
+
+impl Staging {
+    /// The second half of [`write_all`]: rename each temp file onto its target,
+    /// keeping the old file; on a failure, put every old file back.
+    fn put(self) -> Result<Written, Error> {
+        let mut written = Written {
+            root: self.root,
+            done: Vec::new(),
+            created: self.created,
+        };
+        for (rel, tmp) in self.staged {
+            let path = written.root.join(&rel);
+            let step = (|| {
+                check_target(&self.root_real, &path)?;
+                let backup = if std::fs::symlink_metadata(&path).is_ok() {
+                    Some(backup_of(&path).map_err(WriteCause::Io)?)
+                } else {
+                    None
+                };
+                tmp.persist(&path)
+                    .map_err(|e| WriteCause::Io(e.error))
+                    .map(|_| backup)
+            })();
+            match step {
+                Ok(backup) => written.done.push(Done { rel, backup }),
+                Err(cause) => {
+                    let restored = written.rollback();
+                    return Err(Error::Write {
+                        path: rel.into(),
+                        cause,
+                        restored,
+                    });
+                }
+            }
+        }
+        sync_dirs(&written.root, &written.done);
+        Ok(written)
+    }
 }
 
 /// Check a target before writing: its folder resolves inside the repository,
@@ -494,5 +521,175 @@ impl RunLock {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn files(list: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+        list.iter()
+            .map(|(p, c)| ((*p).to_owned(), c.as_bytes().to_vec()))
+            .collect()
+    }
+
+    /// Every file under `dir`, with its content (temp files included).
+    fn tree(dir: &Path) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_owned()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                    out.push((rel, std::fs::read_to_string(&p).unwrap_or_default()));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn project() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("charts/a")).unwrap();
+        std::fs::write(dir.path().join("charts/a/one.yaml"), "old one\n").unwrap();
+        std::fs::write(dir.path().join("charts/a/two.yaml"), "old two\n").unwrap();
+        dir
+    }
+
+    #[test]
+    fn writes_every_file_and_keeps_their_modes() {
+        let dir = project();
+        let script = dir.path().join("charts/a/two.yaml");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o750)).unwrap();
+        let w = write_all(
+            dir.path(),
+            &files(&[
+                ("charts/a/one.yaml", "new one\n"),
+                ("charts/a/two.yaml", "new two\n"),
+                ("charts/b/c/three.yaml", "new three\n"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            w.paths(),
+            [
+                "charts/a/one.yaml",
+                "charts/a/two.yaml",
+                "charts/b/c/three.yaml"
+            ]
+        );
+        drop(w);
+        assert_eq!(
+            tree(dir.path()),
+            [
+                ("charts/a/one.yaml".to_owned(), "new one\n".to_owned()),
+                ("charts/a/two.yaml".to_owned(), "new two\n".to_owned()),
+                ("charts/b/c/three.yaml".to_owned(), "new three\n".to_owned()),
+            ]
+        );
+        let mode = |p: &str| {
+            std::fs::metadata(dir.path().join(p))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode("charts/a/two.yaml"), 0o750);
+        assert_eq!(mode("charts/b/c/three.yaml") & 0o644, 0o644, "not 0600");
+    }
+
+    #[test]
+    fn a_read_only_target_fails_the_unit_before_anything_changes() {
+        let dir = project();
+        let before = tree(dir.path());
+        let ro = dir.path().join("charts/a/two.yaml");
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let err = write_all(
+            dir.path(),
+            &files(&[
+                ("charts/new/x.yaml", "x\n"),
+                ("charts/a/one.yaml", "new one\n"),
+                ("charts/a/two.yaml", "new two\n"),
+            ]),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "cannot write charts/a/two.yaml: it is read-only; nothing was written, dockhand.lock is unchanged"
+        );
+        assert_eq!(tree(dir.path()), before, "no temp file, no new file");
+        assert!(
+            !dir.path().join("charts/new").exists(),
+            "created folder removed"
+        );
+    }
+
+    #[test]
+    fn a_rename_that_fails_half_way_puts_every_old_file_back() {
+        let dir = project();
+        let before = tree(dir.path());
+        let staging = stage_writes(
+            dir.path(),
+            &files(&[
+                ("charts/a/one.yaml", "new one\n"),
+                ("charts/new/x.yaml", "x\n"),
+                ("charts/a/two.yaml", "new two\n"),
+            ]),
+        )
+        .unwrap();
+        // Between staging and the renames, the last target turns into a symlink.
+        std::fs::remove_file(dir.path().join("charts/a/two.yaml")).unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", dir.path().join("charts/a/two.yaml")).unwrap();
+        let err = staging.put().err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            "cannot write charts/a/two.yaml: it is a symlink; the 2 file(s) this run had already written were restored, dockhand.lock is unchanged"
+        );
+        std::fs::remove_file(dir.path().join("charts/a/two.yaml")).unwrap();
+        std::fs::write(dir.path().join("charts/a/two.yaml"), "old two\n").unwrap();
+        assert_eq!(
+            tree(dir.path()),
+            before,
+            "old files back, new ones and temps gone"
+        );
+        assert!(!dir.path().join("charts/new").exists());
+    }
+
+    #[test]
+    fn a_folder_that_leads_outside_is_refused_at_write_time() {
+        let dir = project();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::remove_dir_all(dir.path().join("charts/a")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("charts/a")).unwrap();
+        let err = write_all(dir.path(), &files(&[("charts/a/one.yaml", "x\n")]))
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "cannot write charts/a/one.yaml: a folder on the way leads outside the repository; nothing was written, dockhand.lock is unchanged"
+        );
+        assert!(std::fs::read_dir(outside.path()).unwrap().next().is_none());
+    }
+
+    #[test]
+    fn rollback_after_success_undoes_the_unit() {
+        let dir = project();
+        let before = tree(dir.path());
+        let mut w = write_all(
+            dir.path(),
+            &files(&[("charts/a/one.yaml", "new\n"), ("charts/z/new.yaml", "n\n")]),
+        )
+        .unwrap();
+        assert_eq!(w.rollback(), 2);
+        drop(w);
+        assert_eq!(tree(dir.path()), before);
+        assert!(!dir.path().join("charts/z").exists());
     }
 }
