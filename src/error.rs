@@ -156,7 +156,7 @@ pub enum Error {
     #[error("{}: exists but dockhand.lock has no entry for it, so it was not written by dockhand; pass --force to overwrite", path.display())]
     Unrecorded { path: PathBuf },
 
-    #[error("dockhand.lock holds entries of an earlier run that were never committed (--no-commit); this commit would take them without what they need:{}\ncommit or discard that run's changes first (`git checkout -- dockhand.lock` drops its entries), or pass --no-commit", pending.iter().map(|(p, why)| format!("\n  {p}: {why}")).collect::<String>())]
+    #[error("dockhand.lock holds entries of an earlier run that were never committed (--no-commit); this commit would take them without what they need:{}\ncommit or discard that run's changes first (restoring dockhand.lock as HEAD has it drops its entries), or pass --no-commit", pending.iter().map(|(p, why)| format!("\n  {p}: {why}")).collect::<String>())]
     PendingLock {
         pending: Vec<(String, PendingProblem)>,
     },

@@ -35,6 +35,8 @@ pub struct Context {
 
 impl Context {
     pub fn new(settings: Settings) -> Result<Context, Error> {
+        // Answers replayed from, or written to, outside the repository: refused up front.
+        crate::backend::cache::Cache::new(&settings.root).confined(None)?;
         let library = Library::load(&settings.root)?;
         let validator = Validator::new(settings.validator_config(None))?;
         let broker = Broker::new(&settings);

@@ -40,14 +40,34 @@ impl Repo {
     }
 
     fn git(&self, args: &[&str]) -> Result<String, Error> {
+        self.git_with_input(args, None)
+    }
+
+    /// Run git with `input` on its stdin (when given).
+    fn git_with_input(&self, args: &[&str], input: Option<&str>) -> Result<String, Error> {
         let mut cmd = Command::new("git");
         cmd.arg("-C").arg(&self.root).args(args);
         // Own process group: a Ctrl-C at the terminal must not kill git half-way through a commit.
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        cmd.stdin(if input.is_some() {
+            std::process::Stdio::piped()
+        } else {
+            std::process::Stdio::null()
+        })
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
         let mut argv = vec!["git"];
         argv.extend_from_slice(args);
-        let out = cmd.output().map_err(|e| Error::Git {
+        let mut run = || -> std::io::Result<std::process::Output> {
+            let mut child = cmd.spawn()?;
+            if let Some(text) = input {
+                let mut stdin = child.stdin.take().expect("piped");
+                stdin.write_all(text.as_bytes())?;
+            }
+            child.wait_with_output()
+        };
+        let out = run().map_err(|e| Error::Git {
             argv: shell_words(&argv),
             status: "no exit".into(),
             stderr: e.to_string(),
@@ -77,7 +97,14 @@ impl Repo {
     /// True when `rel` has changes not in HEAD: modified, staged, or untracked.
     pub fn is_dirty(&self, rel: &str) -> Result<bool, Error> {
         Ok(!self
-            .git(&["status", "--porcelain", "--untracked-files=all", "--", rel])?
+            .git(&[
+                "--no-optional-locks",
+                "status",
+                "--porcelain",
+                "--untracked-files=all",
+                "--",
+                rel,
+            ])?
             .trim()
             .is_empty())
     }
@@ -103,38 +130,8 @@ impl Repo {
         if saved.trim().is_empty() {
             return Ok(());
         }
-        let mut cmd = Command::new("git");
-        cmd.arg("-C")
-            .arg(&self.root)
-            .args(["update-index", "--index-info"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped());
-        #[cfg(unix)]
-        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-        let argv = "git update-index --index-info".to_owned();
-        let mut run = || -> std::io::Result<std::process::Output> {
-            let mut child = cmd.spawn()?;
-            child
-                .stdin
-                .take()
-                .expect("piped")
-                .write_all(saved.as_bytes())?;
-            child.wait_with_output()
-        };
-        match run() {
-            Ok(out) if out.status.success() => Ok(()),
-            Ok(out) => Err(Error::Git {
-                argv,
-                status: out.status.to_string(),
-                stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-            }),
-            Err(e) => Err(Error::Git {
-                argv,
-                status: "no exit".into(),
-                stderr: e.to_string(),
-            }),
-        }
+        self.git_with_input(&["update-index", "--index-info"], Some(saved))
+            .map(|_| ())
     }
 
     /// Commit exactly `paths` (relative to the root). Other staged changes stay
@@ -149,9 +146,10 @@ impl Repo {
         if self.git(&staged)?.trim().is_empty() {
             return Ok(None);
         }
-        let mut commit = vec!["commit", "--quiet", "--only", "-m", message, "--"];
+        // The message on stdin: an error then quotes a short command line.
+        let mut commit = vec!["commit", "--quiet", "--only", "-F", "-", "--"];
         commit.extend(paths.iter().map(String::as_str));
-        self.git(&commit)?;
+        self.git_with_input(&commit, Some(message))?;
         Ok(Some(self.git(&["rev-parse", "HEAD"])?.trim().to_owned()))
     }
 }
