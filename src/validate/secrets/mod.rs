@@ -23,10 +23,12 @@
 use std::ops::Range;
 
 mod findings;
+mod stream;
 #[cfg(test)]
 mod tests;
 
 pub use findings::{Found, dockerfile_findings, in_manifests, manifest_findings, text_findings};
+pub use stream::LineRedactor;
 
 /// The start of the text that stands in for a redacted credential.
 pub const PLACEHOLDER_PREFIX: &str = "<redacted:";
