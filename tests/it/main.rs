@@ -3,6 +3,7 @@
 mod harness;
 mod openai_server;
 
+mod atomic;
 mod backends;
 mod cli;
 mod contract;
