@@ -194,3 +194,27 @@ fn a_contract_naming_an_undeclared_variable_is_a_prompt_error() {
         )
     );
 }
+
+const HELM_PROMPT: &str = "+++\nid = \"extra-configmap\"\nversion = \"1.0.0\"\ntool = \"kubectl-ai\"\noutput = \"helm\"\ntargets = [\"charts/demo/templates/extra-configmap.yaml\"]\n+++\nCreate a Helm template for a ConfigMap holding the database password.\n";
+
+/// A chart template may use Helm, but never `lookup`: a rendered chart must
+/// not read the cluster (here, a Secret's password).
+#[test]
+fn a_lookup_in_a_chart_template_is_refused() {
+    let p = Project::seeded();
+    crate::harness::copy_dir(&fixture("charts/todo-app"), &p.path().join("charts/demo"));
+    p.write("prompts/kubectl-ai/extra-configmap.md", HELM_PROMPT);
+    p.git(&["add", "-A"]);
+    p.git(&["commit", "-qm", "chart and helm prompt"]);
+    let files = p.files();
+    let template = "```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  password: {{ (lookup \"v1\" \"Secret\" \"default\" \"db\").data.password | quote }}\n```\n";
+    let server = TestServer::start(vec![chat_json(template), chat_json(template)]);
+    let out = p
+        .dockhand()
+        .args(["generate", "extra-configmap", "--backend", "openai"])
+        .openai(&server)
+        .status(1)
+        .run();
+    assert_eq!(p.files(), files, "nothing written");
+    snapshot("contract_helm_lookup_in_chart_template", &out);
+}
