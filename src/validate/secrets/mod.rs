@@ -7,8 +7,9 @@
 //! - a password in a URL (`scheme://user:pass@host`), unless it is a variable
 //!   reference (`$VAR`, `${VAR}`, `$(VAR)`, `{{ … }}`);
 //! - a high-entropy value under a secret-like name (see [`is_secret_name`]):
-//!   at least 16 characters, no spaces, two character classes or more and
-//!   more than 3 bits of Shannon entropy per character.
+//!   at least 16 characters, no spaces, two character classes or more (and
+//!   digits or both cases: `INSERT_YOUR_TOKEN` is a placeholder), and more
+//!   than 3 bits of Shannon entropy per character.
 //!
 //! Not credentials: image digests and sha256 checksums (`PYTHON_SHA256`,
 //! `@sha256:…`), GPG key fingerprints (`GPG_KEY`, `gpg --recv-keys …`: the
@@ -286,6 +287,14 @@ pub fn high_entropy(v: &str) -> bool {
     .filter(|x| **x)
     .count();
     if classes < 2 {
+        return false;
+    }
+    // Words in one case with separators (`INSERT_ETCD_TOKEN`, `change-me-please`) are
+    // placeholders, not generated secrets: those mix cases or carry digits.
+    let digits = v.bytes().any(|c| c.is_ascii_digit());
+    let mixed =
+        v.bytes().any(|c| c.is_ascii_lowercase()) && v.bytes().any(|c| c.is_ascii_uppercase());
+    if !digits && !mixed {
         return false;
     }
     let mut counts = [0usize; 256];

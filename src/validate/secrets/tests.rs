@@ -107,6 +107,18 @@ fn high_entropy_under_secret_names() {
     // Under other names, or low entropy, it is not a credential.
     assert_eq!(kinds(&format!("BUILD_ID={v}")), vec![]);
     assert_eq!(kinds("BETTER_AUTH_SECRET=aaaaaaaaaaaaaaaaaaaa"), vec![]);
+    assert_eq!(
+        kinds("ETCD_DISCOVERY_TOKEN=INSERT_ETCD_DISCOVERY_TOKEN"),
+        vec![]
+    );
+    assert_eq!(kinds("DB_PASSWORD=change-me-before-deploying"), vec![]);
+    assert_eq!(
+        kinds("ACCESS_KEY=8312341g-5678-abcd-4a2b2c-33bcsd655"),
+        vec![(
+            "8312341g-5678-abcd-4a2b2c-33bcsd655".to_owned(),
+            Kind::HighEntropy
+        )]
+    );
     assert_eq!(kinds("name: DB_PASSWORD\n"), vec![]);
     assert!(high_entropy("9f86d081884c7d659a2feaa0c55ad015"));
 }
