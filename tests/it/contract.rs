@@ -218,3 +218,29 @@ fn a_lookup_in_a_chart_template_is_refused() {
     assert_eq!(p.files(), files, "nothing written");
     snapshot("contract_helm_lookup_in_chart_template", &out);
 }
+
+#[test]
+fn prompts_list_shows_each_contract_as_declared() {
+    let p = Project::seeded();
+    let out = p
+        .dockhand()
+        .args(["prompts", "list", "--format", "json"])
+        .run();
+    let all: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let service = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "backend-service" && t["version"] == "1.1.0")
+        .unwrap();
+    assert_eq!(
+        service["contract"],
+        serde_json::json!({"resources": [{
+            "kind": "Service",
+            "name": "{{ backend_name }}",
+            "type": "ClusterIP",
+            "selector": {"app": "{{ backend_name }}"},
+            "ports": [{"port": "{{ backend_port }}", "target_port": "{{ backend_port }}"}]
+        }]})
+    );
+}
