@@ -405,7 +405,17 @@ pub async fn prepare_conversation(
     let mut previous: Option<String> = None;
     let mut timings = Timings::default();
     let mut manual = job.manual;
-    let forward = |e: backend::Event| on(Stage::Backend(e));
+    // What streams in is shown a line at a time, each line redacted.
+    let stream = std::sync::Mutex::new(secrets::LineRedactor::default());
+    let forward = |e: backend::Event| match e {
+        backend::Event::Delta(d) => {
+            let lines = stream.lock().map(|mut s| s.push(&d)).unwrap_or_default();
+            if !lines.is_empty() {
+                on(Stage::Backend(backend::Event::Delta(lines)));
+            }
+        }
+        other => on(Stage::Backend(other)),
+    };
     loop {
         let number = attempts.len() as u32 + 1;
         on(Stage::Waiting { attempt: number });
@@ -425,6 +435,10 @@ pub async fn prepare_conversation(
             },
         };
         timings.backend_ms += asked.elapsed().as_millis();
+        let rest = stream.lock().map(|mut s| s.finish()).unwrap_or_default();
+        if !rest.is_empty() {
+            on(Stage::Backend(backend::Event::Delta(rest)));
+        }
         // A credential in the answer is replaced by a placeholder before the
         // answer goes anywhere: the terminal, the conversation, the cache.
         // The placeholder is a finding, so the answer cannot pass.
