@@ -779,16 +779,21 @@ fn target_roots(output: crate::artifact::OutputKind) -> &'static [&'static str] 
     }
 }
 
-/// A target's current content is the user's own when, in git, it has
-/// uncommitted changes; outside git, when it no longer matches the output hash
-/// dockhand.lock recorded for it (or the lock has no entry for it).
+/// A target's current content is the user's own when it no longer matches the
+/// output hash dockhand.lock records for it (or the lock has no entry for it)
+/// and, in git, it has uncommitted changes. (What an earlier `--no-commit` run
+/// wrote is dockhand's, not the user's.)
 fn refuse_edited(
     repo: Option<&Repo>,
     lock: &Lockfile,
     path: &str,
     current: &str,
 ) -> Result<(), Error> {
+    let as_locked = lock
+        .entry(path)
+        .is_some_and(|e| e.output_hash == crate::hash::tagged(current.as_bytes()));
     match repo {
+        _ if as_locked => Ok(()),
         Some(repo) if repo.is_dirty(path)? => Err(Error::DirtyTarget { path: path.into() }),
         Some(_) => Ok(()),
         None => match lock.entry(path) {

@@ -486,6 +486,47 @@ fn no_commit_then_generate_refuses_when_the_earlier_run_is_not_whole() {
     assert_clones_replay(&p);
 }
 
+#[test]
+fn what_a_no_commit_run_wrote_is_not_taken_for_a_hand_edit() {
+    let p = Project::seeded();
+    generate_by_hand(&p, "backend-service", &["--no-commit"]);
+    // A new answer for the same target: the uncommitted file is dockhand's own, not an edit.
+    let revised = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        revised.path(),
+        answer("backend-service").replacen("```yaml\n", "```yaml\n# revised\n", 1),
+    )
+    .unwrap();
+    let out = p
+        .dockhand()
+        .args(["-q", "generate", "backend-service", "--response-file"])
+        .arg(revised.path().to_string_lossy())
+        .run();
+    assert_whole(
+        &out,
+        &[],
+        "wrote charts/todo-app/templates/backend-service.yaml\nwrote .dockhand/cache/[KEY].json\nwrote dockhand.lock\ncommitted [SHA]\n",
+        "",
+    );
+    assert!(p.read(SERVICE).starts_with("# revised\n"));
+    assert_eq!(p.git(&["status", "--porcelain"]), "");
+    assert_clones_replay(&p);
+    // Edited by hand (and uncommitted), it is refused.
+    p.write(SERVICE, &format!("{}# mine\n", p.read(SERVICE)));
+    let out = p
+        .dockhand()
+        .args(["-q", "generate", "backend-service", "--response-file"])
+        .arg(fixture("answers/backend-service.md").to_string_lossy())
+        .status(2)
+        .run();
+    assert_whole(
+        &out,
+        &[],
+        "",
+        "error: charts/todo-app/templates/backend-service.yaml: has uncommitted changes; commit or stash them, or pass --force to overwrite\n",
+    );
+}
+
 /// The property: a fresh clone of every commit dockhand made passes `regen --offline --check`.
 fn assert_clones_replay(p: &Project) {
     let log = p.git(&["log", "--format=%H %s"]);
