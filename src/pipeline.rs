@@ -18,8 +18,9 @@ use crate::lock::{LockEntry, Lockfile};
 use crate::repo::{self, Repo};
 use crate::settings::Settings;
 use crate::stage::{Attempt, ChangeSet, Staged, StagedFile, Timings};
+use crate::validate::contract::Contract;
 use crate::validate::diagnostic::Diagnostic;
-use crate::validate::{Checks, Validator};
+use crate::validate::{Checks, Validator, secrets};
 
 /// What a run needs, built once: settings, the library, the broker, the validator.
 pub struct Context {
@@ -197,7 +198,12 @@ pub fn missing_from_cache(
 }
 
 /// Split the extracted text over the template's targets and validate each file.
-fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>, Error> {
+fn artifacts(
+    ctx: &Context,
+    t: &Template,
+    contract: Option<&Contract>,
+    text: &str,
+) -> Result<Vec<StagedFile>, Error> {
     let Routed {
         files: routed,
         problems,
@@ -209,7 +215,8 @@ fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>,
             let context: Vec<(String, String)> =
                 set.iter().filter(|(p, _)| p != path).cloned().collect();
             let checks = Checks {
-                expect: t.expect.as_ref(),
+                // The prompt's expectations are its contract, checked below.
+                expect: None,
                 policies: &t.policies,
                 context: &context,
             };
@@ -229,6 +236,25 @@ fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>,
             }
         })
         .collect();
+    if let Some(contract) = contract {
+        let inputs: Vec<(&str, &str, &[String])> = routed
+            .iter()
+            .map(|(path, content)| {
+                let kinds = t
+                    .targets
+                    .iter()
+                    .find(|tg| tg.path == *path)
+                    .map_or(&[][..], |tg| &tg.kinds[..]);
+                (path.as_str(), content.as_str(), kinds)
+            })
+            .collect();
+        for (i, d) in ctx.validator.check_contract(t.output, contract, &inputs) {
+            files[i].diagnostics.push(d);
+        }
+        for f in &mut files {
+            f.diagnostics.sort_by_key(|d| (d.line, d.column));
+        }
+    }
     // What did not fit the targets is a finding (sent back for repair), on the
     // first file, or on the first target when nothing fitted at all.
     if !problems.is_empty() {
@@ -384,7 +410,7 @@ pub async fn prepare_conversation(
         let number = attempts.len() as u32 + 1;
         on(Stage::Waiting { attempt: number });
         let asked = Instant::now();
-        let response: Response = match manual.take() {
+        let mut response: Response = match manual.take() {
             Some(text) => ctx.broker.manual(&request, text),
             None => match ctx.broker.ask(&request, &forward).await {
                 Ok(r) => r,
@@ -399,6 +425,16 @@ pub async fn prepare_conversation(
             },
         };
         timings.backend_ms += asked.elapsed().as_millis();
+        // A credential in the answer is replaced by a placeholder before the
+        // answer goes anywhere: the terminal, the conversation, the cache.
+        // The placeholder is a finding, so the answer cannot pass.
+        let (redacted, found) = redact(t.output, &response.text);
+        if !found.is_empty() {
+            response.text = redacted;
+            if let Some(r) = &mut response.record {
+                r.response = response.text.clone();
+            }
+        }
         if let Some(r) = &response.record {
             records.push(r.clone());
         }
@@ -407,7 +443,7 @@ pub async fn prepare_conversation(
         let files = match extract::extract(t.output, &response.text) {
             Ok(x) => {
                 on(Stage::Validating);
-                artifacts(ctx, &t, &x.text)?
+                artifacts(ctx, &t, filled.contract.as_ref(), &x.text)?
             }
             Err(e) => nothing_found(ctx, &t, &e),
         };
@@ -476,7 +512,7 @@ pub async fn prepare_conversation(
     // Reached when a repair could not be asked: report the last findings.
     let last = attempts.last().cloned();
     timings.total_ms = started.elapsed().as_millis();
-    let files = artifacts_from_last(ctx, &t, &request)?;
+    let files = artifacts_from_last(ctx, &t, filled.contract.as_ref(), &request)?;
     // The unanswered repair request is not part of the conversation.
     if request
         .turns
@@ -509,7 +545,9 @@ pub async fn prepare_conversation(
 pub fn hand_edited(ctx: &Context, job: &Job, base: &Staged, text: &str) -> Result<Staged, Error> {
     let t = job.template.clone();
     let filled = fill(ctx, &t, &job.sets)?;
-    let files = artifacts(ctx, &t, text)?;
+    let (text, _) = redact(t.output, text);
+    let text = text.as_str();
+    let files = artifacts(ctx, &t, filled.contract.as_ref(), text)?;
     let backend = if base.backend.ends_with(EDITED) {
         base.backend.clone()
     } else {
@@ -585,6 +623,25 @@ pub fn hand_edited(ctx: &Context, job: &Job, base: &Staged, text: &str) -> Resul
     })
 }
 
+/// An answer with every credential replaced by its placeholder: the one
+/// secret heuristic over the whole text, plus the values found in its
+/// manifests' structure (an env var's `value` under a secret-like `name`).
+fn redact(output: crate::artifact::OutputKind, text: &str) -> (String, Vec<secrets::Kind>) {
+    let structured: Vec<(String, secrets::Kind)> = match output {
+        crate::artifact::OutputKind::Kubernetes | crate::artifact::OutputKind::Helm => {
+            match extract::extract(output, text) {
+                Ok(x) => secrets::in_manifests(&crate::validate::yaml::parse(&x.text).documents)
+                    .into_iter()
+                    .map(|f| (f.literal, f.kind))
+                    .collect(),
+                Err(_) => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    };
+    secrets::redact(text, &structured)
+}
+
 /// The suffix of the backend name of an artifact a person edited after the assistant answered.
 pub const EDITED: &str = "+edited";
 
@@ -609,6 +666,7 @@ fn nothing_found(ctx: &Context, t: &Template, e: &extract::ExtractError) -> Vec<
 fn artifacts_from_last(
     ctx: &Context,
     t: &Template,
+    contract: Option<&Contract>,
     request: &Request,
 ) -> Result<Vec<StagedFile>, Error> {
     let last = request
@@ -619,7 +677,7 @@ fn artifacts_from_last(
         .map(|t| t.content.as_str())
         .unwrap_or("");
     match extract::extract(t.output, last) {
-        Ok(x) => artifacts(ctx, t, &x.text),
+        Ok(x) => artifacts(ctx, t, contract, &x.text),
         Err(e) => Ok(nothing_found(ctx, t, &e)),
     }
 }

@@ -349,7 +349,7 @@ fn a_target_folder_that_turns_into_a_symlink_while_the_assistant_answers_is_refu
         &out,
         &[],
         "",
-        "error: backend-service@1.0.0: target `charts/todo-app/templates/backend-service.yaml` is refused: a symlink leads outside\n",
+        "error: backend-service@1.1.0: target `charts/todo-app/templates/backend-service.yaml` is refused: a symlink leads outside\n",
     );
     assert_eq!(
         read_tree(outside.path()),
