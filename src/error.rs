@@ -50,6 +50,12 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    #[error("no dockhand.toml in {}{}", dir.display(), if *parents { " or any parent; run `dockhand init`".to_owned() } else { format!("; run `dockhand init {}`", dir.display()) })]
+    NoProject { dir: PathBuf, parents: bool },
+
+    #[error("{}: {} already exist{}; nothing was written (pass --force to overwrite)", dir.display(), paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "), if paths.len() == 1 { "s" } else { "" })]
+    WouldOverwrite { dir: PathBuf, paths: Vec<PathBuf> },
+
     #[error("{}:{line}: {message}", path.display())]
     Prompt {
         path: PathBuf,
@@ -65,10 +71,12 @@ pub enum Error {
         line: usize,
     },
 
-    #[error("no prompt `{reference}` in the library (known: {})", if known.is_empty() { "none".to_owned() } else { known.join(", ") })]
+    #[error("no prompt `{reference}` in the library{}", if !suggestions.is_empty() { format!("; did you mean {}?", suggestions.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" or ")) } else if known.is_empty() { " (it is empty: `dockhand init --starter` copies in the starter library)".to_owned() } else { format!(" (known: {})", known.join(", ")) })]
     PromptNotFound {
         reference: String,
         known: Vec<String>,
+        /// The nearest known references (edit distance), best first.
+        suggestions: Vec<String>,
     },
 
     #[error("{origin}: unknown variable `{name}` for {prompt}: {note}")]

@@ -59,8 +59,9 @@ pub fn run(settings: &Settings, cmd: &PromptsCommand, ui: &Ui) -> Result<Outcome
             let read = |p: &std::path::Path| {
                 std::fs::read_to_string(settings.root.join(p)).map_err(Error::io(p))
             };
-            let d = crate::diff::unified(
-                &tb.path.to_string_lossy(),
+            let d = crate::diff::between(
+                &format!("a/{}", ta.path.display()),
+                &format!("b/{}", tb.path.display()),
                 Some(&read(&ta.path)?),
                 &read(&tb.path)?,
             );

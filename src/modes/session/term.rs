@@ -250,26 +250,26 @@ pub fn line(ui: &Ui, term: &mut Terminal, prompt: &str) -> io::Result<Input<Stri
     let width = term.width();
     let mut buf = String::new();
     let room = width.saturating_sub(prompt.chars().count() + 1).max(10);
-    let redraw = |buf: &str| ui.out(&format!("\r\x1b[K{prompt}{}", tail(buf, room)));
-    ui.out(prompt);
+    let redraw = |buf: &str| ui.raw(&format!("\r\x1b[K{prompt}{}", tail(buf, room)));
+    ui.raw(prompt);
     loop {
         match term.key()? {
             Key::Enter => {
-                ui.out("\n");
+                ui.raw("\n");
                 return Ok(Input::Value(buf));
             }
             Key::CtrlC => {
-                ui.out("^C\n");
+                ui.raw("^C\n");
                 return Ok(Input::Cancel);
             }
             Key::CtrlD if buf.is_empty() => {
-                ui.out("\n");
+                ui.raw("\n");
                 return Ok(Input::Leave);
             }
             Key::Char(c) => {
                 buf.push(c);
                 if buf.chars().count() <= room {
-                    ui.out(c.encode_utf8(&mut [0; 4]));
+                    ui.raw(c.encode_utf8(&mut [0; 4]));
                 } else {
                     redraw(&buf);
                 }
@@ -294,19 +294,19 @@ pub fn line(ui: &Ui, term: &mut Terminal, prompt: &str) -> io::Result<Input<Stri
 
 /// One key out of `keys` (case-insensitive); others are ignored.
 pub fn menu(ui: &Ui, term: &mut Terminal, prompt: &str, keys: &[char]) -> io::Result<Input<char>> {
-    ui.out(prompt);
+    ui.raw(prompt);
     loop {
         match term.key()? {
             Key::CtrlC => {
-                ui.out("^C\n");
+                ui.raw("^C\n");
                 return Ok(Input::Cancel);
             }
             Key::CtrlD => {
-                ui.out("\n");
+                ui.raw("\n");
                 return Ok(Input::Leave);
             }
             Key::Char(c) if keys.contains(&c.to_ascii_lowercase()) => {
-                ui.out(&format!("{c}\n"));
+                ui.raw(&format!("{c}\n"));
                 return Ok(Input::Value(c.to_ascii_lowercase()));
             }
             _ => {}
@@ -410,18 +410,18 @@ pub fn choose(ui: &Ui, term: &mut Terminal, items: &[Item]) -> io::Result<Input<
         }
         let col = ("filter> ".len() + filter.chars().count()).min(width - 1);
         frame.push_str(&format!("\r\x1b[{col}C"));
-        ui.out(&frame);
+        ui.raw(&frame);
         match term.key()? {
             Key::Enter if !matches.is_empty() => {
-                ui.out("\r\x1b[J");
+                ui.raw("\r\x1b[J");
                 return Ok(Input::Value(matches[selected]));
             }
             Key::CtrlD if filter.is_empty() => {
-                ui.out("\r\x1b[J");
+                ui.raw("\r\x1b[J");
                 return Ok(Input::Leave);
             }
             Key::CtrlC if filter.is_empty() => {
-                ui.out("\r\x1b[J");
+                ui.raw("\r\x1b[J");
                 return Ok(Input::Cancel);
             }
             Key::CtrlC | Key::CtrlU => {
