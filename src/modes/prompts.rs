@@ -20,6 +20,12 @@ pub fn run(settings: &Settings, cmd: &PromptsCommand, ui: &Ui) -> Result<Outcome
                     ));
                 }
                 ListFormat::Text => {
+                    if lib.all().next().is_none() {
+                        ui.info(&format!(
+                            "no prompts in {}/prompts/<tool>/*.md; `dockhand init --starter` copies in the starter library",
+                            settings.root.display()
+                        ));
+                    }
                     let mut out = String::new();
                     for t in lib.all() {
                         out.push_str(&format!(
