@@ -95,18 +95,22 @@ pub enum Error {
         origin: VarOrigin,
     },
 
-    #[error("{}:{line}: {prompt} needs variable `{name}`: set it in dockhand.toml [vars] or with --set {name}=...", path.display())]
+    #[error("{}:{line}: {prompt} needs variable `{name}`: set it in dockhand.toml [vars]{}", path.display(), if *set_flag { format!(" or with --set {name}=...") } else { String::new() })]
     MissingVariable {
         name: String,
         prompt: String,
         path: PathBuf,
         line: usize,
+        /// Whether the command has `--set` (generate, prompts render), so the hint may name it.
+        set_flag: bool,
     },
 
-    #[error("{prompt}: no backend could answer:{}\n(configure an assistant in dockhand.toml or the environment, or give an answer by hand with --response-file FILE; it is recorded as hand-written)", reasons.iter().map(|(b, r)| format!("\n  {b}: {r}")).collect::<String>())]
+    #[error("{prompt}: no backend could answer:{}{}", reasons.iter().map(|(b, r)| format!("\n  {b}: {r}")).collect::<String>(), no_backend_hint(reasons, *report))]
     NoBackend {
         prompt: String,
         reasons: Vec<(String, String)>,
+        /// A report only the live agent can give (health): no cache, no answer by hand.
+        report: bool,
     },
 
     #[error("{prompt}: the answer from {backend} contains no {kind} artifact")]
@@ -153,7 +157,52 @@ pub enum Error {
     Interrupted,
 }
 
+/// What to do when no backend could answer, from why each failed. The
+/// "configure an assistant" hint only when none was reachable at all; none
+/// when one was asked and failed (its reason says why: 429, 500, ...).
+fn no_backend_hint(reasons: &[(String, String)], report: bool) -> String {
+    let offline = reasons.iter().any(|(_, r)| r.contains("--offline"));
+    let unreachable = |r: &str| {
+        r.starts_with("not configured")
+            || r.ends_with("not found on PATH")
+            || r.starts_with("no recorded answer")
+            || r.starts_with("not used for reports")
+    };
+    if offline {
+        "\n(--offline uses recorded answers only; run without it to ask an assistant)".to_owned()
+    } else if !reasons.iter().all(|(_, r)| unreachable(r)) {
+        String::new()
+    } else if report {
+        "\n(install kagent or set [tools.kagent] in dockhand.toml; `dockhand doctor` shows what is usable)"
+            .to_owned()
+    } else {
+        "\n(configure an assistant in dockhand.toml or the environment (`dockhand doctor` shows what is usable), \
+         or give an answer by hand with `dockhand generate ID --response-file FILE`; it is recorded as hand-written)"
+            .to_owned()
+    }
+}
+
 impl Error {
+    /// The same error for a command that has `--set`: a missing variable's hint names it.
+    pub fn with_set_flag(self) -> Error {
+        match self {
+            Error::MissingVariable {
+                name,
+                prompt,
+                path,
+                line,
+                ..
+            } => Error::MissingVariable {
+                name,
+                prompt,
+                path,
+                line,
+                set_flag: true,
+            },
+            other => other,
+        }
+    }
+
     pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }

@@ -271,6 +271,7 @@ impl Broker {
             return Err(Error::NoBackend {
                 prompt: req.prompt.clone(),
                 reasons,
+                report: live_only,
             });
         }
         if live_only {
@@ -303,6 +304,7 @@ impl Broker {
         Err(Error::NoBackend {
             prompt: req.prompt.clone(),
             reasons,
+            report: live_only,
         })
     }
 

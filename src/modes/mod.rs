@@ -29,6 +29,8 @@ use crate::ui::Ui;
 pub enum Outcome {
     Clean,
     Findings,
+    /// Could not run; the reasons are already shown (exit 2).
+    Failed,
 }
 
 /// How long a second run waits for the repository lock (DOCKHAND_LOCK_WAIT seconds overrides).
@@ -67,6 +69,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     match dispatch(cli, &env, &ui) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
+        Ok(Outcome::Failed) => ExitCode::from(2),
         Err(Error::Interrupted) => {
             ui.err("interrupted: nothing was written");
             ExitCode::from(130)

@@ -56,7 +56,8 @@ pub fn run(settings: &Settings, cmd: &PromptsCommand, ui: &Ui) -> Result<Outcome
             let t = lib.get(reference)?;
             let values = settings.values_for(&t.id);
             let own = settings.prompt_vars.get(&t.id).cloned().unwrap_or_default();
-            let filled = crate::fill::fill(&t, &values, &own, &settings.config_path, set)?;
+            let filled = crate::fill::fill(&t, &values, &own, &settings.config_path, set)
+                .map_err(Error::with_set_flag)?;
             ui.out(&filled.text);
             Ok(Outcome::Clean)
         }

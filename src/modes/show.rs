@@ -56,6 +56,17 @@ fn first_line(s: &str) -> String {
     out
 }
 
+/// `name: error` for a job's error, without saying the name twice when the
+/// error's own wording already names the prompt.
+pub fn job_error(name: &str, e: &crate::error::Error) -> String {
+    let text = e.to_string();
+    if text.contains(name) {
+        text
+    } else {
+        format!("{name}: {text}")
+    }
+}
+
 /// Attempts and findings of one job, as one block of text.
 pub fn staged(ui: &Ui, s: &Staged) -> String {
     let mut out = String::new();

@@ -34,7 +34,13 @@ fn init_starter_lists_the_library_and_generates_against_an_openai_endpoint() {
     let answer = std::fs::read_to_string(fixture("answers/frontend-configmap.md")).unwrap();
     let server = TestServer::start(vec![chat_json(&answer)]);
     p.dockhand()
-        .args(["-q", "generate", "frontend-configmap@1.0.0", "--backend", "openai"])
+        .args([
+            "-q",
+            "generate",
+            "frontend-configmap@1.0.0",
+            "--backend",
+            "openai",
+        ])
         .openai(&server)
         .stdout(
             "wrote charts/todo-app/templates/configmap.yaml\n\
@@ -57,7 +63,12 @@ fn seeded_generate(answer: &str) -> String {
     let file = p.path().join("answer.md");
     std::fs::write(&file, answer).unwrap();
     p.dockhand()
-        .args(["-q", "generate", "frontend-configmap@1.0.0", "--response-file"])
+        .args([
+            "-q",
+            "generate",
+            "frontend-configmap@1.0.0",
+            "--response-file",
+        ])
         .arg(file.to_string_lossy())
         .run();
     p.read("charts/todo-app/templates/configmap.yaml")
@@ -105,7 +116,10 @@ fn init_refuses_to_overwrite_without_force_and_writes_nothing() {
              created prompts/ (empty; `dockhand init --starter` copies in the starter library)\n{NEXT}"
         ))
         .run();
-    assert_eq!(p.read(".gitignore"), "/target\n/.dockhand/dockhand-run.lock\n");
+    assert_eq!(
+        p.read(".gitignore"),
+        "/target\n/.dockhand/dockhand-run.lock\n"
+    );
     // An empty library lists nothing, and says how to fill it.
     p.dockhand()
         .args(["prompts", "list"])

@@ -6,6 +6,7 @@ mod openai_server;
 mod backends;
 mod cli;
 mod generate;
+mod hints;
 mod init;
 mod peers;
 mod prompts;
