@@ -85,6 +85,8 @@ pub struct Ui {
     err_choice: ColorChoice,
     lock: Mutex<()>,
     suspend: Mutex<Option<Suspend>>,
+    /// The terminal is in raw mode: every `\n` is written as `\r\n`.
+    crlf: std::sync::atomic::AtomicBool,
 }
 
 impl Ui {
@@ -105,6 +107,7 @@ impl Ui {
             err_choice,
             lock: Mutex::new(()),
             suspend: Mutex::new(None),
+            crlf: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -131,8 +134,23 @@ impl Ui {
         *self.suspend.lock().unwrap_or_else(|p| p.into_inner()) = hook;
     }
 
+    /// While the session's terminal is raw (no output processing), write
+    /// `\r\n` for `\n`.
+    pub(crate) fn set_crlf(&self, on: bool) {
+        self.crlf.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn lines<'b>(&self, block: &'b str) -> std::borrow::Cow<'b, str> {
+        if self.crlf.load(std::sync::atomic::Ordering::SeqCst) && block.contains('\n') {
+            block.replace('\n', "\r\n").into()
+        } else {
+            block.into()
+        }
+    }
+
     /// Results: always shown, on stdout (colour stripped unless stdout is coloured).
     pub fn out(&self, block: &str) {
+        let block = self.lines(block);
         let _g = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut o = AutoStream::new(std::io::stdout().lock(), self.out_choice);
         let _ = o.write_all(block.as_bytes());
@@ -142,6 +160,7 @@ impl Ui {
     /// Terminal control (cursor moves, clearing) for the interactive session:
     /// written as is, whatever the colour choice.
     pub(crate) fn raw(&self, block: &str) {
+        let block = self.lines(block);
         let _g = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut o = std::io::stdout().lock();
         let _ = o.write_all(block.as_bytes());
@@ -165,12 +184,14 @@ impl Ui {
     /// One block on stderr (a newline is added when missing). Colour in it is
     /// stripped unless stderr itself is coloured.
     pub fn err(&self, block: &str) {
+        let block = self.lines(block);
+        let block = block.as_ref();
         let mut write = || {
             let _g = self.lock.lock().unwrap_or_else(|p| p.into_inner());
             let mut e = AutoStream::new(std::io::stderr().lock(), self.err_choice);
             let _ = e.write_all(block.as_bytes());
             if !block.ends_with('\n') {
-                let _ = e.write_all(b"\n");
+                let _ = e.write_all(self.lines("\n").as_bytes());
             }
             let _ = e.flush();
         };
