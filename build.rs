@@ -3,6 +3,8 @@
 //! The list is generated here, so whatever is under prompts/ at build time
 //! (new versions included) is what the binary carries.
 
+#![allow(clippy::print_stdout)] // cargo reads a build script's stdout
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
