@@ -20,7 +20,7 @@ pub mod hash;
 pub mod health;
 pub mod library;
 pub mod lock;
-pub mod modes;
+pub(crate) mod modes;
 pub mod pipeline;
 pub mod repo;
 pub mod report;
