@@ -4,6 +4,8 @@
 use crate::harness::{Project, fixture};
 use crate::openai_server::{Reply, TestServer};
 
+// Prompts are pinned at 1.0.0 so that newer versions in prompts/ change nothing here.
+
 /// A seeded project whose OpenAI client retries once.
 fn project() -> Project {
     let p = Project::seeded();
@@ -27,7 +29,7 @@ fn a_429_or_500_names_the_servers_answer_and_no_configure_hint() {
             Reply::error(status, message).with_header("Retry-After", "0"),
         ]);
         p.dockhand()
-            .args(["generate", "frontend-configmap", "--backend", "openai"])
+            .args(["generate", "frontend-configmap@1.0.0", "--backend", "openai"])
             .openai(&server)
             .filter(server.base_url(), "[URL]")
             .status(2)
@@ -51,7 +53,7 @@ fn with_nothing_configured_the_hint_says_how_to_configure() {
     let bin = tempfile::tempdir().unwrap();
     p.dockhand()
         .env("PATH", bin.path().to_string_lossy())
-        .args(["generate", "frontend-configmap"])
+        .args(["generate", "frontend-configmap@1.0.0"])
         .status(2)
         .stderr(
             "frontend-configmap@1.0.0: skipped kubectl-ai: `kubectl-ai` not found on PATH\n\
@@ -94,7 +96,7 @@ fn health_that_could_not_run_exits_2_without_a_response_file_hint() {
 fn a_missing_variable_names_set_only_where_the_command_has_it() {
     let p = Project::seeded();
     p.dockhand()
-        .args(["generate", "frontend-configmap", "--response-file"])
+        .args(["generate", "frontend-configmap@1.0.0", "--response-file"])
         .arg(fixture("answers/frontend-configmap.md").to_string_lossy())
         .run();
     let toml: String = p
@@ -106,7 +108,7 @@ fn a_missing_variable_names_set_only_where_the_command_has_it() {
     p.write("dockhand.toml", &toml);
     p.git(&["commit", "-qam", "no frontend_configmap"]);
     p.dockhand()
-        .args(["generate", "frontend-configmap", "--offline"])
+        .args(["generate", "frontend-configmap@1.0.0", "--offline"])
         .status(2)
         .stderr(
             "frontend-configmap@1.0.0: error\n\
@@ -131,7 +133,7 @@ fn a_missing_variable_names_set_only_where_the_command_has_it() {
 fn regen_json_counts_the_errors_of_a_failed_artifact() {
     let p = Project::seeded();
     p.dockhand()
-        .args(["generate", "frontend-configmap", "--response-file"])
+        .args(["generate", "frontend-configmap@1.0.0", "--response-file"])
         .arg(fixture("answers/frontend-configmap.md").to_string_lossy())
         .run();
     // The recorded answer now points the frontend at an IP address: it fails
@@ -206,7 +208,7 @@ fn a_regen_commit_counts_and_lists_only_what_changed() {
         "frontend",
     ] {
         p.dockhand()
-            .args(["-q", "generate", id, "--response-file"])
+            .args(["-q", "generate", &format!("{id}@1.0.0"), "--response-file"])
             .arg(fixture(&format!("answers/{id}.md")).to_string_lossy())
             .run();
     }

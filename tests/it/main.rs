@@ -4,8 +4,10 @@
 mod harness;
 mod openai_server;
 
+mod atomic;
 mod backends;
 mod cli;
+mod contract;
 mod generate;
 mod hints;
 mod init;
@@ -14,6 +16,7 @@ mod prompts;
 mod regen;
 mod review;
 mod safety;
+mod secrets;
 mod session;
 mod snapshots;
 mod validate;
