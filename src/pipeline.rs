@@ -616,18 +616,38 @@ fn artifacts_from_last(
         Err(e) => Ok(nothing_found(ctx, t, &e)),
     }
 }
-/// Subject, body, and trailers naming prompt@version, backend and model.
+/// Subject, body, and trailers naming prompt@version, backend and model. Only
+/// the jobs whose files changed are named, and only their changed files are
+/// listed and counted (a job that changed nothing is not in the commit).
 pub fn commit_message(jobs: &[&Staged], adopted: &[String]) -> String {
+    let changed: Vec<&Staged> = jobs
+        .iter()
+        .copied()
+        .filter(|s| s.files.iter().any(|f| f.changed()))
+        .collect();
+    let jobs: &[&Staged] = if changed.is_empty() { jobs } else { &changed };
+    let files = |s: &&Staged| -> Vec<String> {
+        let all = s.files.iter().all(|f| !f.changed());
+        s.files
+            .iter()
+            .filter(|f| all || f.changed())
+            .map(|f| f.path.clone())
+            .collect()
+    };
+    let count: usize = jobs.iter().map(|s| files(s).len()).sum();
     let subject = match jobs {
         [one] => format!("dockhand: generate {}", one.template.reference()),
-        many => format!("dockhand: regenerate {} artifacts", many.len()),
+        _ => format!(
+            "dockhand: regenerate {count} artifact{}",
+            if count == 1 { "" } else { "s" }
+        ),
     };
     let mut body = String::new();
     for s in jobs {
-        for f in &s.files {
+        for path in files(s) {
             body.push_str(&format!(
                 "- {} ({} attempt{})\n",
-                f.path,
+                path,
                 s.attempts.len(),
                 if s.attempts.len() == 1 { "" } else { "s" }
             ));

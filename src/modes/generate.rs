@@ -35,7 +35,7 @@ pub fn run(settings: Settings, args: &GenerateArgs, ui: &Ui) -> Result<Outcome, 
     let staged = super::block_on_interruptible(&rt, pipeline::prepare(&ctx, job, &on));
     progress.finish(&line, &name, &staged);
     progress.done();
-    let staged = staged?;
+    let staged = staged.map_err(Error::with_set_flag)?;
     ui.info(&super::show::staged(ui, &staged));
     if !staged.passed() {
         ui.err(&format!(
