@@ -2,10 +2,12 @@
 //! and its prompt ask for, and `validate PATH...` over files and folders.
 
 pub mod chart;
+pub mod contract;
 pub mod diagnostic;
 pub mod dockerfile;
 pub mod policy;
 pub mod schema;
+pub mod secrets;
 pub mod yaml;
 
 use std::collections::{HashMap, HashSet};
@@ -239,7 +241,7 @@ impl Validator {
                 let mut policies = dockerfile::DockerPolicies::from_names(&set.policies);
                 // A prompt's own expectations are its demands, not a policy.
                 policies.expected_stages |= checks.expect.is_some();
-                match (checks.expect, self.expected_stages(rel)) {
+                let mut out = match (checks.expect, self.expected_stages(rel)) {
                     (Some(e), _) => dockerfile::check_with(text, e, policies),
                     (None, stages) => dockerfile::check_with(
                         text,
@@ -249,10 +251,15 @@ impl Validator {
                         },
                         policies,
                     ),
-                }
+                };
+                out.extend(secrets::dockerfile_findings(text));
+                out
             }
             OutputKind::Report => Vec::new(),
         };
+        if kind == OutputKind::Kubernetes {
+            out.extend(contract::helm::plain_manifest(text));
+        }
         self.silence(rel.unwrap_or(path), text, &mut out);
         out.sort_by_key(|d| (d.line, d.column));
         out
@@ -274,12 +281,16 @@ impl Validator {
         if selected.is_empty() {
             // Document by document: memory stays bounded by the largest one.
             let mut found = Vec::new();
-            let mut out = yaml::parse_with(text, |doc| found.extend(self.schemas.validate(&doc)));
+            let mut out = yaml::parse_with(text, |doc| {
+                found.extend(secrets::manifest_findings(std::slice::from_ref(&doc)));
+                found.extend(self.schemas.validate(&doc));
+            });
             out.append(&mut found);
             return out;
         }
         let parsed = yaml::parse(text);
         let mut out = parsed.diagnostics;
+        out.extend(secrets::manifest_findings(&parsed.documents));
         for doc in &parsed.documents {
             out.extend(self.schemas.validate(doc));
         }
@@ -381,8 +392,58 @@ impl Validator {
             checks.policies,
         );
         out.retain(|d| set.allows(&d.code));
+        out.extend(contract::helm::template(content));
+        out.extend(secrets::text_findings(content));
         self.silence(rel, content, &mut out);
         out.sort_by_key(|d| (d.line, d.column));
+        out
+    }
+
+    /// The prompt's contract over the files of one answer (`files`: path,
+    /// text, the kinds its target takes). Findings carry their file's index.
+    pub fn check_contract(
+        &self,
+        output: OutputKind,
+        contract: &contract::Contract,
+        files: &[(&str, &str, &[String])],
+    ) -> Vec<(usize, Diagnostic)> {
+        let mut out: Vec<(usize, Diagnostic)> = match output {
+            OutputKind::Kubernetes if !contract.resources.is_empty() => {
+                let parsed: Vec<Vec<yaml::Document>> = files
+                    .iter()
+                    .map(|(_, text, _)| yaml::parse(text).documents)
+                    .collect();
+                let inputs: Vec<contract::manifest::File<'_>> = parsed
+                    .iter()
+                    .zip(files)
+                    .map(|(documents, (_, _, kinds))| contract::manifest::File { documents, kinds })
+                    .collect();
+                contract::manifest::check(&contract.resources, &inputs)
+            }
+            OutputKind::Dockerfile => match &contract.dockerfile {
+                Some(c) => files
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, (_, text, _))| {
+                        contract::dockerfile::check(c, text)
+                            .into_iter()
+                            .map(move |d| (i, d))
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        for (i, (path, text, _)) in files.iter().enumerate() {
+            let mut mine: Vec<Diagnostic> = out
+                .iter()
+                .filter(|(f, _)| *f == i)
+                .map(|(_, d)| d.clone())
+                .collect();
+            self.silence(path, text, &mut mine);
+            out.retain(|(f, _)| *f != i);
+            out.extend(mine.into_iter().map(|d| (i, d)));
+        }
         out
     }
 
@@ -465,6 +526,10 @@ impl Validator {
         }
         let lines: Vec<&str> = text.lines().collect();
         out.retain(|d| {
+            // A credential is never silenced: it must not land, whatever a comment says.
+            if d.code.starts_with("secret/") {
+                return true;
+            }
             if self
                 .config
                 .ignores
@@ -612,12 +677,25 @@ impl Validator {
                 )]
             }
         };
+        // The snippets shown with the findings never show a credential.
+        let source = if diagnostics.iter().any(|d| d.code.starts_with("secret/")) {
+            let structured: Vec<(String, secrets::Kind)> = match kind {
+                FileKind::Kubernetes => secrets::in_manifests(&yaml::parse(&text).documents)
+                    .into_iter()
+                    .map(|f| (f.literal, f.kind))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            secrets::redact(&text, &structured).0
+        } else {
+            text
+        };
         FileReport {
             path,
             kind,
             diagnostics,
             policies: set,
-            source: text,
+            source,
         }
     }
 }

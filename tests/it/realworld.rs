@@ -81,6 +81,8 @@ const JUDGED_MANIFESTS: &[&str] = &[
     "manifests/kubernetes+examples/_archived/persistent-volume-provisioning/quobyte/quobyte-admin-secret.yaml",
     "manifests/kubernetes+examples/_archived/podsecuritypolicy/rbac/policies.yaml",
     "manifests/kubernetes+examples/_archived/scheduler-policy/scheduler-policy-config-with-extender.json",
+    "manifests/kubernetes+examples/_archived/sysdig-cloud/sysdig-daemonset.yaml",
+    "manifests/kubernetes+examples/_archived/sysdig-cloud/sysdig-rc.yaml",
     "manifests/kubernetes+examples/_archived/volumes/azure_disk/claim/blob-based-disk/account-specified-hdd/storageclass-account-hdd.yaml",
     "manifests/kubernetes+examples/_archived/volumes/azure_disk/claim/blob-based-disk/dedicated-hdd/storageclass-dedicated-hdd.yaml",
     "manifests/kubernetes+examples/_archived/volumes/azure_disk/claim/blob-based-disk/shared-hdd/storageclass-shared-hdd.yaml",
@@ -89,6 +91,7 @@ const JUDGED_MANIFESTS: &[&str] = &[
     "manifests/kubernetes+examples/_archived/volumes/azure_disk/claim/managed-disk/managed-ssd/storageclass-managed-ssd.yaml",
     "manifests/kubernetes+examples/_archived/volumes/flexvolume/deploy/ds.yaml",
     "manifests/kubernetes+examples/_archived/volumes/scaleio/sc-pvc.yaml",
+    "manifests/kubernetes+examples/_archived/volumes/scaleio/secret.yaml",
 ];
 
 #[test]

@@ -20,12 +20,5 @@ impl Checker<'_> {
 }
 
 pub(super) fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_uppercase();
-    n.contains("PASSWORD")
-        || n.contains("PASSWD")
-        || n.contains("SECRET")
-        || n.contains("TOKEN")
-        || n.ends_with("_KEY")
-        || n == "API_KEY"
-        || n == "DATABASE_URL"
+    crate::validate::secrets::is_secret_name(name)
 }

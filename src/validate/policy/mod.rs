@@ -14,9 +14,10 @@
 //! [`check`]; callers that want to reject unknown names use [`find`].
 //!
 //! Heuristics, documented here because they decide what is flagged:
-//! - *secret-like* env var names: `DATABASE_URL`, `*_API_KEY`, `*SECRET`,
-//!   `*SECRET_KEY`, or containing `PASSWORD` or `TOKEN` (not `TOKENIZER`, as
-//!   in `TOKENIZERS_PARALLELISM`), case-insensitive;
+//! - *secret-like* env var names: the one test in `validate::secrets`
+//!   (`DATABASE_URL`, `*_API_KEY`, `*SECRET`, `*SECRET_KEY*`, or containing
+//!   `PASSWORD` or `TOKEN` (not `TOKENIZER`, as in `TOKENIZERS_PARALLELISM`), …),
+//!   case-insensitive;
 //! - a value *points at the backend* when its variable/key name mentions a URL
 //!   of an API or backend (`NEXT_PUBLIC_API_URL`, `API_URL`, `BACKEND_URL`,
 //!   `BACKEND_HOST`, ...) and its host is not a public domain name, or when its

@@ -3,16 +3,10 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Whether an env var (or ConfigMap key) name looks like it holds a secret.
+/// Whether an env var (or ConfigMap key) name looks like it holds a secret:
+/// the one secret-name test, [`crate::validate::secrets::is_secret_name`].
 pub fn is_secret_name(name: &str) -> bool {
-    let u = name.to_ascii_uppercase();
-    u == "DATABASE_URL"
-        || u == "API_KEY"
-        || u.ends_with("_API_KEY")
-        || u.ends_with("SECRET")
-        || u.ends_with("SECRET_KEY")
-        || u.contains("PASSWORD")
-        || (u.contains("TOKEN") && !u.contains("TOKENIZER"))
+    crate::validate::secrets::is_secret_name(name)
 }
 
 impl Cx<'_> {
