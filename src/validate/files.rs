@@ -1,0 +1,217 @@
+//! `validate PATH...` over files as they come: the walker (symlinks
+//! followed, each file and folder once), reading text (BOM, encodings), and
+//! telling Dockerfiles from manifests by name.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use super::FileKind;
+use super::chart;
+use super::diagnostic::{Diagnostic, Pos};
+
+/// Read a file as text: a UTF-8 byte-order mark is dropped; a file that is
+/// not UTF-8, or cannot be read, is one finding on that file.
+pub(super) fn read_text(path: &Path) -> Result<String, Box<Diagnostic>> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Box::new(Diagnostic::error(
+            "file/unreadable",
+            Pos::new(1, 1),
+            format!("cannot read the file: {e}; not checked"),
+        ))
+    })?;
+    let mut bytes = bytes;
+    if bytes.starts_with(b"\xef\xbb\xbf") {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            let body = e.as_bytes();
+            let e = e.utf8_error();
+            let good = &body[..e.valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+            let start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&good[start..]).chars().count() + 1;
+            Err(Box::new(
+                Diagnostic::error(
+                    "file/encoding",
+                    Pos::new(line, column),
+                    format!(
+                        "not UTF-8 text (invalid byte 0x{:02x} at line {line}, column {column}); not checked",
+                        body[e.valid_up_to()]
+                    ),
+                )
+                .with_hint("save the file as UTF-8 (Kubernetes, helm and docker read UTF-8)"),
+            ))
+        }
+    }
+}
+
+/// One unit of parallel work.
+pub(super) enum Job {
+    File(PathBuf),
+    /// A chart; with `only`, the reports of just these files.
+    Chart {
+        dir: PathBuf,
+        only: Option<Vec<String>>,
+    },
+}
+
+/// Collects what `validate PATH...` checks. Folders and files are keyed by
+/// their canonical path, so a symlink loop ends and a file reached twice
+/// (through symlinks, or given twice) is checked once, under the first path
+/// it was reached by (folders are read in name order).
+#[derive(Default)]
+pub(super) struct Walker {
+    seen_dirs: HashSet<PathBuf>,
+    seen_files: HashSet<PathBuf>,
+    files: Vec<PathBuf>,
+    /// Chart folders, and for each the files asked for (`None`: all).
+    charts: Vec<(PathBuf, Option<Vec<String>>)>,
+    chart_index: HashMap<PathBuf, usize>,
+}
+
+impl Walker {
+    pub(super) fn walk(&mut self, dir: &Path) {
+        let Ok(canon) = dir.canonicalize() else {
+            self.files.push(dir.to_owned());
+            return;
+        };
+        if !self.seen_dirs.insert(canon.clone()) {
+            return;
+        }
+        if chart::is_chart(dir) {
+            self.chart(dir, canon, None);
+            return;
+        }
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(_) => {
+                // Read as a file, so that the error becomes one finding.
+                self.files.push(dir.to_owned());
+                return;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                self.walk(&path);
+            } else if name.ends_with(".yaml") || name.ends_with(".yml") || is_dockerfile_name(name)
+            {
+                self.file(&path, false);
+            }
+        }
+    }
+
+    /// A file given on the command line (`explicit`) or found in a folder.
+    pub(super) fn file(&mut self, path: &Path, explicit: bool) {
+        let Ok(canon) = path.canonicalize() else {
+            // A dangling symlink: reported as unreadable.
+            self.files.push(path.to_owned());
+            return;
+        };
+        if explicit
+            && let Some(dir) = path.ancestors().skip(1).find(|d| {
+                chart::is_chart(if d.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    d
+                })
+            })
+        {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            if let Ok(c) = dir.canonicalize() {
+                let display = path.to_string_lossy().into_owned();
+                self.chart(dir, c, Some(display));
+                return;
+            }
+        }
+        if self.seen_files.insert(canon) {
+            self.files.push(path.to_owned());
+        }
+    }
+
+    fn chart(&mut self, dir: &Path, canon: PathBuf, file: Option<String>) {
+        match self.chart_index.get(&canon) {
+            Some(&i) => match (&mut self.charts[i].1, file) {
+                (Some(list), Some(f)) => {
+                    if !list.contains(&f) {
+                        list.push(f)
+                    }
+                }
+                (slot, None) => *slot = None,
+                (None, Some(_)) => {}
+            },
+            None => {
+                self.chart_index.insert(canon, self.charts.len());
+                self.charts.push((dir.to_owned(), file.map(|f| vec![f])));
+            }
+        }
+    }
+
+    pub(super) fn jobs(mut self) -> Vec<Job> {
+        self.charts.sort_by(|a, b| a.0.cmp(&b.0));
+        self.files.sort();
+        self.charts
+            .into_iter()
+            .map(|(dir, only)| Job::Chart { dir, only })
+            .chain(self.files.into_iter().map(Job::File))
+            .collect()
+    }
+}
+
+/// Whether a file name is a Dockerfile's: `Dockerfile`, `Containerfile`,
+/// `*.Dockerfile`, `Dockerfile.*`, `Dockerfile-*`, `Dockerfile_*` and the
+/// same for Containerfile, in any case (`dockerfile`, `app.dockerfile`);
+/// not the `Dockerfile.dockerignore` files.
+pub fn is_dockerfile_name(name: &str) -> bool {
+    let base = Path::new(name)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(name)
+        .to_ascii_lowercase();
+    if base.ends_with(".dockerignore") || base.ends_with(".containerignore") {
+        return false;
+    }
+    ["dockerfile", "containerfile"].iter().any(|stem| {
+        base == *stem
+            || base.ends_with(&format!(".{stem}"))
+            || [".", "-", "_"]
+                .iter()
+                .any(|sep| base.starts_with(&format!("{stem}{sep}")) && base.len() > stem.len() + 1)
+    })
+}
+
+pub(super) fn sniff(name: &str, text: &str) -> FileKind {
+    let base = Path::new(name)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(name);
+    if base == "Chart.yaml"
+        || base.starts_with("values") && (base.ends_with(".yaml") || base.ends_with(".yml"))
+    {
+        return FileKind::HelmTemplate;
+    }
+    if is_dockerfile_name(name)
+        || (name == "-"
+            && text
+                .lines()
+                .any(|l| l.trim_start().to_ascii_uppercase().starts_with("FROM ")))
+            && !text.contains("apiVersion:")
+    {
+        FileKind::Dockerfile
+    } else if text.contains("{{") {
+        FileKind::HelmTemplate
+    } else {
+        FileKind::Kubernetes
+    }
+}
