@@ -611,3 +611,41 @@ fn validate_file_and_dir_report_the_same_findings() {
     }
     assert!(compared >= 6);
 }
+
+/// Files are checked in parallel, and the report is the same whatever the
+/// number of jobs: same order, nothing interleaved.
+#[test]
+fn parallel_reports_are_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..40 {
+        let text = if i % 3 == 0 {
+            WRONG_TYPE.to_owned()
+        } else {
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n  a: b\n")
+        };
+        std::fs::write(dir.path().join(format!("m{i:02}.yaml")), text).unwrap();
+        std::fs::write(
+            dir.path().join(format!("d{i:02}.Dockerfile")),
+            "FROM python:latest\n",
+        )
+        .unwrap();
+    }
+    let run = |jobs: &str| {
+        Test::new()
+            .current_dir(dir.path())
+            .args(["validate", "--jobs", jobs, "."])
+            .status(1)
+            .run()
+            .stdout
+    };
+    let one = run("1");
+    assert_eq!(one.matches("error[schema/type]").count(), 14);
+    assert_eq!(one.matches("error[DL3007]").count(), 40);
+    assert!(
+        one.ends_with("80 files checked: 54 errors, 0 warnings\n"),
+        "{one}"
+    );
+    for jobs in ["2", "8"] {
+        assert_eq!(run(jobs), one, "--jobs {jobs}");
+    }
+}
