@@ -454,12 +454,20 @@ impl Builder {
                     None => style == ScalarStyle::Plain && text == "<<",
                     Some(t) => t.is_yaml_core_schema() && t.suffix == "merge",
                 };
-                let value = match resolve_scalar(&text, style, tag.as_deref()) {
-                    Ok(v) => v,
-                    Err(msg) => {
-                        self.diag(Diagnostic::error("yaml/tag", pos, msg));
-                        Value::Str(text.into_owned())
-                    }
+                // The common case, an untagged string, takes the text without a copy.
+                let value = match (&tag, style) {
+                    (None, ScalarStyle::Plain) => match resolve_plain_scalar(&text) {
+                        Some(v) => v,
+                        None => Value::Str(text.into_owned()),
+                    },
+                    (None, _) => Value::Str(text.into_owned()),
+                    _ => match resolve_scalar(&text, style, tag.as_deref()) {
+                        Ok(v) => v,
+                        Err(msg) => {
+                            self.diag(Diagnostic::error("yaml/tag", pos, msg));
+                            Value::Str(text.into_owned())
+                        }
+                    },
                 };
                 let node = Node::new(value, pos);
                 self.remember(anchor, &node);
@@ -678,6 +686,24 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<V
 
 /// go-yaml v2 `resolve()` for an untagged plain scalar.
 pub fn resolve_plain(s: &str) -> Value {
+    resolve_plain_scalar(s).unwrap_or_else(|| Value::Str(s.to_owned()))
+}
+
+/// [`resolve_plain`], `None` when the scalar is a string.
+fn resolve_plain_scalar(s: &str) -> Option<Value> {
+    // Most plain scalars are words: no null, bool or number starts like this.
+    match s.as_bytes().first() {
+        Some(b) if b.is_ascii_alphabetic()
+            && !matches!(b, b'n' | b'N' | b'y' | b'Y' | b't' | b'T' | b'f' | b'F' | b'o' | b'O') =>
+        {
+            return None;
+        }
+        _ => {}
+    }
+    Some(resolve_plain_full(s))
+}
+
+fn resolve_plain_full(s: &str) -> Value {
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
@@ -701,7 +727,10 @@ pub fn resolve_plain(s: &str) -> Value {
             return Value::Float(f);
         }
     } else if first.is_ascii_digit() || first == b'+' || first == b'-' {
-        let plain = s.replace('_', "");
+        let plain = match s.contains('_') {
+            true => std::borrow::Cow::Owned(s.replace('_', "")),
+            false => std::borrow::Cow::Borrowed(s),
+        };
         if let Some(v) = go_parse_int(&plain) {
             return v;
         }
