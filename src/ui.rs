@@ -60,6 +60,9 @@ impl Ui {
     }
 
     pub fn err(&self, block: &str) {
+        // Progress, findings and errors never show a credential (an answer's, a tool's).
+        let (block, _) = crate::validate::secrets::redact(block, &[]);
+        let block = block.as_str();
         let _g = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut e = std::io::stderr().lock();
         let _ = e.write_all(block.as_bytes());

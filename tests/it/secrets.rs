@@ -265,3 +265,32 @@ fn a_streamed_answer_is_redacted_on_the_terminal() {
     assert!(!run.transcript.contains("sk-live"), "{}", run.transcript);
     assert_eq!(p.git(&["status", "--porcelain"]), "");
 }
+
+/// A tool that fails with a key in its output: the error names the tool,
+/// its status and its last lines, with the key redacted.
+#[test]
+fn a_key_in_a_failing_tools_output_is_redacted_in_the_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = Project::seeded();
+    let bin = tempfile::tempdir().unwrap();
+    let tool = bin.path().join("kubectl-ai");
+    std::fs::write(
+        &tool,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = --help ]; then echo 'Usage: kubectl-ai [flags] --quiet'; exit 0; fi\necho 'Error: the model provider refused the key {SK} (401)' >&2\nexit 1\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let files = p.files();
+    let out = p
+        .dockhand()
+        .path_prefix(bin.path())
+        .args(["generate", "backend-deployment", "--backend", "kubectl-ai"])
+        .status(2)
+        .run();
+    assert_eq!(p.files(), files);
+    assert!(!out.stderr.contains(SK) && !out.stdout.contains(SK));
+    crate::snapshots::settings(None)
+        .bind(|| insta::assert_snapshot!("secret_tool_error", transcript(&out)));
+}

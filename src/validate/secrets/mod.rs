@@ -148,6 +148,11 @@ fn scan_tokens(s: &str, out: &mut Vec<Hit>) {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
+        // Every shape starts with an ASCII byte: skip the inside of other characters.
+        if !s.is_char_boundary(i) {
+            i += 1;
+            continue;
+        }
         let boundary = i == 0 || !is_word(b[i - 1]);
         let rest = &s[i..];
         let mut found: Option<(usize, Kind)> = None;

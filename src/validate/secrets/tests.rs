@@ -222,3 +222,46 @@ fn dockerfile_positions() {
         "this RUN line holds a credential: an API key (`sk-…`)"
     );
 }
+
+#[test]
+fn any_text_is_scanned_without_panicking() {
+    let pieces = [
+        "é",
+        "…",
+        "🔑",
+        "sk-",
+        "ghp_",
+        "AKIA",
+        "xoxb-",
+        "://",
+        "@",
+        ":",
+        "=",
+        " ",
+        "\n",
+        "-----BEGIN ",
+        "PRIVATE KEY-----",
+        "name: ",
+        "value: ",
+        "--token ",
+        "<redacted:",
+        ">",
+        "\"",
+        "a1B2c3D4e5F6g7H8i9",
+    ];
+    // Every pair and triple of pieces, so each shape meets multi-byte neighbours.
+    for a in pieces {
+        for b in pieces {
+            for c in pieces {
+                let text = format!("{a}{b}{c}{a}");
+                let (red, _) = redact(&text, &[]);
+                let mut r = LineRedactor::default();
+                let _ = r.push(&text);
+                let _ = r.finish();
+                let _ = text_findings(&red);
+            }
+        }
+    }
+    let text = "… ключ sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c …";
+    assert_eq!(redact(text, &[]).0, "… ключ <redacted:api-key> …");
+}
