@@ -5,7 +5,8 @@
 //!   (and `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), AWS `AKIA…`/`ASIA…`,
 //!   Slack `xoxb-…` (and `xoxa-`, `xoxp-`, `xoxr-`, `xoxs-`), a private key block;
 //! - a password in a URL (`scheme://user:pass@host`), unless it is a variable
-//!   reference (`$VAR`, `${VAR}`, `$(VAR)`, `{{ … }}`);
+//!   reference (`$VAR`, `${VAR}`, `$(VAR)`, `{{ … }}`) or a placeholder as
+//!   documentation writes it (`password`, `<password>`, `***`, `…`);
 //! - a high-entropy value under a secret-like name (see [`is_secret_name`]):
 //!   at least 16 characters, no spaces, two character classes or more (and
 //!   digits or both cases: `INSERT_YOUR_TOKEN` is a placeholder), and more
@@ -258,7 +259,9 @@ fn scan_urls(s: &str, out: &mut Vec<Hit>) {
             continue;
         };
         let password = &userinfo[colon + 1..];
-        if is_reference(password) && !password.contains(PLACEHOLDER_PREFIX) {
+        if (is_reference(password) && !password.contains(PLACEHOLDER_PREFIX))
+            || is_example_password(password)
+        {
             continue;
         }
         let start = at + colon + 1;
@@ -271,6 +274,17 @@ fn scan_urls(s: &str, out: &mut Vec<Hit>) {
         }
         from = end;
     }
+}
+
+/// A password as documentation writes it (`user:password@`, `user:<pass>@`,
+/// `user:***@`): a placeholder, not a credential.
+fn is_example_password(p: &str) -> bool {
+    let l = p.to_ascii_lowercase();
+    matches!(
+        l.as_str(),
+        "password" | "pass" | "passwd" | "pwd" | "secret" | "changeme" | "..." | "…"
+    ) || (l.starts_with('<') && l.ends_with('>'))
+        || l.chars().all(|c| c == '*' || c == 'x')
 }
 
 /// Whether a literal looks like a generated secret (see the module docs).

@@ -86,6 +86,17 @@ fn passwords_in_urls() {
         vec![("hunter2".to_owned(), Kind::UrlPassword)]
     );
     assert_eq!(kinds("https://user@example.com"), vec![]);
+    for example in ["password", "<password>", "***", "…", "xxxx"] {
+        assert_eq!(
+            kinds(&format!("postgres://user:{example}@db/app")),
+            vec![],
+            "{example}"
+        );
+    }
+    assert_eq!(
+        kinds("postgres://user:passw0rd@db/app"),
+        vec![("passw0rd".to_owned(), Kind::UrlPassword)]
+    );
 }
 
 #[test]
