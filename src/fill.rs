@@ -187,6 +187,7 @@ pub fn fill(
                     prompt: t.reference(),
                     path: t.path.clone(),
                     line: v.line,
+                    set_flag: false,
                 });
             }
             values.insert(v.name.clone(), Value::Null);

@@ -273,6 +273,7 @@ impl Broker {
             return Err(Error::NoBackend {
                 prompt: req.prompt.clone(),
                 reasons,
+                report: live_only,
             });
         }
         if live_only {
@@ -305,6 +306,7 @@ impl Broker {
         Err(Error::NoBackend {
             prompt: req.prompt.clone(),
             reasons,
+            report: live_only,
         })
     }
 

@@ -95,19 +95,49 @@ impl Library {
     }
 
     pub fn resolve(&self, r: &PromptRef) -> Result<Arc<Template>, Error> {
-        let not_found = || Error::PromptNotFound {
-            reference: r.to_string(),
-            known: self
+        let not_found = || {
+            let known: Vec<String> = self
                 .prompts
                 .iter()
                 .flat_map(|(id, vs)| vs.keys().map(move |v| format!("{id}@{v}")))
-                .collect(),
+                .collect();
+            Error::PromptNotFound {
+                reference: r.to_string(),
+                suggestions: self.nearest(r),
+                known,
+            }
         };
         let versions = self.prompts.get(&r.id).ok_or_else(not_found)?;
         match &r.version {
             None => versions.values().next_back().cloned().ok_or_else(not_found),
             Some(v) => versions.get(v).cloned().ok_or_else(not_found),
         }
+    }
+
+    /// The known references nearest to a mistyped one: IDs within a small
+    /// edit distance (`strsim`), or the versions of the ID when only the
+    /// version is wrong. At most three, nearest first.
+    pub fn nearest(&self, r: &PromptRef) -> Vec<String> {
+        if let Some(versions) = self.prompts.get(&r.id) {
+            return versions
+                .keys()
+                .rev()
+                .take(3)
+                .map(|v| format!("{}@{v}", r.id))
+                .collect();
+        }
+        let mut scored: Vec<(usize, &String)> = self
+            .prompts
+            .keys()
+            .map(|id| (strsim::damerau_levenshtein(&r.id, id), id))
+            .filter(|(d, id)| *d <= (id.len().max(r.id.len()) / 3).max(2))
+            .collect();
+        scored.sort();
+        scored
+            .into_iter()
+            .take(3)
+            .map(|(_, id)| id.clone())
+            .collect()
     }
 
     pub fn get(&self, reference: &str) -> Result<Arc<Template>, Error> {

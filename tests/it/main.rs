@@ -1,4 +1,5 @@
 //! dockhand's one integration-test binary.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // tests say what they skipped
 
 mod harness;
 mod openai_server;
@@ -8,6 +9,8 @@ mod backends;
 mod cli;
 mod contract;
 mod generate;
+mod hints;
+mod init;
 mod peers;
 mod prompts;
 mod regen;

@@ -139,6 +139,16 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
+/// Whether `i` follows a terminal colour code (`ESC [ 1;31 m`): a word starts there.
+fn after_colour(s: &str, i: usize) -> bool {
+    s.as_bytes()[i - 1] == b'm'
+        && s[..i - 1].rfind("\x1b[").is_some_and(|e| {
+            s.as_bytes()[e + 2..i - 1]
+                .iter()
+                .all(|c| c.is_ascii_digit() || *c == b';')
+        })
+}
+
 /// Length of the run of bytes from `at` that satisfy `ok`.
 fn run_len(s: &[u8], at: usize, ok: impl Fn(u8) -> bool) -> usize {
     s[at..].iter().take_while(|b| ok(**b)).count()
@@ -154,7 +164,7 @@ fn scan_tokens(s: &str, out: &mut Vec<Hit>) {
             i += 1;
             continue;
         }
-        let boundary = i == 0 || !is_word(b[i - 1]);
+        let boundary = i == 0 || !is_word(b[i - 1]) || after_colour(s, i);
         let rest = &s[i..];
         let mut found: Option<(usize, Kind)> = None;
         if rest.starts_with(PLACEHOLDER_PREFIX)

@@ -273,6 +273,8 @@ fn any_text_is_scanned_without_panicking() {
             }
         }
     }
+    let painted = "\x1b[2msk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c\x1b[0m";
+    assert_eq!(redact(painted, &[]).0, "\x1b[2m<redacted:api-key>\x1b[0m");
     let text = "… ключ sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c …";
     assert_eq!(redact(text, &[]).0, "… ключ <redacted:api-key> …");
 }
