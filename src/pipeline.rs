@@ -113,6 +113,8 @@ fn context_for(ctx: &Context, routed: &[(String, String)]) -> Vec<(String, Strin
     dirs.sort();
     dirs.dedup();
     let mut out: Vec<(String, String)> = routed.to_vec();
+    // Templates derived by the values step stand in as their manifests on record.
+    let on_record = crate::chartgen::stage::manifests_on_record(ctx);
     for dir in dirs {
         let Ok(entries) = std::fs::read_dir(ctx.settings.root.join(&dir)) else {
             continue;
@@ -130,10 +132,12 @@ fn context_for(ctx: &Context, routed: &[(String, String)]) -> Vec<(String, Strin
             if routed.iter().any(|(p, _)| *p == rel) {
                 continue;
             }
-            if let Ok(text) = std::fs::read_to_string(ctx.settings.root.join(&rel))
-                && !text.contains("{{")
-            {
-                out.push((rel, text));
+            if let Ok(text) = std::fs::read_to_string(ctx.settings.root.join(&rel)) {
+                if !text.contains("{{") {
+                    out.push((rel, text));
+                } else if let Some(m) = on_record.get(&rel) {
+                    out.push((rel, m.clone()));
+                }
             }
         }
     }
@@ -199,7 +203,7 @@ fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>,
 
 /// With one target, everything goes there; with several, YAML documents go to
 /// the target whose `kinds` list their kind.
-fn route(t: &Template, text: &str) -> Routed {
+pub(crate) fn route(t: &Template, text: &str) -> Routed {
     if t.targets.len() == 1 {
         return Routed {
             files: vec![(t.targets[0].path.clone(), text.to_owned())],
@@ -246,9 +250,9 @@ fn route(t: &Template, text: &str) -> Routed {
 }
 
 /// An answer split over a prompt's targets, and what did not fit.
-struct Routed {
-    files: Vec<(String, String)>,
-    problems: Vec<String>,
+pub(crate) struct Routed {
+    pub(crate) files: Vec<(String, String)>,
+    pub(crate) problems: Vec<String>,
 }
 
 /// The documents of a YAML stream, as text, without their `---` lines.
@@ -527,6 +531,14 @@ pub fn hand_edited(ctx: &Context, job: &Job, base: &Staged, text: &str) -> Resul
         hand_written: true,
         timings: base.timings,
     })
+}
+
+/// The values step (between validation and the ChangeSet): the passing
+/// jobs' chart manifests become Helm templates with `.Values` references, and
+/// the chart's other derived files (values.yaml, values.schema.json, the
+/// other templates) join the first chart job. See `crate::chartgen`.
+pub fn derive_chart(ctx: &Context, jobs: &mut [Staged]) -> Result<(), Error> {
+    crate::chartgen::stage::derive_into(ctx, jobs)
 }
 
 /// The suffix of the backend name of an artifact a person edited after the assistant answered.
