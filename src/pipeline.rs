@@ -105,7 +105,11 @@ pub fn repair_message(files: &[StagedFile]) -> String {
 
 /// The other manifests beside the targets (the chart's other templates, as on
 /// disk), so that cross-resource policies see the whole set.
-fn context_for(ctx: &Context, routed: &[(String, String)]) -> Vec<(String, String)> {
+fn context_for(
+    ctx: &Context,
+    routed: &[(String, String)],
+    on_record: &BTreeMap<String, String>,
+) -> Vec<(String, String)> {
     let mut dirs: Vec<std::path::PathBuf> = routed
         .iter()
         .filter_map(|(p, _)| std::path::Path::new(p).parent().map(|d| d.to_owned()))
@@ -113,8 +117,6 @@ fn context_for(ctx: &Context, routed: &[(String, String)]) -> Vec<(String, Strin
     dirs.sort();
     dirs.dedup();
     let mut out: Vec<(String, String)> = routed.to_vec();
-    // Templates derived by the values step stand in as their manifests on record.
-    let on_record = crate::chartgen::stage::manifests_on_record(ctx);
     for dir in dirs {
         let Ok(entries) = std::fs::read_dir(ctx.settings.root.join(&dir)) else {
             continue;
@@ -150,7 +152,9 @@ fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>,
         files: routed,
         problems,
     } = route(t, text);
-    let set = context_for(ctx, &routed);
+    // Templates derived by the values step stand in as their manifests on record.
+    let on_record = crate::chartgen::stage::manifests_on_record(ctx);
+    let set = context_for(ctx, &routed, &on_record);
     let mut files: Vec<StagedFile> = routed
         .iter()
         .map(|(path, content)| {
@@ -168,7 +172,13 @@ fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>,
             } else {
                 ctx.validator.check(t.output, &path, &content, &checks)
             };
-            let current = std::fs::read_to_string(ctx.settings.root.join(&path)).ok();
+            let current = std::fs::read_to_string(ctx.settings.root.join(&path))
+                .ok()
+                .map(|disk| match on_record.get(&path) {
+                    // A derived template: the answer is compared with the manifest it came from.
+                    Some(m) if disk.contains("{{") => m.clone(),
+                    _ => disk,
+                });
             StagedFile {
                 path,
                 content,

@@ -97,6 +97,7 @@ pub fn derive_into(ctx: &Context, jobs: &mut [Staged]) -> Result<(), Error> {
         for f in s.files.iter_mut().filter(|f| chart.holds_template(&f.path)) {
             if let Some(t) = derived.templates.get(&f.path) {
                 f.content = t.clone();
+                f.current = std::fs::read_to_string(root.join(&f.path)).ok();
                 owned.push(f.path.clone());
                 for l in s.lock.iter_mut().filter(|l| l.path == f.path) {
                     l.output_hash = crate::hash::tagged(t.as_bytes());

@@ -1,0 +1,503 @@
+//! The values step against the real helm and kubernetes-validate: the derived
+//! chart renders the generated manifests, `--set` changes exactly one field,
+//! the schema refuses wrong types, and the chart is clean under
+//! `helm lint --strict`, kubernetes-validate --strict (1.33) and dockhand.
+//! Tests that need a peer say `skipped:` on stderr when it is absent.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::harness::{Project, Test, copy_dir, repo_root};
+
+/// A peer tool from DOCKHAND_PEERS_BIN (else .peers/bin), or None with a
+/// `skipped:` line naming it.
+pub fn peer(name: &str, test: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("DOCKHAND_PEERS_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".peers/bin"));
+    let p = dir.join(name);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!(
+            "skipped: {test}: {} is missing (scripts/install-peers.sh)",
+            p.display()
+        );
+        None
+    }
+}
+
+/// A git repository holding this repo's project files: prompts, settings,
+/// chart, Dockerfiles, lock and response cache.
+pub fn project_copy() -> Project {
+    let p = Project::empty();
+    for dir in ["prompts", "charts", "docker", ".dockhand/cache"] {
+        copy_dir(&repo_root().join(dir), &p.path().join(dir));
+    }
+    for f in ["dockhand.toml", "dockhand.lock"] {
+        std::fs::copy(repo_root().join(f), p.path().join(f)).unwrap();
+    }
+    p.git(&["add", "-A"]);
+    p.git(&["commit", "-q", "-m", "project"]);
+    p
+}
+
+const CHART: &str = "charts/todo-app";
+
+/// Run a command; (exit code, stdout, stderr).
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.stdin(Stdio::null()).output().expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `kind/name` → the object, from a YAML stream.
+fn objects(stream: &str) -> BTreeMap<String, serde_json::Value> {
+    let parsed = dockhand::validate::yaml::parse(stream);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    parsed
+        .documents
+        .iter()
+        .map(|d| {
+            let j = d.root.to_json();
+            (
+                format!(
+                    "{}/{}",
+                    j["kind"].as_str().unwrap(),
+                    j["metadata"]["name"].as_str().unwrap()
+                ),
+                j,
+            )
+        })
+        .collect()
+}
+
+fn helm_template(helm: &Path, chart: &Path, sets: &[&str]) -> String {
+    let mut cmd = Command::new(helm);
+    cmd.args(["template", "todo"]).arg(chart);
+    for s in sets {
+        cmd.args(["--set", s]);
+    }
+    let (code, out, err) = run(&mut cmd);
+    assert_eq!(code, 0, "helm template {sets:?}\n{err}");
+    out
+}
+
+/// Every leaf that differs: (`kind/name`, JSON pointer, new value).
+fn changed_leaves(
+    a: &BTreeMap<String, serde_json::Value>,
+    b: &BTreeMap<String, serde_json::Value>,
+) -> Vec<(String, String, serde_json::Value)> {
+    fn walk(
+        obj: &str,
+        at: String,
+        x: Option<&serde_json::Value>,
+        y: Option<&serde_json::Value>,
+        out: &mut Vec<(String, String, serde_json::Value)>,
+    ) {
+        use serde_json::Value as J;
+        match (x, y) {
+            (Some(J::Object(m)), Some(J::Object(n))) => {
+                let keys: std::collections::BTreeSet<&String> = m.keys().chain(n.keys()).collect();
+                for k in keys {
+                    walk(obj, format!("{at}/{k}"), m.get(k), n.get(k), out);
+                }
+            }
+            (Some(J::Array(m)), Some(J::Array(n))) => {
+                for i in 0..m.len().max(n.len()) {
+                    walk(obj, format!("{at}/{i}"), m.get(i), n.get(i), out);
+                }
+            }
+            (x, y) if x != y => out.push((obj.to_owned(), at, y.cloned().unwrap_or(J::Null))),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    let names: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    for n in names {
+        walk(n, String::new(), a.get(n), b.get(n), &mut out);
+    }
+    out
+}
+
+/// The overrides the tests use, with the one field each must change.
+fn overrides() -> Vec<(&'static str, &'static str, &'static str, serde_json::Value)> {
+    vec![
+        (
+            "backend.replicas=5",
+            "Deployment/todo-backend",
+            "/spec/replicas",
+            5.into(),
+        ),
+        (
+            "frontend.service.nodePort=30123",
+            "Service/todo-frontend",
+            "/spec/ports/0/nodePort",
+            30123.into(),
+        ),
+        (
+            "backend.image.tag=v2",
+            "Deployment/todo-backend",
+            "/spec/template/spec/containers/0/image",
+            "todo-backend:v2".into(),
+        ),
+    ]
+}
+
+/// The manifests the lock and cache reproduce (the assistant's answers, extracted).
+fn manifests_on_record(root: &Path) -> BTreeMap<String, String> {
+    let library = dockhand::library::Library::load(root).unwrap();
+    let lock = dockhand::lock::Lockfile::read(root).unwrap();
+    let answers = dockhand::chartgen::record::Answers::load(root);
+    dockhand::chartgen::record::manifests(
+        root,
+        &library,
+        &lock,
+        &answers,
+        &format!("{CHART}/templates/"),
+    )
+}
+
+#[test]
+fn helm_template_with_the_default_values_renders_the_generated_manifests() {
+    let Some(helm) = peer("helm", "helm_template_with_the_default_values") else {
+        return;
+    };
+    let root = repo_root();
+    let manifests = manifests_on_record(&root);
+    assert_eq!(
+        manifests.keys().collect::<Vec<_>>(),
+        [
+            "charts/todo-app/templates/backend-deployment.yaml",
+            "charts/todo-app/templates/backend-service.yaml",
+            "charts/todo-app/templates/configmap.yaml",
+            "charts/todo-app/templates/frontend-deployment.yaml",
+            "charts/todo-app/templates/frontend-service.yaml",
+        ]
+    );
+    let generated = objects(
+        &manifests
+            .values()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("---\n"),
+    );
+    let rendered = objects(&helm_template(&helm, &root.join(CHART), &[]));
+    assert_eq!(rendered.len(), 5);
+    assert_eq!(changed_leaves(&generated, &rendered), vec![]);
+    // And the templates do reference values: they are not the manifests.
+    for (path, text) in &manifests {
+        let template = std::fs::read_to_string(root.join(path)).unwrap();
+        assert_ne!(&template, text, "{path} was not derived");
+    }
+}
+
+#[test]
+fn a_set_changes_exactly_that_field() {
+    let Some(helm) = peer("helm", "a_set_changes_exactly_that_field") else {
+        return;
+    };
+    let chart = repo_root().join(CHART);
+    let defaults = objects(&helm_template(&helm, &chart, &[]));
+    for (set, object, pointer, value) in overrides() {
+        let changed = objects(&helm_template(&helm, &chart, &[set]));
+        assert_eq!(
+            changed_leaves(&defaults, &changed),
+            vec![(object.to_owned(), pointer.to_owned(), value)],
+            "--set {set}"
+        );
+    }
+}
+
+#[test]
+fn helm_refuses_wrongly_typed_and_unknown_values_through_the_schema() {
+    let Some(helm) = peer("helm", "helm_refuses_wrongly_typed_values") else {
+        return;
+    };
+    let chart = repo_root().join(CHART);
+    let head = "Error: values don't meet the specifications of the schema(s) in the following chart(s):\ntodo-app:\n";
+    for (set, why) in [
+        (
+            "backend.replicas=abc",
+            "- at '/backend/replicas': got string, want integer",
+        ),
+        (
+            "frontend.service.nodePort=40000",
+            "- at '/frontend/service/nodePort': maximum: got 40,000, want 32,767",
+        ),
+        (
+            "backend.replica=3",
+            "- at '/backend': additional properties 'replica' not allowed",
+        ),
+        (
+            "backend.image.pullPolicy=Sometimes",
+            "- at '/backend/image/pullPolicy': value must be one of 'Always', 'IfNotPresent', 'Never'",
+        ),
+        (
+            "frontend.resources.limits.memory=lots",
+            r"- at '/frontend/resources/limits/memory': 'lots' does not match pattern '^[+-]?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'",
+        ),
+    ] {
+        let (code, out, err) = run(Command::new(&helm)
+            .args(["template", "todo"])
+            .arg(&chart)
+            .args(["--set", set]));
+        assert_eq!(
+            (code, out.as_str(), err),
+            (1, "", format!("{head}{why}\n\n")),
+            "--set {set}"
+        );
+    }
+}
+
+/// `helm lint --strict`: exit 0 and nothing above INFO.
+fn lint_clean(helm: &Path, dir: &Path, sets: &[&str]) {
+    let mut cmd = Command::new(helm);
+    cmd.current_dir(dir).args(["lint", "--strict", CHART]);
+    for s in sets {
+        cmd.args(["--set", s]);
+    }
+    let (code, out, err) = run(&mut cmd);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            0,
+            "==> Linting charts/todo-app\n[INFO] Chart.yaml: icon is recommended\n\n1 chart(s) linted, 0 chart(s) failed\n",
+            ""
+        ),
+        "helm lint --strict {sets:?}"
+    );
+}
+
+#[test]
+fn the_chart_is_clean_under_helm_lint_kubernetes_validate_and_dockhand() {
+    let (Some(helm), Some(kv)) = (
+        peer("helm", "the_chart_is_clean"),
+        peer("kubernetes-validate", "the_chart_is_clean"),
+    ) else {
+        return;
+    };
+    let p = project_copy();
+    let toml = p.read("dockhand.toml");
+    let mut cases: Vec<Vec<&str>> = vec![vec![]];
+    cases.extend(overrides().into_iter().map(|(s, ..)| vec![s]));
+    cases.push(overrides().into_iter().map(|(s, ..)| s).collect());
+    for sets in cases {
+        // A project that moves its NodePort says so to the nodeport policy too.
+        let moved = sets
+            .iter()
+            .any(|s| s.starts_with("frontend.service.nodePort="));
+        p.write(
+            "dockhand.toml",
+            &toml.replace(
+                "nodeport = 30080",
+                if moved {
+                    "nodeport = 30123"
+                } else {
+                    "nodeport = 30080"
+                },
+            ),
+        );
+        lint_clean(&helm, p.path(), &sets);
+        let rendered = {
+            let mut cmd = Command::new(&helm);
+            cmd.current_dir(p.path()).args(["template", "todo", CHART]);
+            for s in &sets {
+                cmd.args(["--set", s]);
+            }
+            run(&mut cmd).1
+        };
+        let stream = p.path().join("rendered.yaml");
+        std::fs::write(&stream, &rendered).unwrap();
+        let (code, out, err) = run(Command::new(&kv)
+            .args(["--strict", "--quiet", "-k", "1.33.0"])
+            .arg(&stream));
+        assert_eq!(
+            (code, out.as_str(), err.as_str()),
+            (0, "", ""),
+            "kubernetes-validate {sets:?}"
+        );
+        let mut t = p.dockhand().args(["validate", CHART]);
+        for s in &sets {
+            t = t.args(["--set", s]);
+        }
+        let o = t.run();
+        assert_eq!(
+            (o.stdout.as_str(), o.stderr.as_str()),
+            ("7 files checked: 0 errors, 0 warnings\n", ""),
+            "dockhand validate {sets:?}"
+        );
+    }
+}
+
+/// `regen --offline --check`'s progress lines when every job reproduces.
+const ALL_UP_TO_DATE: &str = "\
+backend-deployment@1.0.0: up to date
+backend-service@1.0.0: up to date
+frontend-configmap@1.0.0: up to date
+frontend@1.0.0: up to date
+backend-dockerfile@1.0.0: up to date
+frontend-dockerfile@1.0.0: up to date
+";
+
+#[test]
+fn regen_check_covers_the_derived_files() {
+    let p = project_copy();
+    let o = p.dockhand().args(["regen", "--offline", "--check"]).run();
+    assert_eq!((o.stdout.as_str(), o.stderr.as_str()), ("", ALL_UP_TO_DATE));
+    // A hand edit of values.yaml and of a template: drift, named.
+    let values = p.read("charts/todo-app/values.yaml");
+    p.write(
+        "charts/todo-app/values.yaml",
+        &values.replacen("replicas: 2", "replicas: 3", 1),
+    );
+    let t = "charts/todo-app/templates/backend-service.yaml";
+    p.write(t, &p.read(t).replace("protocol: TCP", "protocol: UDP"));
+    let o = p
+        .dockhand()
+        .args(["regen", "--offline", "--check"])
+        .status(1)
+        .run();
+    assert_eq!(
+        (o.stdout.as_str(), o.stderr.as_str()),
+        (
+            "drift: 2 file(s) differ from what the lock and cache reproduce:\n  charts/todo-app/values.yaml\n  charts/todo-app/templates/backend-service.yaml\n",
+            ALL_UP_TO_DATE
+        )
+    );
+    // A deleted values.schema.json is drift too.
+    std::fs::remove_file(p.path().join("charts/todo-app/values.schema.json")).unwrap();
+    let o = p
+        .dockhand()
+        .args(["regen", "--offline", "--check", "backend-service"])
+        .status(1)
+        .run();
+    assert_eq!(
+        o.stdout,
+        "drift: 3 file(s) differ from what the lock and cache reproduce:\n  charts/todo-app/templates/backend-service.yaml\n  charts/todo-app/values.yaml\n  charts/todo-app/values.schema.json\n"
+    );
+}
+
+#[test]
+fn a_hand_edited_values_file_is_never_overwritten_without_review() {
+    let p = project_copy();
+    let rel = "charts/todo-app/values.yaml";
+    let edited = p.read(rel).replacen("replicas: 2", "replicas: 3", 1);
+    p.write(rel, &edited);
+    let o = p.dockhand().args(["regen", "--offline"]).status(2).run();
+    assert_eq!(
+        (o.stdout.as_str(), o.stderr.as_str()),
+        (
+            "",
+            format!("{ALL_UP_TO_DATE}error: charts/todo-app/values.yaml: has uncommitted changes; commit or stash them, or pass --force to overwrite\n")
+                .as_str()
+        )
+    );
+    // Another prompt's answer re-derives values.yaml too: refused the same way.
+    let o = p
+        .dockhand()
+        .args(["generate", "frontend-configmap", "--response-file"])
+        .arg(crate::harness::fixture("answers/frontend-configmap.md").to_string_lossy())
+        .status(2)
+        .run();
+    assert_eq!(
+        o.stderr.lines().last(),
+        Some(
+            "error: charts/todo-app/values.yaml: has uncommitted changes; commit or stash them, or pass --force to overwrite"
+        )
+    );
+    assert_eq!(p.read(rel), edited);
+    assert_eq!(
+        p.git(&["status", "--porcelain"]),
+        " M charts/todo-app/values.yaml\n"
+    );
+}
+
+#[test]
+fn a_new_answer_re_derives_the_chart_and_a_fresh_clone_reproduces_it() {
+    let p = project_copy();
+    let toml = p
+        .read("dockhand.toml")
+        .replace("backend_replicas = 2", "backend_replicas = 3");
+    p.write("dockhand.toml", &toml);
+    p.git(&["commit", "-qam", "three backend replicas"]);
+    let answer = std::fs::read_to_string(crate::harness::fixture("answers/backend-deployment.md"))
+        .unwrap()
+        .replace("replicas: 2", "replicas: 3");
+    p.write("answer.md", &answer);
+    let templates_before: Vec<String> = [
+        "backend-deployment",
+        "backend-service",
+        "frontend-deployment",
+    ]
+    .iter()
+    .map(|n| p.read(&format!("charts/todo-app/templates/{n}.yaml")))
+    .collect();
+    let values_before = p.read("charts/todo-app/values.yaml");
+    let o = p
+        .dockhand()
+        .args([
+            "generate",
+            "backend-deployment",
+            "--response-file",
+            "answer.md",
+        ])
+        .run();
+    let head = p.git(&["rev-parse", "HEAD"]);
+    let cache: Vec<String> = p
+        .git(&["show", "--name-only", "--format=", "HEAD"])
+        .lines()
+        .filter(|l| l.starts_with(".dockhand/cache/"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(cache.len(), 1);
+    assert_eq!(
+        o.stdout,
+        format!(
+            "wrote charts/todo-app/values.yaml\nwrote {}\nwrote dockhand.lock\ncommitted {}\n",
+            cache[0],
+            &head[..12]
+        )
+    );
+    // Only the value moved: the templates are the same references.
+    let templates_after: Vec<String> = [
+        "backend-deployment",
+        "backend-service",
+        "frontend-deployment",
+    ]
+    .iter()
+    .map(|n| p.read(&format!("charts/todo-app/templates/{n}.yaml")))
+    .collect();
+    assert_eq!(templates_after, templates_before);
+    assert_eq!(
+        p.read("charts/todo-app/values.yaml"),
+        values_before.replacen("  replicas: 2\n", "  replicas: 3\n", 1)
+    );
+    // The lock pins the template that is on disk.
+    let lock = dockhand::lock::Lockfile::read(p.path()).unwrap();
+    let entry = lock
+        .artifacts
+        .iter()
+        .find(|a| a.path == "charts/todo-app/templates/backend-deployment.yaml")
+        .unwrap();
+    assert_eq!(
+        entry.output_hash,
+        dockhand::hash::tagged(templates_after[0].as_bytes())
+    );
+    // A fresh clone of that commit reproduces everything from the lock and cache.
+    let clone = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(Command::new("git")
+        .args(["clone", "-q"])
+        .arg(p.path())
+        .arg(clone.path()));
+    assert_eq!(code, 0, "{err}");
+    let o = Test::new()
+        .current_dir(clone.path())
+        .args(["regen", "--offline", "--check"])
+        .run();
+    assert_eq!((o.stdout.as_str(), o.stderr.as_str()), ("", ALL_UP_TO_DATE));
+}
