@@ -501,3 +501,173 @@ fn a_new_answer_re_derives_the_chart_and_a_fresh_clone_reproduces_it() {
         .run();
     assert_eq!((o.stdout.as_str(), o.stderr.as_str()), ("", ALL_UP_TO_DATE));
 }
+
+/// A folder holding only these fake tools (tests/fake-bin), for PATH.
+fn fake_tools(tools: &[&str]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    for t in tools {
+        std::os::unix::fs::symlink(repo_root().join("tests/fake-bin").join(t), d.path().join(t))
+            .unwrap();
+    }
+    d
+}
+
+const RESOURCES_REPORT: &str = "\
+== health-resources@1.0.0 (kagent) ==
+Based on `kubectl top pods` over the last 15 minutes, I recommend:
+
+- todo-backend: requests cpu=100m memory=128Mi, limits cpu=300m memory=256Mi
+- todo-frontend: requests cpu=50m memory=96Mi, limits cpu=200m memory=192Mi
+
+Both workloads currently run well below these limits.
+
+stored reports/health-resources@1.0.0.md
+proposed change to charts/todo-app/values.yaml:
+--- a/charts/todo-app/values.yaml
++++ b/charts/todo-app/values.yaml
+@@ -15,8 +15,8 @@
+       cpu: 100m
+       memory: 128Mi
+     limits:
+-      cpu: 500m
+-      memory: 512Mi
++      cpu: 300m
++      memory: 256Mi
+   secret:
+     name: todo-backend-secret
+ frontend:
+@@ -32,10 +32,10 @@
+   resources:
+     requests:
+       cpu: 50m
+-      memory: 64Mi
++      memory: 96Mi
+     limits:
+       cpu: 200m
+-      memory: 256Mi
++      memory: 192Mi
+   configMap:
+     name: todo-frontend-config
+     data:
+";
+
+#[test]
+fn health_resources_pass_changes_values_through_the_pipeline() {
+    let p = project_copy();
+    let tools = fake_tools(&["kagent"]);
+    let rel = "charts/todo-app/values.yaml";
+    let before = p.read(rel);
+    let commits = p.commit_count();
+
+    // Shown, not written, without consent.
+    let o = p
+        .dockhand()
+        .path_prefix(tools.path())
+        .args(["health", "--pass", "resources"])
+        .run();
+    assert_eq!(
+        (o.stdout.as_str(), o.stderr.as_str()),
+        (
+            RESOURCES_REPORT,
+            "not applied (pass --apply, or answer y at a terminal)\n"
+        )
+    );
+    assert_eq!((p.read(rel), p.commit_count()), (before.clone(), commits));
+
+    // A hand edit of values.yaml is never overwritten.
+    let edited = before.replace("replicas: 2", "replicas: 4");
+    p.write(rel, &edited);
+    let o = p
+        .dockhand()
+        .path_prefix(tools.path())
+        .args(["health", "--pass", "resources", "--apply"])
+        .status(2)
+        .run();
+    assert_eq!(
+        o.stderr,
+        "error: charts/todo-app/values.yaml: has uncommitted changes; commit or stash them, or pass --force to overwrite\n"
+    );
+    assert_eq!((p.read(rel), p.commit_count()), (edited, commits));
+    p.write(rel, &before);
+
+    // Accepted: written, locked as kagent's, committed with the trailers.
+    let o = p
+        .dockhand()
+        .path_prefix(tools.path())
+        .args(["health", "--pass", "resources", "--apply"])
+        .run();
+    let head = p.git(&["rev-parse", "HEAD"]);
+    let head = head.trim();
+    let cache = p
+        .git(&["show", "--name-only", "--format=", "HEAD"])
+        .lines()
+        .find(|l| l.starts_with(".dockhand/cache/"))
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        o.stdout,
+        format!(
+            "{RESOURCES_REPORT}wrote charts/todo-app/values.yaml\nwrote {cache}\nwrote dockhand.lock\ncommitted {}\n",
+            &head[..12]
+        )
+    );
+    assert_eq!(
+        p.git(&["log", "-1", "--format=%B"]),
+        "dockhand: generate health-resources@1.0.0\n\n- charts/todo-app/values.yaml (1 attempt)\n\nDockhand-Prompt: health-resources@1.0.0\nDockhand-Backend: kagent\nDockhand-Model: none\n\n"
+    );
+    assert_eq!(
+        p.git(&["show", "--name-only", "--format=", "HEAD"]),
+        format!("{cache}\ncharts/todo-app/values.yaml\ndockhand.lock\n")
+    );
+    let lock = dockhand::lock::Lockfile::read(p.path()).unwrap();
+    let entry = lock.artifacts.iter().find(|a| a.path == rel).unwrap();
+    assert_eq!(
+        (
+            entry.prompt.as_str(),
+            entry.backend.as_str(),
+            entry.hand_written
+        ),
+        ("health-resources", "kagent", false)
+    );
+    assert_eq!(
+        entry.output_hash,
+        dockhand::hash::tagged(p.read(rel).as_bytes())
+    );
+
+    // The lock and cache reproduce it: regen --check is clean, offline.
+    let o = p.dockhand().args(["regen", "--offline", "--check"]).run();
+    assert_eq!((o.stdout.as_str(), o.stderr.as_str()), ("", ALL_UP_TO_DATE));
+
+    // And the change reaches the rendered Deployments, nothing else.
+    let Some(helm) = peer("helm", "health_resources_pass (rendering)") else {
+        return;
+    };
+    let old = objects(&helm_template(&helm, &repo_root().join(CHART), &[]));
+    let new = objects(&helm_template(&helm, &p.path().join(CHART), &[]));
+    let res = "/spec/template/spec/containers/0/resources";
+    assert_eq!(
+        changed_leaves(&old, &new),
+        vec![
+            (
+                "Deployment/todo-backend".into(),
+                format!("{res}/limits/cpu"),
+                "300m".into()
+            ),
+            (
+                "Deployment/todo-backend".into(),
+                format!("{res}/limits/memory"),
+                "256Mi".into()
+            ),
+            (
+                "Deployment/todo-frontend".into(),
+                format!("{res}/limits/memory"),
+                "192Mi".into()
+            ),
+            (
+                "Deployment/todo-frontend".into(),
+                format!("{res}/requests/memory"),
+                "96Mi".into()
+            ),
+        ]
+    );
+}
