@@ -7,6 +7,7 @@ mod backends;
 mod chart_values;
 mod cli;
 mod generate;
+mod justfile;
 mod peers;
 mod prompts;
 mod regen;
