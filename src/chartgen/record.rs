@@ -91,6 +91,7 @@ pub fn manifests(
 /// The resource changes accepted from `health --pass resources`: the lock's
 /// entry for `values_rel` names the kagent report in the cache.
 pub fn resource_changes(
+    library: &Library,
     lock: &Lockfile,
     answers: &Answers,
     values_rel: &str,
@@ -101,6 +102,17 @@ pub fn resource_changes(
     let Some(answer) = answers.get(&entry.response_hash) else {
         return Vec::new();
     };
+    // Only a report (kagent's resources pass) changes values; a manifest's
+    // answer is already in the manifests.
+    let is_report = library
+        .resolve(&PromptRef {
+            id: entry.prompt.clone(),
+            version: entry.version.parse().ok(),
+        })
+        .is_ok_and(|t| t.output == crate::artifact::OutputKind::Report);
+    if !is_report {
+        return Vec::new();
+    }
     let report = crate::extract::extract(crate::artifact::OutputKind::Report, &answer.response)
         .map(|x| x.text)
         .unwrap_or_else(|_| answer.response.clone());

@@ -71,7 +71,7 @@ pub fn derive_with(
     let changes = match overrides {
         Some(c) => c,
         None => {
-            recorded = record::resource_changes(&lock, &answers, &chart.values());
+            recorded = record::resource_changes(&ctx.library, &lock, &answers, &chart.values());
             &recorded
         }
     };
@@ -114,15 +114,31 @@ pub fn derive_into(ctx: &Context, jobs: &mut [Staged]) -> Result<(), Error> {
     extra.push((chart.values(), derived.values.clone()));
     extra.push((chart.schema(), derived.schema.clone()));
     let s = &mut jobs[carrier];
+    // Derived files are pinned like the others (outside git, an edit by hand
+    // is told by its hash): an entry of their own, else the carrier's answer.
+    let model = s
+        .lock
+        .iter()
+        .find(|l| chart.holds_template(&l.path))
+        .cloned();
     for (path, content) in extra {
         let file = derived_file(&root, &path, content);
-        if file.changed()
-            && let Some(entry) = lock.artifacts.iter().find(|a| a.path == path)
-        {
-            s.lock.push(LockEntry {
-                output_hash: crate::hash::tagged(file.content.as_bytes()),
+        let output_hash = crate::hash::tagged(file.content.as_bytes());
+        match lock.artifacts.iter().find(|a| a.path == path) {
+            Some(entry) if entry.output_hash != output_hash => s.lock.push(LockEntry {
+                output_hash,
                 ..entry.clone()
-            });
+            }),
+            Some(_) => {}
+            None => {
+                if let Some(m) = &model {
+                    s.lock.push(LockEntry {
+                        path: path.clone(),
+                        output_hash,
+                        ..m.clone()
+                    });
+                }
+            }
         }
         s.files.push(file);
     }

@@ -180,8 +180,13 @@ fn propose_values(
         output_hash: crate::hash::tagged(file.content.as_bytes()),
         ..entry.clone()
     };
+    // The change is a chart file: confined to charts/ like a Helm artifact
+    // (the report itself stays under reports/).
+    let mut template = (*report.template).clone();
+    template.output = crate::artifact::OutputKind::Helm;
     let set = ChangeSet {
         jobs: vec![Staged {
+            template: std::sync::Arc::new(template),
             files: vec![file],
             lock: vec![lock],
             ..report

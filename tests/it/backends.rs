@@ -94,7 +94,7 @@ fn kubectl_ai_google_answer_is_extracted_and_locked() {
     assert!(
         call.last()
             .unwrap()
-            .starts_with("Create a Kubernetes Deployment for todo-backend"),
+            .starts_with("Create one Kubernetes Deployment named todo-backend"),
         "{call:?}"
     );
     assert!(!call.iter().any(|a| a.contains("skip-permissions")));
@@ -115,7 +115,7 @@ fn kubectl_ai_sozercan_flavour_gets_raw_and_no_confirmation() {
     let call = logged(&log).pop().unwrap();
     assert_eq!(call[0], "kubectl-ai");
     assert!(
-        call[1].starts_with("Create a Kubernetes Deployment"),
+        call[1].starts_with("Create one Kubernetes Deployment"),
         "{call:?}"
     );
     assert_eq!(
@@ -176,7 +176,7 @@ fn fallback_follows_the_configured_order_and_says_why() {
         .collect();
     assert_eq!(
         skipped,
-        vec!["backend-service@1.0.0: skipped kubectl-ai: `kubectl-ai` not found on PATH"],
+        vec!["backend-service@1.1.0: skipped kubectl-ai: `kubectl-ai` not found on PATH"],
         "{}",
         out.stderr
     );

@@ -336,12 +336,12 @@ fn the_chart_is_clean_under_helm_lint_kubernetes_validate_and_dockhand() {
 
 /// `regen --offline --check`'s progress lines when every job reproduces.
 const ALL_UP_TO_DATE: &str = "\
-backend-deployment@1.0.0: up to date
-backend-service@1.0.0: up to date
-frontend-configmap@1.0.0: up to date
-frontend@1.0.0: up to date
-backend-dockerfile@1.0.0: up to date
-frontend-dockerfile@1.0.0: up to date
+backend-deployment@1.1.0: up to date
+backend-service@1.1.0: up to date
+frontend-configmap@1.1.0: up to date
+frontend@1.1.0: up to date
+backend-dockerfile@1.1.0: up to date
+frontend-dockerfile@1.1.0: up to date
 ";
 
 #[test]
@@ -669,5 +669,42 @@ fn health_resources_pass_changes_values_through_the_pipeline() {
                 "96Mi".into()
             ),
         ]
+    );
+}
+
+#[test]
+fn outside_git_a_hand_edited_values_file_is_told_by_its_hash() {
+    let d = tempfile::tempdir().unwrap();
+    for dir in ["prompts", "charts", "docker", ".dockhand/cache"] {
+        copy_dir(&repo_root().join(dir), &d.path().join(dir));
+    }
+    for f in ["dockhand.toml", "dockhand.lock"] {
+        std::fs::copy(repo_root().join(f), d.path().join(f)).unwrap();
+    }
+    let rel = "charts/todo-app/values.yaml";
+    let edited = std::fs::read_to_string(d.path().join(rel))
+        .unwrap()
+        .replacen("replicas: 2", "replicas: 3", 1);
+    std::fs::write(d.path().join(rel), &edited).unwrap();
+    let o = Test::new()
+        .current_dir(d.path())
+        .args(["regen", "--offline", "--no-commit"])
+        .status(2)
+        .run();
+    assert_eq!(
+        o.stderr.lines().last(),
+        Some(
+            "error: charts/todo-app/values.yaml: changed since dockhand wrote it (its content no longer matches the output hash in dockhand.lock); pass --force to overwrite"
+        )
+    );
+    assert_eq!(std::fs::read_to_string(d.path().join(rel)).unwrap(), edited);
+    let o = Test::new()
+        .current_dir(d.path())
+        .args(["regen", "--offline", "--no-commit", "--force"])
+        .run();
+    assert_eq!(o.stdout, "wrote 1 artifact(s); not committed\n");
+    assert_eq!(
+        std::fs::read_to_string(d.path().join(rel)).unwrap(),
+        std::fs::read_to_string(repo_root().join(rel)).unwrap()
     );
 }

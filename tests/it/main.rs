@@ -3,9 +3,11 @@
 mod harness;
 mod openai_server;
 
+mod atomic;
 mod backends;
 mod chart_values;
 mod cli;
+mod contract;
 mod generate;
 mod justfile;
 mod peers;
@@ -13,6 +15,7 @@ mod prompts;
 mod regen;
 mod review;
 mod safety;
+mod secrets;
 mod session;
 mod snapshots;
 mod validate;
