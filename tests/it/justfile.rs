@@ -444,3 +444,51 @@ fn each_image_has_its_dockerignore_beside_its_dockerfile() {
         ("2 files checked: 0 errors, 0 warnings\n", "")
     );
 }
+
+#[test]
+fn images_builds_both_images_against_minikubes_daemon() {
+    let d = flow_copy();
+    let path = sandbox_path(&["minikube", "docker"]);
+    let app = d.path().join("app");
+    std::fs::create_dir_all(app.join("backend")).unwrap();
+    std::fs::create_dir_all(app.join("frontend")).unwrap();
+    std::fs::write(app.join("requirements.txt"), "fastapi\n").unwrap();
+    for f in ["package.json", "package-lock.json"] {
+        std::fs::write(app.join("frontend").join(f), "{}\n").unwrap();
+    }
+    let log = d.path().join("argv.log");
+    let (app_s, log_s) = (
+        app.to_string_lossy().into_owned(),
+        log.to_string_lossy().into_owned(),
+    );
+    let got = flow(
+        d.path(),
+        path.path(),
+        &["images"],
+        &[("APP_DIR", &app_s), ("FAKE_LOG", &log_s)],
+    );
+    assert_eq!(
+        got,
+        (
+            0,
+            String::new(),
+            "#12 exporting to image\n#12 writing image sha256:4f7c0a1e done\n#12 naming to docker.io/library/todo-backend:latest done\n#12 DONE 0.3s\n\
+             #12 exporting to image\n#12 writing image sha256:4f7c0a1e done\n#12 naming to docker.io/library/todo-frontend:latest done\n#12 DONE 0.3s\n"
+                .to_owned()
+        )
+    );
+    // minikube docker-env first, then each build against its daemon (the fake
+    // notes DOCKER_HOST after its argv).
+    let log = std::fs::read_to_string(&log)
+        .unwrap()
+        .replace(&app_s, "[APP]");
+    assert_eq!(
+        log,
+        "minikube\nstatus\n--- end argv ---\n\
+         minikube\ndocker-env\n--- end argv ---\n\
+         docker\nbuild\n-t\ntodo-backend:latest\n-f\ndocker/backend/Dockerfile\n[APP]\n--- end argv ---\n\
+         DOCKER_HOST=tcp://192.168.49.2:2376 DOCKER_BUILDKIT=1\n\
+         docker\nbuild\n-t\ntodo-frontend:latest\n-f\ndocker/frontend/Dockerfile\n[APP]/frontend\n--- end argv ---\n\
+         DOCKER_HOST=tcp://192.168.49.2:2376 DOCKER_BUILDKIT=1\n"
+    );
+}
