@@ -80,7 +80,8 @@ pub fn derive_with(
 
 /// The stage: rewrite the passing jobs' chart manifests into templates (and
 /// their lock entries' `output_hash`), and add the chart's other derived files
-/// to the first passing chart job. Jobs without a chart target are left alone.
+/// that change to the first passing chart job, with their lock entries. Jobs
+/// without a chart target are left alone.
 pub fn derive_into(ctx: &Context, jobs: &mut [Staged]) -> Result<(), Error> {
     let Some(chart) = ChartDir::of(ctx) else {
         return Ok(());
@@ -140,7 +141,10 @@ pub fn derive_into(ctx: &Context, jobs: &mut [Staged]) -> Result<(), Error> {
                 }
             }
         }
-        s.files.push(file);
+        // Only what changes joins the set (and the commit's list of files).
+        if file.changed() {
+            s.files.push(file);
+        }
     }
     Ok(())
 }

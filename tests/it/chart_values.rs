@@ -463,6 +463,15 @@ fn a_new_answer_re_derives_the_chart_and_a_fresh_clone_reproduces_it() {
             &head[..12]
         )
     );
+    assert_eq!(
+        p.git(&["log", "-1", "--format=%B"]),
+        "dockhand: generate backend-deployment@1.1.0\n\n\
+         - charts/todo-app/templates/backend-deployment.yaml (1 attempt)\n\
+         - charts/todo-app/values.yaml (1 attempt)\n\n\
+         Dockhand-Prompt: backend-deployment@1.1.0\n\
+         Dockhand-Backend: manual (hand-written)\n\
+         Dockhand-Model: none\n\n"
+    );
     // Only the value moved: the templates are the same references.
     let templates_after: Vec<String> = [
         "backend-deployment",
