@@ -599,6 +599,31 @@ fn health_resources_pass_changes_values_through_the_pipeline() {
     assert_eq!((p.read(rel), p.commit_count()), (edited, commits));
     p.write(rel, &before);
 
+    // Another run holds the repository lock: nothing is written.
+    {
+        let held = std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(p.path().join(".git/dockhand-run.lock"))
+            .unwrap();
+        held.lock().unwrap();
+        let o = p
+            .dockhand()
+            .path_prefix(tools.path())
+            .args(["health", "--pass", "resources", "--apply"])
+            .env("DOCKHAND_LOCK_WAIT", "1")
+            .status(2)
+            .run();
+        let root = p.path().canonicalize().unwrap();
+        assert_eq!(
+            o.stderr
+                .replace(&root.to_string_lossy().into_owned(), "[ROOT]"),
+            "error: another dockhand run holds the repository lock [ROOT]/.git/dockhand-run.lock; waited 1s\n"
+        );
+        assert_eq!((p.read(rel), p.commit_count()), (before.clone(), commits));
+    }
+
     // Accepted: written, locked as kagent's, committed with the trailers.
     let o = p
         .dockhand()
