@@ -315,3 +315,65 @@ fn sections_are_names_without_the_chart_prefix_in_camel_case() {
     assert_eq!(section_name("api.v2", ""), "apiV2");
     assert_eq!(section_name("9lives", ""), "_9lives");
 }
+
+#[test]
+fn values_yaml_reads_back_as_the_manifests_strings() {
+    let tricky = [
+        "yes",
+        "on",
+        "1.2",
+        "0644",
+        "~",
+        "null",
+        "-x",
+        "a: b",
+        "#x",
+        "x #y",
+        "",
+        "'q'",
+        "\"d\"",
+        "http://todo-backend:8000",
+        "ÿ",
+        "tab\there",
+    ];
+    let mut cm =
+        String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: todo-cfg\ndata:\n");
+    for (i, v) in tricky.iter().enumerate() {
+        cm.push_str(&format!("  K{i}: {}\n", serde_json::to_string(v).unwrap()));
+    }
+    let chart = derive("todo-app", &set(&[("t/cm.yaml", &cm)]), &[]);
+    let parsed = crate::validate::yaml::parse(&chart.values);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    let data = parsed.documents[0]
+        .root
+        .lookup("/cfg/configMap/data")
+        .unwrap();
+    for (i, v) in tricky.iter().enumerate() {
+        assert_eq!(
+            data.get(&format!("K{i}")).and_then(|n| n.as_str()),
+            Some(*v),
+            "{}",
+            chart.values
+        );
+    }
+    // Every data entry became a reference.
+    assert_eq!(
+        chart.templates["t/cm.yaml"]
+            .lines()
+            .filter(|l| l.contains("{{ .Values.cfg.configMap.data.K"))
+            .count(),
+        tricky.len()
+    );
+}
+
+#[test]
+fn crlf_manifests_keep_their_line_ends() {
+    let crlf = DEPLOYMENT.replace('\n', "\r\n");
+    let chart = derive("todo-app", &set(&[("t/a.yaml", &crlf)]), &[]);
+    let lf = derive("todo-app", &set(&[("t/a.yaml", DEPLOYMENT)]), &[]);
+    assert_eq!(
+        chart.templates["t/a.yaml"],
+        lf.templates["t/a.yaml"].replace('\n', "\r\n")
+    );
+    assert_eq!(chart.values, lf.values);
+}
