@@ -96,6 +96,15 @@ impl Finder<'_> {
         {
             return;
         }
+        // helm reads values.yaml numbers as floats and prints 1e+06 and up in
+        // exponent form: such a number stays literal. So does a value its own
+        // schema would refuse.
+        if leaves.iter().any(|(k, v)| {
+            matches!(v, Scalar::Int(i) if i.unsigned_abs() >= 1_000_000)
+                || !super::values::fits(k.last().map_or("", String::as_str), v)
+        }) {
+            return;
+        }
         let Some((start, end)) = extent(doc.text, node) else {
             return;
         };
@@ -361,21 +370,29 @@ pub fn find(prefix: &str, manifests: &BTreeMap<String, String>) -> Found {
     f.found
 }
 
-/// The manifest with its edits made: its template.
+/// The manifest with its edits made: its template. Text that Go templates
+/// would read as an action (`{{` in a manifest's string) is escaped as
+/// `{{ "{{" }}`, so that it renders as written.
 pub fn apply(text: &str, params: &[Param]) -> String {
     let mut sorted: Vec<&Param> = params.iter().collect();
-    sorted.sort_by_key(|p| std::cmp::Reverse(p.start));
-    let mut out = text.to_owned();
-    let mut last = usize::MAX;
+    sorted.sort_by_key(|p| p.start);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
     for p in sorted {
         // Two edits of one scalar (cannot happen: one node, one want) are skipped.
-        if p.end > last {
+        if p.start < at {
             continue;
         }
-        out.replace_range(p.start..p.end, &p.text);
-        last = p.start;
+        out.push_str(&escape(&text[at..p.start]));
+        out.push_str(&p.text);
+        at = p.end;
     }
+    out.push_str(&escape(&text[at..]));
     out
+}
+
+fn escape(literal: &str) -> String {
+    literal.replace("{{", "{{ \"{{\" }}")
 }
 
 /// The byte range of a one-line scalar node in `text`, checked by reading it

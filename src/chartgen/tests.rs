@@ -377,3 +377,31 @@ fn crlf_manifests_keep_their_line_ends() {
     );
     assert_eq!(chart.values, lf.values);
 }
+
+#[test]
+fn go_template_text_in_a_manifest_is_escaped_and_big_numbers_stay_literal() {
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: todo-rules\ndata:\n  alert: \"{{ $labels.pod }} is down\"\n";
+    let deploy = DEPLOYMENT.replace("replicas: 2 # seed", "replicas: 1000000");
+    let chart = derive(
+        "todo-app",
+        &set(&[("t/a.yaml", &deploy), ("t/cm.yaml", cm)]),
+        &[],
+    );
+    // The data value is a reference now; the `{{` was in the manifest, so the
+    // literal case: a key that is no identifier keeps its text, escaped.
+    let literal = cm.replace("alert:", "alert.rule:");
+    let chart2 = derive("todo-app", &set(&[("t/cm.yaml", &literal)]), &[]);
+    assert_eq!(
+        chart2.templates["t/cm.yaml"],
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.rules.configMap.name | quote }}\ndata:\n  alert.rule: \"{{ \"{{\" }} $labels.pod }} is down\"\n"
+    );
+    assert!(chart.templates["t/a.yaml"].contains("  replicas: 1000000\n"));
+    assert_eq!(
+        chart
+            .values
+            .lines()
+            .filter(|l| l.contains("replicas"))
+            .count(),
+        0
+    );
+}

@@ -254,3 +254,111 @@ fn schema_of_leaf(key: &str, v: &Scalar) -> J {
         },
     }
 }
+
+/// Whether a value satisfies the schema [`schema_of_leaf`] gives its key: a
+/// field whose manifest value would not (a `nodePort: 0`, a named port) stays
+/// literal, so that the default values always pass the schema.
+pub fn fits(key: &str, v: &Scalar) -> bool {
+    let int = |lo: i64, hi: i64| matches!(v, Scalar::Int(i) if (lo..=hi).contains(i));
+    let text = match v {
+        Scalar::Str(s) => Some(s.as_str()),
+        Scalar::Int(_) => None,
+    };
+    match key {
+        "replicas" => int(0, i64::MAX),
+        "containerPort" | "port" => int(1, 65535),
+        "nodePort" => int(30000, 32767),
+        "pullPolicy" => matches!(text, Some("Always" | "IfNotPresent" | "Never")),
+        "repository" => text.is_some_and(|s| !s.is_empty()),
+        "tag" => match v {
+            Scalar::Int(_) => true,
+            Scalar::Str(s) => {
+                s.len() <= 128
+                    && s.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+            }
+        },
+        "cpu" | "memory" => match v {
+            Scalar::Int(_) => true,
+            Scalar::Str(s) => is_quantity(s),
+        },
+        "name" => text.is_some_and(is_dns_subdomain),
+        _ => true,
+    }
+}
+
+/// [`QUANTITY`], by hand: sign, digits with an optional fraction, then a
+/// binary or decimal suffix or an exponent.
+fn is_quantity(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let digits = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let (number, suffix) = s.split_at(digits);
+    let number_ok = number.chars().filter(|c| *c == '.').count() <= 1
+        && number.chars().any(|c| c.is_ascii_digit());
+    let suffix_ok = matches!(
+        suffix,
+        "" | "Ki"
+            | "Mi"
+            | "Gi"
+            | "Ti"
+            | "Pi"
+            | "Ei"
+            | "n"
+            | "u"
+            | "m"
+            | "k"
+            | "M"
+            | "G"
+            | "T"
+            | "P"
+            | "E"
+    ) || suffix
+        .strip_prefix(['e', 'E'])
+        .map(|e| e.strip_prefix(['+', '-']).unwrap_or(e))
+        .is_some_and(|e| !e.is_empty() && e.chars().all(|c| c.is_ascii_digit()));
+    number_ok && suffix_ok
+}
+
+/// [`DNS_SUBDOMAIN`], by hand.
+fn is_dns_subdomain(s: &str) -> bool {
+    s.len() <= 253
+        && s.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Scalar, fits, is_quantity};
+
+    #[test]
+    fn quantities_as_kubernetes_reads_them() {
+        for ok in [
+            "100m", "128Mi", "1", "0.5", ".5", "1e3", "2E-1", "+1Gi", "1.5G",
+        ] {
+            assert!(is_quantity(ok), "{ok}");
+        }
+        for bad in ["", "m", "lots", "1.2.3", "1 Gi", "1MiB", "1e", "."] {
+            assert!(!is_quantity(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn defaults_outside_the_schema_do_not_fit() {
+        assert!(!fits("nodePort", &Scalar::Int(0)));
+        assert!(fits("nodePort", &Scalar::Int(30080)));
+        assert!(!fits("port", &Scalar::Str("http".into())));
+        assert!(!fits("name", &Scalar::Str("Bad_Name".into())));
+        assert!(!fits("pullPolicy", &Scalar::Str("always".into())));
+        assert!(fits("tag", &Scalar::Str("1.2-rc_1".into())));
+        assert!(!fits("tag", &Scalar::Str("-x".into())));
+    }
+}

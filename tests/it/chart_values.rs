@@ -742,3 +742,106 @@ fn outside_git_a_hand_edited_values_file_is_told_by_its_hash() {
         std::fs::read_to_string(repo_root().join(rel)).unwrap()
     );
 }
+
+/// Every folder of real-world manifests (kubernetes/examples, read where they
+/// lie in ../shared/realworld) made into a chart by the values step: `helm
+/// template` with the default values renders exactly the manifests' objects.
+#[test]
+fn real_world_manifests_become_charts_that_render_them_back() {
+    let Some(helm) = peer("helm", "real_world_manifests_become_charts") else {
+        return;
+    };
+    let realworld = repo_root().join("../shared/realworld/manifests");
+    if !realworld.is_dir() {
+        eprintln!(
+            "skipped: real_world_manifests_become_charts: {} is missing",
+            realworld.display()
+        );
+        return;
+    }
+    let mut dirs = Vec::new();
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        out.push(dir.to_owned());
+        let mut subs: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        subs.sort();
+        for s in subs {
+            walk(&s, out);
+        }
+    }
+    walk(&realworld, &mut dirs);
+    let (mut charts, mut documents, mut references) = (0, 0, 0);
+    for dir in dirs {
+        // The folder's manifests that read as Kubernetes objects.
+        let mut manifests = BTreeMap::new();
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .collect();
+        names.sort();
+        for f in names {
+            let Ok(text) = std::fs::read_to_string(&f) else {
+                continue;
+            };
+            let parsed = dockhand::validate::yaml::parse(&text);
+            let objects = !parsed.documents.is_empty()
+                && parsed.diagnostics.is_empty()
+                && parsed.documents.iter().all(|d| {
+                    d.root.get_str("kind").is_some()
+                        && d.root.get_str("apiVersion").is_some()
+                        && d.root.lookup("/metadata/name").is_some()
+                });
+            if objects {
+                let name = f.file_name().unwrap().to_string_lossy().into_owned();
+                manifests.insert(format!("templates/{name}"), text);
+            }
+        }
+        if manifests.is_empty() {
+            continue;
+        }
+        let chart = dockhand::chartgen::derive("example-app", &manifests, &[]);
+        let tmp = tempfile::tempdir().unwrap();
+        let c = tmp.path().join("example-app");
+        std::fs::create_dir_all(c.join("templates")).unwrap();
+        std::fs::write(
+            c.join("Chart.yaml"),
+            "apiVersion: v2\nname: example-app\nversion: 0.1.0\n",
+        )
+        .unwrap();
+        std::fs::write(c.join("values.yaml"), &chart.values).unwrap();
+        std::fs::write(c.join("values.schema.json"), &chart.schema).unwrap();
+        for (rel, t) in &chart.templates {
+            references += t.matches("{{ .Values.").count();
+            std::fs::write(c.join(rel), t).unwrap();
+        }
+        let rendered = helm_template(&helm, &c, &[]);
+        let as_list = |stream: &str| {
+            let mut v: Vec<String> = dockhand::validate::yaml::parse(stream)
+                .documents
+                .iter()
+                .map(|d| d.root.to_json().to_string())
+                .collect();
+            v.sort();
+            v
+        };
+        let want = as_list(
+            &manifests
+                .values()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n---\n"),
+        );
+        documents += want.len();
+        assert_eq!(as_list(&rendered), want, "{}", dir.display());
+        charts += 1;
+    }
+    // Measured on kubernetes/examples@279e8e4: every folder with manifests.
+    assert_eq!((charts, documents, references), (69, 263, 201));
+    eprintln!(
+        "real-world charts: {charts} folders, {documents} objects, {references} .Values references"
+    );
+}
