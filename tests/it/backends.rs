@@ -337,7 +337,7 @@ fn kagent_health_passes_judge_each_pod() {
         .path_prefix(dir.path())
         .args(["health", "--pass", "stability"])
         .env("FAKE_KAGENT_MODE", "failed-exit0")
-        .status(1)
+        .status(2)
         .stderr_has("could not run")
         .run();
 }
@@ -384,7 +384,7 @@ fn a_health_report_comes_only_from_the_live_agent() {
         .path_prefix(dir.path())
         .args(["health", "--pass", "stability"])
         .openai(&server)
-        .status(1)
+        .status(2)
         .stderr_has("could not run")
         .run();
     assert_eq!(server.request_count(), 0);

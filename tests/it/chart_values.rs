@@ -466,7 +466,6 @@ fn a_new_answer_re_derives_the_chart_and_a_fresh_clone_reproduces_it() {
     assert_eq!(
         p.git(&["log", "-1", "--format=%B"]),
         "dockhand: generate backend-deployment@1.1.0\n\n\
-         - charts/todo-app/templates/backend-deployment.yaml (1 attempt)\n\
          - charts/todo-app/values.yaml (1 attempt)\n\n\
          Dockhand-Prompt: backend-deployment@1.1.0\n\
          Dockhand-Backend: manual (hand-written)\n\
