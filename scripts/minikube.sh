@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The seed's Minikube flow for charts/todo-app, one step at a time:
+# The Minikube flow (docs/decisions.md §4–§6) for charts/todo-app, one step at a time:
 #
 #   scripts/minikube.sh [--print] images | secret | deploy [HELM_ARGS...] | rollback [REVISION]
 #                                | uninstall | url | health
