@@ -864,3 +864,24 @@ fn real_world_manifests_become_charts_that_render_them_back() {
         "real-world charts: {charts} folders, {documents} objects, {references} .Values references"
     );
 }
+
+#[test]
+fn health_resources_pass_writes_nothing_for_a_chart_without_locked_manifests() {
+    let p = Project::seeded();
+    copy_dir(&repo_root().join(CHART), &p.path().join(CHART));
+    p.git(&["add", "-A"]);
+    p.git(&["commit", "-qm", "chart by hand"]);
+    let before = p.read("charts/todo-app/values.yaml");
+    let tools = fake_tools(&["kagent"]);
+    let o = p
+        .dockhand()
+        .path_prefix(tools.path())
+        .args(["health", "--pass", "resources", "--apply"])
+        .run();
+    assert_eq!(
+        o.stderr,
+        "resources: charts/todo-app has no locked manifests to derive values from; suggestions not applied\n"
+    );
+    assert_eq!(p.read("charts/todo-app/values.yaml"), before);
+    assert_eq!(p.git(&["status", "--porcelain"]), "?? reports/\n");
+}
