@@ -39,6 +39,10 @@ pub fn jobs(ctx: &Context, lock: &Lockfile, ids: &[String]) -> Result<Vec<Job>, 
             _ => r,
         };
         let template = ctx.library.resolve(&r)?;
+        // A report (kagent's resource pass) is replayed by the values step, not rewritten.
+        if ids.is_empty() && template.output == crate::artifact::OutputKind::Report {
+            continue;
+        }
         let prefer = locked
             .filter(|l| l.version == template.version.to_string())
             .map(|l| (l.backend.clone(), l.model.clone()));
@@ -146,6 +150,7 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
         }
     }
     set.jobs.sort_by(|a, b| a.template.id.cmp(&b.template.id));
+    pipeline::derive_chart(&ctx, &mut set.jobs)?;
     let drift: Vec<&str> = set
         .jobs
         .iter()
