@@ -230,7 +230,7 @@ fn validation_failure_after_repairs_writes_nothing_and_shows_findings() {
     let out = generate(&p, &server).status(1).run();
     // The findings, the attempts, and that nothing was written: the whole output.
     assert_eq!(out.stdout, "");
-    snapshot("generate_validation_failure", &out.stderr);
+    crate::atomic::snapshot("generate_validation_failure", &out.stderr);
     // The same artifact came back on the first repair, so the loop stopped early.
     assert_eq!(server.request_count(), 2, "{}", out.stderr);
     assert!(!p.exists(TARGET));
@@ -254,7 +254,7 @@ fn repair_sends_findings_back_and_accepts_the_fix() {
     // system, user prompt, assistant's bad answer, user repair request.
     assert_eq!(msgs.len(), 4, "{msgs:?}");
     assert_eq!(msgs[2].0, "assistant");
-    snapshot("generate_repair_request", &msgs[3].1);
+    crate::atomic::snapshot("generate_repair_request", &msgs[3].1);
     assert_whole(
         &crate::harness::Output {
             status: 0,
@@ -267,7 +267,7 @@ fn repair_sends_findings_back_and_accepts_the_fix() {
         ),
         "",
     );
-    snapshot("generate_repair_stderr", &out.stderr);
+    crate::atomic::snapshot("generate_repair_stderr", &out.stderr);
     let lock = p.read("dockhand.lock");
     assert!(lock.contains("attempts = 2"), "{lock}");
     assert!(p.read(TARGET).contains("replicas: 2"));
@@ -496,15 +496,4 @@ fn a_missing_kind_for_a_target_is_sent_back_for_repair() {
         p.read("charts/todo-app/templates/frontend-deployment.yaml")
             .starts_with("apiVersion: apps/v1\nkind: Deployment\n")
     );
-}
-
-/// Compare long output with its snapshot in tests/it/snapshots (hashes and
-/// commit ids filtered; `cargo insta review` to update).
-fn snapshot(name: &str, text: &str) {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("snapshots");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| {
-        insta::assert_snapshot!(name, crate::atomic::normalize(text, &[]));
-    });
 }

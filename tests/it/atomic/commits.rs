@@ -338,3 +338,35 @@ fn two_runs_at_once_take_turns_and_each_commit_is_whole() {
     assert_eq!(p.git(&["status", "--porcelain"]), "");
     assert_clones_replay(&p);
 }
+
+#[test]
+fn a_regen_whose_every_job_fails_commits_nothing_even_with_keep_going() {
+    let p = generated();
+    // The user's own staged change must not end up in a dockhand commit.
+    p.write("notes.txt", "mine\n");
+    p.git(&["add", "notes.txt"]);
+    let before = state(&p);
+    let server = TestServer::with_handler(|_req: &RecordedRequest| {
+        chat_json(
+            "```yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: x\nspec:\n  ports: nope\n```\n",
+        )
+    });
+    let out = p
+        .dockhand()
+        .args([
+            "-q",
+            "regen",
+            "frontend-configmap",
+            "--backend",
+            "openai",
+            "--keep-going",
+        ])
+        .openai(&server)
+        .status(1)
+        .run_any();
+    assert_eq!(out.status, 1, "{}\n{}", out.stdout, out.stderr);
+    // The findings, then what happened.
+    assert_eq!(out.stderr, "");
+    snapshot("regen_keep_going_no_job_passed", &out.stdout);
+    assert_eq!(state(&p), before, "no commit; notes.txt still staged");
+}
