@@ -523,6 +523,7 @@ pub fn system_message(tool: Tool, output: OutputKind) -> String {
     };
     format!(
         "You stand in for {who}. Answer the request with {form}, as {who} would produce it. \
-         Do not add anything that was not asked for."
+         Produce exactly the resources the request names, each with every setting it asks for \
+         (probes, security context, resources included), and never write a credential into it."
     )
 }

@@ -209,3 +209,50 @@ fn check_folder(rel: &Path, t: &Template, text: &str) -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every "seed §N" a prompt cites is a section of docs/decisions.md, and
+    /// no file of the repository points outside it at the research note.
+    #[test]
+    fn cited_decisions_live_in_the_repo() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let lib = Library::load(root).unwrap();
+        let decisions = std::fs::read_to_string(root.join("docs/decisions.md")).unwrap();
+        let mut cited = 0;
+        for t in lib.all() {
+            let Some((_, refs)) = t.description.split_once("(seed ") else {
+                continue;
+            };
+            for n in refs.trim_end_matches(')').split(", ") {
+                let heading = format!("\n## {n} ");
+                assert!(
+                    decisions.contains(&heading),
+                    "{}: {n} is not in docs/decisions.md",
+                    t.reference()
+                );
+                cited += 1;
+            }
+        }
+        assert!(cited >= 14, "{cited}");
+        let listed = std::process::Command::new("git")
+            .args(["ls-files", "-z"])
+            .current_dir(root)
+            .output();
+        let Some(listed) = listed.ok().filter(|o| o.status.success()) else {
+            return;
+        };
+        let mut outside = Vec::new();
+        for rel in listed.stdout.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+            let rel = String::from_utf8_lossy(rel).into_owned();
+            if let Ok(text) = std::fs::read_to_string(root.join(&rel))
+                && text.contains(concat!("../shared", "/seed"))
+            {
+                outside.push(rel);
+            }
+        }
+        assert_eq!(outside, Vec::<String>::new());
+    }
+}

@@ -60,8 +60,12 @@ pub fn run(settings: Settings, args: &GenerateArgs, ui: &Ui) -> Result<Outcome, 
     for w in &applied.written {
         out.push_str(&format!("wrote {w}\n"));
     }
-    if let Some(c) = &applied.commit {
-        out.push_str(&format!("committed {}\n", &c[..c.len().min(12)]));
+    match &applied.commit {
+        Some(c) => out.push_str(&format!("committed {}\n", &c[..c.len().min(12)])),
+        None if !args.no_commit && !applied.written.is_empty() => {
+            out.push_str("nothing new to commit (HEAD already holds it)\n")
+        }
+        None => {}
     }
     out.push_str(&adopted(&applied));
     ui.out(&out);

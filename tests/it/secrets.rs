@@ -229,3 +229,39 @@ fn validate_reports_a_credential_without_echoing_it() {
         "exit 1\n--- stdout\ncm.yaml:6:19: error[secret/token]: `OPENAI_API_KEY` holds a credential: an API key (`sk-…`)\n  |\n6 |   OPENAI_API_KEY: \"<redacted:api-key>\"\n  |                   ^\n  at /data/OPENAI_API_KEY\n  hint: a credential never goes into an artifact: read it at run time from a Secret created with `kubectl create secret generic` (env `valueFrom.secretKeyRef`, or `RUN --mount=type=secret` in a Dockerfile)\n1 file checked: 1 error, 0 warnings\n--- stderr\n"
     );
 }
+
+/// `dockhand session` shows the answer as it streams in: a line at a time,
+/// redacted, so the key never reaches the terminal.
+#[test]
+fn a_streamed_answer_is_redacted_on_the_terminal() {
+    use crate::harness::Step::{Expect, Send};
+    use crate::openai_server::chat_sse;
+    let p = Project::seeded();
+    let leaky = answer("frontend-configmap").replace(
+        "\ndata:\n",
+        &format!("\ndata:\n  OPENAI_API_KEY: \"{SK}\"\n"),
+    );
+    let server = TestServer::start(vec![chat_sse(&leaky), chat_sse(&leaky)]);
+    let t = p
+        .dockhand()
+        .args(["session", "--backend", "openai"])
+        .openai(&server);
+    let run = crate::harness::pty(
+        t,
+        &[
+            Expect("filter>"),
+            Send("frontend-configmap@1.1.0"),
+            Send("\r"),
+            Expect("asking openai"),
+            Expect("OPENAI_API_KEY: \"<redacted:api-key>\""),
+            Expect("cannot accept: it fails validation"),
+            Send("s"),
+            Expect("filter>"),
+            Send("\u{4}"),
+        ],
+    );
+    run.assert_clean_exit();
+    assert!(!run.transcript.contains(SK), "{}", run.transcript);
+    assert!(!run.transcript.contains("sk-live"), "{}", run.transcript);
+    assert_eq!(p.git(&["status", "--porcelain"]), "");
+}
