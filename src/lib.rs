@@ -18,6 +18,7 @@ pub mod extract;
 pub mod fill;
 pub mod hash;
 pub mod health;
+pub mod ignore;
 pub mod library;
 pub mod lock;
 pub(crate) mod modes;

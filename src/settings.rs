@@ -113,16 +113,9 @@ impl Default for PolicySettings {
     }
 }
 
-/// A silenced finding: `[[ignore]] code = "..." path = "..." reason = "..."`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Ignore {
-    pub code: String,
-    /// Glob-free path prefix, relative to the root; empty means everywhere.
-    #[serde(default)]
-    pub path: String,
-    pub reason: String,
-}
+/// `[[ignore]]` entries: defined apart so that validation reads them without
+/// depending on settings (settings → validate, never back).
+pub use crate::ignore::Ignore;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
