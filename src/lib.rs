@@ -29,6 +29,7 @@ pub mod settings;
 pub mod stage;
 pub mod ui;
 pub mod validate;
+pub mod var_type;
 
 pub use error::Error;
 
