@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::library::VarType;
+use crate::var_type::VarType;
 
 /// Where a variable's value (or name) came from, for error messages.
 #[derive(Debug, Clone)]
