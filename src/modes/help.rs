@@ -107,6 +107,21 @@ fn values_of(arg: &clap::Arg) -> Values {
         "backend" => return Values::Backends,
         "reference" | "a" | "b" => return Values::Prompts { versions: true },
         "ids" => return Values::Prompts { versions: false },
+        "command" => {
+            let mut root = Cli::command();
+            root.build();
+            return Values::List(
+                root.get_subcommands()
+                    .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+                    .map(|s| {
+                        (
+                            s.get_name().to_owned(),
+                            s.get_about().map(|a| a.to_string()).unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+            );
+        }
         _ => {}
     }
     let possible: Vec<(String, String)> = arg
@@ -449,5 +464,6 @@ mod tests {
             ["frontend@1.0.0", "frontend@1.1.0"]
         );
         assert!(run("prompts diff a b c").is_empty());
+        assert_eq!(run("man re"), ["regen", "review"]);
     }
 }
