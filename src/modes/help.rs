@@ -14,7 +14,6 @@ use clap::CommandFactory;
 use super::Outcome;
 use crate::cli::{Cli, CompleteArgs, CompletionShell, ManArgs};
 use crate::error::Error;
-use crate::settings::Env;
 use crate::ui::Ui;
 
 /// The line that asks the shell to complete file names.
@@ -306,12 +305,7 @@ pub(crate) fn complete(words: &[String], prompts: PromptList<'_>) -> Completion 
 }
 
 /// `dockhand __complete SHELL -- WORDS...`: the candidates, one a line.
-pub fn candidates(
-    root: Option<&Path>,
-    _env: &Env,
-    args: &CompleteArgs,
-    ui: &Ui,
-) -> Result<Outcome, Error> {
+pub fn candidates(root: Option<&Path>, args: &CompleteArgs, ui: &Ui) -> Result<Outcome, Error> {
     let prompts = |typed_root: Option<&Path>| -> Vec<(String, String)> {
         let Ok(dir) = crate::settings::find_root(typed_root.or(root)) else {
             return Vec::new();
