@@ -11,6 +11,7 @@
 
 pub mod artifact;
 pub mod backend;
+pub mod chartgen;
 pub(crate) mod cli;
 pub mod diff;
 pub mod error;
