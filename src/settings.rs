@@ -343,8 +343,17 @@ impl Settings {
         if let Some(name) = &only
             && (!KNOWN_BACKENDS.contains(&name.as_str()) || name == "tool" || name == "manual")
         {
+            const ASKABLE: &[&str] = &["cache", "openai", "gordon", "kubectl-ai", "kagent"];
+            let nearest = ASKABLE
+                .iter()
+                .map(|b| (strsim::damerau_levenshtein(name, b), *b))
+                .filter(|(d, _)| *d <= 2)
+                .min()
+                .map(|(_, b)| format!("did you mean `{b}`? "))
+                .unwrap_or_default();
             return Err(Error::Usage(format!(
-                "unknown backend `{name}` for --backend (known: cache, openai, gordon, kubectl-ai, kagent)"
+                "unknown backend `{name}` for --backend ({nearest}known: {})",
+                ASKABLE.join(", ")
             )));
         }
 
@@ -453,6 +462,31 @@ mod tests {
         for needle in ["clap", "crate::cli", "cli::"] {
             assert!(!code.contains(needle), "settings.rs mentions `{needle}`");
         }
+    }
+
+    #[test]
+    fn a_mistyped_backend_gets_the_nearest_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let flags = |b: &str| BrokerFlags {
+            backend: Some(b.to_owned()),
+            ..BrokerFlags::default()
+        };
+        let err = |b: &str| {
+            Settings::resolve(dir.path().into(), Some(&flags(b)), &Env::default())
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err("opneai"),
+            "unknown backend `opneai` for --backend (did you mean `openai`? known: cache, openai, gordon, kubectl-ai, kagent)"
+        );
+        assert_eq!(
+            err("bard"),
+            "unknown backend `bard` for --backend (known: cache, openai, gordon, kubectl-ai, kagent)"
+        );
+        assert!(
+            Settings::resolve(dir.path().into(), Some(&flags("kagent")), &Env::default()).is_ok()
+        );
     }
 
     #[test]
