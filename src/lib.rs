@@ -19,6 +19,7 @@ pub mod extract;
 pub mod fill;
 pub mod hash;
 pub mod health;
+pub mod ignore;
 pub mod library;
 pub mod lock;
 pub(crate) mod modes;
@@ -29,6 +30,7 @@ pub mod settings;
 pub mod stage;
 pub mod ui;
 pub mod validate;
+pub mod var_type;
 
 pub use error::Error;
 

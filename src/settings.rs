@@ -113,16 +113,9 @@ impl Default for PolicySettings {
     }
 }
 
-/// A silenced finding: `[[ignore]] code = "..." path = "..." reason = "..."`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Ignore {
-    pub code: String,
-    /// Glob-free path prefix, relative to the root; empty means everywhere.
-    #[serde(default)]
-    pub path: String,
-    pub reason: String,
-}
+/// `[[ignore]]` entries: defined apart so that validation reads them without
+/// depending on settings (settings → validate, never back).
+pub use crate::ignore::Ignore;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -446,4 +439,39 @@ impl Settings {
 
 fn find_line(text: &str, needle: &str) -> usize {
     text.find(needle).map(|o| line_of(text, o)).unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Settings are plain data: nothing here names the argument parser.
+    #[test]
+    fn settings_do_not_depend_on_clap() {
+        let code = include_str!("settings.rs");
+        let code = &code[..code.find("#[cfg(test)]").unwrap()];
+        for needle in ["clap", "crate::cli", "cli::"] {
+            assert!(!code.contains(needle), "settings.rs mentions `{needle}`");
+        }
+    }
+
+    #[test]
+    fn no_dockhand_toml_upwards_is_an_error_naming_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let inner = dir.path().join("a/b");
+        std::fs::create_dir_all(&inner).unwrap();
+        let inner = inner.canonicalize().unwrap();
+        match find_root(Some(&inner)) {
+            Err(Error::NoProject { dir, parents }) => {
+                assert_eq!((dir, parents), (inner.clone(), false))
+            }
+            other => panic!("{other:?}"),
+        }
+        std::fs::write(dir.path().join(CONFIG_FILE), "").unwrap();
+        // --root names the folder itself: a parent's dockhand.toml does not count.
+        assert!(find_root(Some(&inner)).is_err());
+        assert_eq!(find_root_or_cwd(Some(&inner)).unwrap(), inner);
+        let top = dir.path().canonicalize().unwrap();
+        assert_eq!(find_root(Some(&top)).unwrap(), top);
+    }
 }

@@ -239,7 +239,10 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
                     .any(|s| s.files.iter().any(|f| &f.path == *w))
             })
             .count();
+        let failed = set.jobs.iter().filter(|s| !s.passed()).count();
+        let passed = set.jobs.len() - failed;
         report.push_str(&match (&applied.commit, n) {
+            (None, 0) if passed == 0 => "nothing written: no job passed\n".to_owned(),
             (Some(c), 0) => format!(
                 "up to date: every artifact matches; committed {}\n",
                 &c[..c.len().min(12)]
@@ -255,6 +258,11 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
             }
         });
         report.push_str(&super::generate::adopted(&applied));
+        if failed > 0 && passed > 0 {
+            report.push_str(&format!(
+                "{failed} job(s) failed validation; nothing of theirs was written\n"
+            ));
+        }
         outcome = if errors > 0 {
             None
         } else if findings {

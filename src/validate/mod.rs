@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::artifact::OutputKind;
 use crate::error::Error;
-use crate::settings::Ignore;
+use crate::ignore::Ignore;
 use diagnostic::{Diagnostic, Pos, Severity};
 use schema::Schemas;
 

@@ -262,7 +262,7 @@ fn a_commit_refused_by_a_hook_restores_the_files_and_the_index() {
         &out,
         &[],
         "",
-        "error: `git commit --quiet --only -F - -- charts/todo-app/templates/backend-deployment.yaml .dockhand/cache/[KEY].json charts/todo-app/templates/backend-service.yaml .dockhand/cache/[KEY].json charts/todo-app/templates/configmap.yaml .dockhand/cache/[KEY].json dockhand.lock` failed with exit status: 1:\nhook: no commits today\nthe commit did not happen, so the 7 file(s) this run wrote were restored and dockhand.lock is unchanged\n",
+        "error: `git commit --quiet --only -F - -- charts/todo-app/templates/backend-deployment.yaml .dockhand/cache/[KEY].json charts/todo-app/templates/backend-service.yaml .dockhand/cache/[KEY].json charts/todo-app/templates/configmap.yaml .dockhand/cache/[KEY].json dockhand.lock` failed with exit status: 1:\nhook: no commits today\nthe commit did not happen; the 7 file(s) this run wrote were restored and dockhand.lock is unchanged\n",
     );
     assert_eq!(
         state(&p),
