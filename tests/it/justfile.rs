@@ -90,7 +90,10 @@ fn every_recipe_is_one_plain_command() {
         (vec!["uninstall"], "./scripts/minikube.sh uninstall"),
         (vec!["url"], "./scripts/minikube.sh url"),
         (vec!["health"], "./scripts/minikube.sh health"),
-        (vec!["plan", "rollback", "2"], "./scripts/minikube.sh --print rollback 2"),
+        (
+            vec!["plan", "rollback", "2"],
+            "./scripts/minikube.sh --print rollback 2",
+        ),
     ] {
         let out = Command::new(&just)
             .current_dir(repo_root())
