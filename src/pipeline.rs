@@ -129,7 +129,9 @@ fn artifacts(
         files: routed,
         problems,
     } = route(t, text);
-    let set = context_for(ctx, &routed);
+    // Templates derived by the values step stand in as their manifests on record.
+    let on_record = crate::chartgen::stage::manifests_on_record(ctx);
+    let set = context_for(ctx, &routed, &on_record);
     let mut files: Vec<StagedFile> = routed
         .iter()
         .map(|(path, content)| {
@@ -148,7 +150,13 @@ fn artifacts(
             } else {
                 ctx.validator.check(t.output, &path, &content, &checks)
             };
-            let current = std::fs::read_to_string(ctx.settings.root.join(&path)).ok();
+            let current = std::fs::read_to_string(ctx.settings.root.join(&path))
+                .ok()
+                .map(|disk| match on_record.get(&path) {
+                    // A derived template: the answer is compared with the manifest it came from.
+                    Some(m) if disk.contains("{{") => m.clone(),
+                    _ => disk,
+                });
             StagedFile {
                 path,
                 content,
@@ -202,7 +210,7 @@ fn artifacts(
 
 /// With one target, everything goes there; with several, YAML documents go to
 /// the target whose `kinds` list their kind.
-fn route(t: &Template, text: &str) -> Routed {
+pub(crate) fn route(t: &Template, text: &str) -> Routed {
     if t.targets.len() == 1 {
         return Routed {
             files: vec![(t.targets[0].path.clone(), text.to_owned())],
@@ -249,9 +257,9 @@ fn route(t: &Template, text: &str) -> Routed {
 }
 
 /// An answer split over a prompt's targets, and what did not fit.
-struct Routed {
-    files: Vec<(String, String)>,
-    problems: Vec<String>,
+pub(crate) struct Routed {
+    pub(crate) files: Vec<(String, String)>,
+    pub(crate) problems: Vec<String>,
 }
 
 /// The documents of a YAML stream, as text, without their `---` lines.
@@ -326,7 +334,17 @@ pub async fn prepare_conversation(
     let mut previous: Option<String> = None;
     let mut timings = Timings::default();
     let mut manual = job.manual;
-    let forward = |e: backend::Event| on(Stage::Backend(e));
+    // What streams in is shown a line at a time, each line redacted.
+    let stream = std::sync::Mutex::new(secrets::LineRedactor::default());
+    let forward = |e: backend::Event| match e {
+        backend::Event::Delta(d) => {
+            let lines = stream.lock().map(|mut s| s.push(&d)).unwrap_or_default();
+            if !lines.is_empty() {
+                on(Stage::Backend(backend::Event::Delta(lines)));
+            }
+        }
+        other => on(Stage::Backend(other)),
+    };
     loop {
         let number = attempts.len() as u32 + 1;
         on(Stage::Waiting { attempt: number });
@@ -346,6 +364,10 @@ pub async fn prepare_conversation(
             },
         };
         timings.backend_ms += asked.elapsed().as_millis();
+        let rest = stream.lock().map(|mut s| s.finish()).unwrap_or_default();
+        if !rest.is_empty() {
+            on(Stage::Backend(backend::Event::Delta(rest)));
+        }
         // A credential in the answer is replaced by a placeholder before the
         // answer goes anywhere: the terminal, the conversation, the cache.
         // The placeholder is a finding, so the answer cannot pass.
@@ -544,6 +566,14 @@ pub fn hand_edited(ctx: &Context, job: &Job, base: &Staged, text: &str) -> Resul
     })
 }
 
+/// The values step (between validation and the ChangeSet): the passing
+/// jobs' chart manifests become Helm templates with `.Values` references, and
+/// the chart's other derived files (values.yaml, values.schema.json, the
+/// other templates) join the first chart job. See `crate::chartgen`.
+pub fn derive_chart(ctx: &Context, jobs: &mut [Staged]) -> Result<(), Error> {
+    crate::chartgen::stage::derive_into(ctx, jobs)
+}
+
 /// An answer with every credential replaced by its placeholder: the one
 /// secret heuristic over the whole text, plus the values found in its
 /// manifests' structure (an env var's `value` under a secret-like `name`).
@@ -602,18 +632,38 @@ fn artifacts_from_last(
         Err(e) => Ok(nothing_found(ctx, t, &e)),
     }
 }
-/// Subject, body, and trailers naming prompt@version, backend and model.
+/// Subject, body, and trailers naming prompt@version, backend and model. Only
+/// the jobs whose files changed are named, and only their changed files are
+/// listed and counted (a job that changed nothing is not in the commit).
 pub fn commit_message(jobs: &[&Staged], adopted: &[String]) -> String {
+    let changed: Vec<&Staged> = jobs
+        .iter()
+        .copied()
+        .filter(|s| s.files.iter().any(|f| f.changed()))
+        .collect();
+    let jobs: &[&Staged] = if changed.is_empty() { jobs } else { &changed };
+    let files = |s: &&Staged| -> Vec<String> {
+        let all = s.files.iter().all(|f| !f.changed());
+        s.files
+            .iter()
+            .filter(|f| all || f.changed())
+            .map(|f| f.path.clone())
+            .collect()
+    };
+    let count: usize = jobs.iter().map(|s| files(s).len()).sum();
     let subject = match jobs {
         [one] => format!("dockhand: generate {}", one.template.reference()),
-        many => format!("dockhand: regenerate {} artifacts", many.len()),
+        _ => format!(
+            "dockhand: regenerate {count} artifact{}",
+            if count == 1 { "" } else { "s" }
+        ),
     };
     let mut body = String::new();
     for s in jobs {
-        for f in &s.files {
+        for path in files(s) {
             body.push_str(&format!(
                 "- {} ({} attempt{})\n",
-                f.path,
+                path,
                 s.attempts.len(),
                 if s.attempts.len() == 1 { "" } else { "s" }
             ));
