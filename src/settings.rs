@@ -40,7 +40,24 @@ pub struct Settings {
     pub policies: PolicySettings,
     pub ignores: Vec<Ignore>,
     pub repair_attempts: u32,
+    pub limits: LimitSettings,
 }
+
+/// `[limits]`: bounds on what an assistant may hand back.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSection {
+    /// The largest answer accepted, over HTTP or from a tool (bytes).
+    pub max_answer_bytes: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LimitSettings {
+    /// Default 1 MiB. Over it: a clear error, nothing cached; reading stops there.
+    pub max_answer_bytes: u64,
+}
+
+pub const DEFAULT_MAX_ANSWER_BYTES: u64 = 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct BrokerSettings {
@@ -61,6 +78,8 @@ pub struct OpenAiSettings {
     pub timeout: Duration,
     pub max_retries: u32,
     pub stream: bool,
+    /// The longest `Retry-After` waited for (`[openai] max_retry_after_secs`, default 60).
+    pub retry_after_ceiling: Duration,
     /// Whether the base URL or key was configured at all (for doctor and the chain).
     pub configured: bool,
 }
@@ -144,6 +163,8 @@ struct ConfigFile {
     policies: PolicySettings,
     #[serde(default)]
     ignore: Vec<Ignore>,
+    #[serde(default)]
+    limits: LimitSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -169,6 +190,7 @@ struct OpenAiSection {
     timeout_secs: Option<u64>,
     max_retries: Option<u32>,
     stream: Option<bool>,
+    max_retry_after_secs: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -367,6 +389,9 @@ impl Settings {
                 timeout: Duration::from_secs(file.openai.timeout_secs.unwrap_or(120)),
                 max_retries: file.openai.max_retries.unwrap_or(4),
                 stream: file.openai.stream.unwrap_or(true),
+                retry_after_ceiling: Duration::from_secs(
+                    file.openai.max_retry_after_secs.unwrap_or(60),
+                ),
                 configured,
             },
             tools: ToolSettings {
@@ -377,6 +402,12 @@ impl Settings {
             policies: file.policies,
             ignores: file.ignore,
             repair_attempts: file.broker.repair_attempts.unwrap_or(2),
+            limits: LimitSettings {
+                max_answer_bytes: file
+                    .limits
+                    .max_answer_bytes
+                    .unwrap_or(DEFAULT_MAX_ANSWER_BYTES),
+            },
         })
     }
 

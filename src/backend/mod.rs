@@ -370,6 +370,8 @@ impl Broker {
             max_retries: s.max_retries,
             backoff_base: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(30),
+            retry_after_ceiling: s.retry_after_ceiling,
+            max_answer_bytes: self.settings.limits.max_answer_bytes,
             stream: s.stream,
             temperature: Some(0.0),
         };
