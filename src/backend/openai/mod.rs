@@ -644,6 +644,8 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 // The request loop
 // ---------------------------------------------------------------------------
 
+// Private and short-lived: its size does not matter next to a network round trip.
+#[allow(clippy::large_enum_variant)]
 enum Failure {
     /// Worth another attempt (if no text was handed out yet).
     Retry {
@@ -779,6 +781,7 @@ fn raw_limit(limit: u64) -> usize {
     usize::try_from(limit.saturating_mul(2).saturating_add(64 * 1024)).unwrap_or(usize::MAX)
 }
 
+#[allow(clippy::result_large_err)] // see `Failure`
 impl Attempt<'_> {
     fn url(&self) -> String {
         self.shown.to_owned()
