@@ -112,9 +112,9 @@ pub enum PromptsCommand {
 
 #[derive(Debug, Clone, Args, Default)]
 pub struct BrokerArgs {
-    /// Use only this backend (cache, openai, gordon, kubectl-ai, kagent).
-    #[arg(long, value_name = "BACKEND")]
-    pub backend: Option<String>,
+    /// Use only this backend.
+    #[arg(long, value_name = "BACKEND", value_enum)]
+    pub backend: Option<crate::backend::BackendName>,
     /// Model for the OpenAI-compatible backend (else DOCKHAND_MODEL, else dockhand.toml).
     #[arg(long, value_name = "MODEL")]
     pub model: Option<String>,

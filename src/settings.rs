@@ -337,7 +337,9 @@ impl Settings {
                 });
             }
         }
-        let only = broker.and_then(|b| b.backend.clone());
+        let only = broker
+            .and_then(|b| b.backend)
+            .map(|b| b.as_str().to_owned());
         if let Some(name) = &only
             && (!KNOWN_BACKENDS.contains(&name.as_str()) || name == "tool" || name == "manual")
         {

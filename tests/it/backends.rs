@@ -176,7 +176,9 @@ fn fallback_follows_the_configured_order_and_says_why() {
         .collect();
     assert_eq!(
         skipped,
-        vec!["backend-service@1.0.0: skipped kubectl-ai: `kubectl-ai` not found on PATH"],
+        vec![
+            "backend-service@1.0.0: skipped kubectl-ai: `kubectl-ai` not found on PATH (install it, or set its path in dockhand.toml)"
+        ],
         "{}",
         out.stderr
     );

@@ -11,8 +11,9 @@ pub(super) type FileId = (u64, u64);
 /// The live children: process group id → the output files given to it.
 static LIVE: Mutex<BTreeMap<i32, Vec<FileId>>> = Mutex::new(BTreeMap::new());
 
-/// Kept while a child runs; on drop its group and the holders of its files are killed
-/// (the runner has already done so on every normal path) and it leaves the registry.
+/// Kept while a child runs; the runner calls [`Registered::kill`] on every way out (while
+/// the output files are still open: their inodes identify the holders). On drop it only
+/// leaves the registry: a closed file's inode may already belong to someone else.
 pub(super) struct Registered {
     pgid: i32,
     files: Vec<FileId>,
@@ -35,7 +36,6 @@ impl Registered {
 
 impl Drop for Registered {
     fn drop(&mut self) {
-        self.kill();
         if let Ok(mut live) = LIVE.lock() {
             live.remove(&self.pgid);
         }

@@ -38,6 +38,7 @@ pub(crate) use ansi::strip_ansi;
 pub use ansi::{asks_for_input, has_alt_screen};
 pub use kill::{is_gone, kill_all_children};
 pub use read::{DEFAULT_MAX_OUTPUT, run, run_blocking, run_blocking_limited, run_limited};
+pub use spawn::resolve;
 
 use std::fmt;
 use std::io;

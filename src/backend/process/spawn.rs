@@ -14,18 +14,18 @@ use super::{Invocation, ProcessError};
 
 /// A started child and where its output goes.
 pub(super) struct Spawned {
+    /// First, so it leaves the registry before the files below are closed.
+    pub registered: Registered,
     pub argv: Vec<String>,
     pub child: Child,
     pub stdout: File,
     pub stderr: File,
     pub started: Instant,
-    /// In the registry while it lives; dropping it kills what is left of the group.
-    pub registered: Registered,
 }
 
 /// Where `program` is: a name with a `/` is taken as a path and must exist and be
 /// executable; a bare name is looked up on PATH.
-pub(super) fn resolve(program: &Path) -> Result<PathBuf, ProcessError> {
+pub fn resolve(program: &Path) -> Result<PathBuf, ProcessError> {
     let shown = program.to_string_lossy().into_owned();
     if shown.is_empty() {
         return Err(ProcessError::NotFound { program: shown });
