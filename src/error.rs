@@ -143,6 +143,20 @@ pub enum Error {
 
     #[error("interrupted")]
     Interrupted,
+
+    /// SIGTERM or SIGHUP while preparing: the assistants were killed, nothing was written.
+    #[error("{}: the assistants were stopped and nothing was written", signal_name(*.signal))]
+    Terminated { signal: i32 },
+}
+
+/// `SIGTERM`, `SIGHUP`, `SIGINT`, or `signal N`.
+pub fn signal_name(signal: i32) -> String {
+    match signal {
+        libc::SIGTERM => "terminated (SIGTERM)".to_owned(),
+        libc::SIGHUP => "hung up (SIGHUP)".to_owned(),
+        libc::SIGINT => "interrupted (SIGINT)".to_owned(),
+        n => format!("signal {n}"),
+    }
 }
 
 impl Error {

@@ -49,12 +49,16 @@ pub struct Settings {
 pub struct LimitSection {
     /// The largest answer accepted, over HTTP or from a tool (bytes).
     pub max_answer_bytes: Option<u64>,
+    /// How long `helm template` may run (seconds, default 300 like the assistants).
+    pub helm_timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
 pub struct LimitSettings {
     /// Default 1 MiB. Over it: a clear error, nothing cached; reading stops there.
     pub max_answer_bytes: u64,
+    /// `helm template`'s timeout; its output has the same limit as an answer.
+    pub helm_timeout: Duration,
 }
 
 pub const DEFAULT_MAX_ANSWER_BYTES: u64 = 1024 * 1024;
@@ -409,6 +413,7 @@ impl Settings {
                     .limits
                     .max_answer_bytes
                     .unwrap_or(DEFAULT_MAX_ANSWER_BYTES),
+                helm_timeout: Duration::from_secs(file.limits.helm_timeout_secs.unwrap_or(300)),
             },
         })
     }
@@ -432,6 +437,14 @@ impl Settings {
                 backend_address: self.policies.backend_address.clone(),
             },
             enabled: self.policies.enabled.clone(),
+        }
+    }
+
+    /// The limits `helm template` runs under.
+    pub fn helm_limits(&self) -> crate::validate::chart::HelmLimits {
+        crate::validate::chart::HelmLimits {
+            timeout: self.limits.helm_timeout,
+            max_output: self.limits.max_answer_bytes,
         }
     }
 
