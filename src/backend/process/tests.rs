@@ -438,22 +438,19 @@ fn a_detached_child_holding_stdout_does_not_delay_the_answer_and_is_killed() {
     let pidfile = dir.path().join("pid");
     // setsid: the child leaves the tool's process group but keeps its stdout.
     let script = format!(
-        "setsid sh -c 'echo $$ > {}; exec sleep 60' & echo answer",
+        "setsid sh -c 'echo $$ > {0}; exec sleep 60' & \
+         while [ ! -s {0} ]; do sleep 0.05; done; echo answer",
         pidfile.display()
     );
     let t = Instant::now();
     let c = run_blocking(&sh(&script).with_timeout(Duration::from_secs(30))).unwrap();
     assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
     assert_eq!(c.stdout, "answer\n");
-    let pid: i32 = loop {
-        if let Some(p) = std::fs::read_to_string(&pidfile)
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-        {
-            break p;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     let gone = (0..100).any(|_| {
         std::thread::sleep(Duration::from_millis(20));
         is_gone(pid)
