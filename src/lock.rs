@@ -9,6 +9,9 @@ use crate::settings::line_of;
 
 pub const LOCK_FILE: &str = "dockhand.lock";
 
+/// The lock format this dockhand reads and writes.
+pub const LOCK_VERSION: u32 = 1;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockEntry {
     /// Target path, relative to the root.
@@ -48,17 +51,45 @@ impl Lockfile {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Lockfile {
-                    version: 1,
+                    version: LOCK_VERSION,
                     artifacts: Vec::new(),
                 });
             }
             Err(source) => return Err(Error::Io { path, source }),
         };
-        toml::from_str(&text).map_err(|e| Error::Lock {
+        let lock: Lockfile = toml::from_str(&text).map_err(|e| Error::Lock {
             line: e.span().map(|s| line_of(&text, s.start)).unwrap_or(1),
             message: e.message().to_owned(),
-            path,
-        })
+            path: path.clone(),
+        })?;
+        if lock.version != LOCK_VERSION {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("version"))
+                .map_or(1, |i| i + 1);
+            let message = if lock.version > LOCK_VERSION {
+                format!(
+                    "lock version {} was written by a newer dockhand; this one reads version {LOCK_VERSION}: upgrade dockhand (the lock is left as it is)",
+                    lock.version
+                )
+            } else {
+                format!(
+                    "lock version {} is not one dockhand knows (this one reads version {LOCK_VERSION})",
+                    lock.version
+                )
+            };
+            return Err(Error::Lock {
+                path,
+                line,
+                message,
+            });
+        }
+        Ok(lock)
+    }
+
+    /// Who answered for an entry.
+    pub fn answerer_of(entry: &LockEntry) -> crate::backend::Answerer {
+        crate::backend::Answerer::new(entry.backend.clone(), entry.model.clone())
     }
 
     /// Replace the entries for the given paths; keep the rest; sort by path.
@@ -68,7 +99,7 @@ impl Lockfile {
             self.artifacts.push(e);
         }
         self.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-        self.version = 1;
+        self.version = LOCK_VERSION;
     }
 
     pub fn render(&self) -> String {
@@ -88,5 +119,29 @@ impl Lockfile {
             }
         }
         ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_from_a_newer_dockhand_is_refused_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "# dockhand.lock\nversion = 2\n";
+        std::fs::write(dir.path().join(LOCK_FILE), text).unwrap();
+        let e = Lockfile::read(dir.path()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}:2: lock version 2 was written by a newer dockhand; this one reads version 1: upgrade dockhand (the lock is left as it is)",
+                dir.path().join(LOCK_FILE).display()
+            )
+        );
+        std::fs::write(dir.path().join(LOCK_FILE), "version = 1\n").unwrap();
+        assert_eq!(Lockfile::read(dir.path()).unwrap().version, 1);
+        std::fs::write(dir.path().join(LOCK_FILE), "version = 0\n").unwrap();
+        assert!(Lockfile::read(dir.path()).is_err());
     }
 }

@@ -78,6 +78,13 @@ pub struct Response {
     pub from_cache: bool,
 }
 
+impl Response {
+    /// Who answered.
+    pub fn answerer(&self) -> Answerer {
+        Answerer::new(self.backend.clone(), self.model.clone())
+    }
+}
+
 /// What the broker reports while it works. The UI decides how to show it.
 #[derive(Debug, Clone)]
 pub enum Event {
