@@ -5,6 +5,7 @@ mod openai_server;
 
 mod backends;
 mod cli;
+mod faults;
 mod generate;
 mod peers;
 mod prompts;

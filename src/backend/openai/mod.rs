@@ -152,9 +152,17 @@ impl OpenAiConfig {
         }
     }
 
-    /// The full endpoint URL: `{base_url}/chat/completions`.
+    /// The full endpoint URL: `{base_url}/chat/completions`, keeping a query the base
+    /// URL has (`?api-version=...`).
     pub fn endpoint(&self) -> String {
-        format!("{}/chat/completions", self.base_url.trim_end_matches('/'))
+        match url::Url::parse(&self.base_url) {
+            Ok(mut u) if !u.cannot_be_a_base() => {
+                let path = format!("{}/chat/completions", u.path().trim_end_matches('/'));
+                u.set_path(&path);
+                u.to_string()
+            }
+            _ => format!("{}/chat/completions", self.base_url.trim_end_matches('/')),
+        }
     }
 
     /// The endpoint as shown in messages: credentials in it redacted.
