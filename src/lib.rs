@@ -6,8 +6,8 @@
 //! only in where jobs come from and in their last step.
 //!
 //! The library never prints: everything user-facing goes through `ui::Ui`,
-//! which the binary owns.
-#![warn(clippy::print_stdout, clippy::print_stderr)]
+//! which the binary owns (`clippy::print_stdout`/`print_stderr` are warned:
+//! see the `[lints]` table in Cargo.toml).
 
 pub mod artifact;
 pub mod backend;
@@ -20,7 +20,7 @@ pub mod hash;
 pub mod health;
 pub mod library;
 pub mod lock;
-pub mod modes;
+pub(crate) mod modes;
 pub mod pipeline;
 pub mod repo;
 pub mod report;

@@ -9,8 +9,8 @@ use crate::settings::line_of;
 
 pub const LOCK_FILE: &str = "dockhand.lock";
 
-/// The lock format this dockhand reads and writes.
-pub const LOCK_VERSION: u32 = 1;
+/// The lock format this dockhand writes and understands.
+pub const VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockEntry {
@@ -51,45 +51,42 @@ impl Lockfile {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Lockfile {
-                    version: LOCK_VERSION,
+                    version: VERSION,
                     artifacts: Vec::new(),
                 });
             }
             Err(source) => return Err(Error::Io { path, source }),
         };
-        let lock: Lockfile = toml::from_str(&text).map_err(|e| Error::Lock {
-            line: e.span().map(|s| line_of(&text, s.start)).unwrap_or(1),
-            message: e.message().to_owned(),
-            path: path.clone(),
-        })?;
-        if lock.version != LOCK_VERSION {
-            let line = text
-                .lines()
-                .position(|l| l.trim_start().starts_with("version"))
-                .map_or(1, |i| i + 1);
-            let message = if lock.version > LOCK_VERSION {
-                format!(
-                    "lock version {} was written by a newer dockhand; this one reads version {LOCK_VERSION}: upgrade dockhand (the lock is left as it is)",
-                    lock.version
-                )
-            } else {
-                format!(
-                    "lock version {} is not one dockhand knows (this one reads version {LOCK_VERSION})",
-                    lock.version
-                )
-            };
-            return Err(Error::Lock {
-                path,
-                line,
-                message,
-            });
-        }
-        Ok(lock)
+        Lockfile::parse(&text, &path)
     }
 
-    /// Who answered for an entry.
-    pub fn answerer_of(entry: &LockEntry) -> crate::backend::Answerer {
-        crate::backend::Answerer::new(entry.backend.clone(), entry.model.clone())
+    /// Parse a lock's text (`path` names it in errors). A newer format version
+    /// is refused before the rest is read: its fields may mean other things.
+    pub fn parse(text: &str, path: &Path) -> Result<Lockfile, Error> {
+        #[derive(Deserialize)]
+        struct Head {
+            version: toml::Spanned<u64>,
+        }
+        let broken = |e: toml::de::Error| Error::Lock {
+            line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
+            message: e.message().to_owned(),
+            path: path.to_owned(),
+        };
+        let head: Head = toml::from_str(text).map_err(broken)?;
+        if *head.version.get_ref() > u64::from(VERSION) {
+            return Err(Error::LockVersion {
+                path: path.to_owned(),
+                line: line_of(text, head.version.span().start),
+                found: *head.version.get_ref(),
+                supported: VERSION,
+            });
+        }
+        toml::from_str(text).map_err(broken)
+    }
+
+    /// The entry for a target path.
+    pub fn entry(&self, path: &str) -> Option<&LockEntry> {
+        self.artifacts.iter().find(|a| a.path == path)
     }
 
     /// Replace the entries for the given paths; keep the rest; sort by path.
@@ -99,7 +96,7 @@ impl Lockfile {
             self.artifacts.push(e);
         }
         self.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-        self.version = LOCK_VERSION;
+        self.version = VERSION;
     }
 
     pub fn render(&self) -> String {
@@ -126,22 +123,34 @@ impl Lockfile {
 mod tests {
     use super::*;
 
+    const ENTRY: &str = "[[artifact]]\npath = \"charts/a.yaml\"\nprompt = \"a\"\nversion = \"1.0.0\"\ntemplate_hash = \"t\"\nvars_hash = \"v\"\nbackend = \"manual\"\nresponse_hash = \"r\"\noutput_hash = \"o\"\n";
+
     #[test]
-    fn a_lock_from_a_newer_dockhand_is_refused_with_its_line() {
-        let dir = tempfile::tempdir().unwrap();
-        let text = "# dockhand.lock\nversion = 2\n";
-        std::fs::write(dir.path().join(LOCK_FILE), text).unwrap();
-        let e = Lockfile::read(dir.path()).unwrap_err();
+    fn reads_its_own_version() {
+        let lock =
+            Lockfile::parse(&format!("version = 1\n{ENTRY}"), Path::new("dockhand.lock")).unwrap();
+        assert_eq!(lock.entry("charts/a.yaml").map(|e| e.attempts), Some(1));
+        let rendered = lock.render();
         assert_eq!(
-            e.to_string(),
-            format!(
-                "{}:2: lock version 2 was written by a newer dockhand; this one reads version 1: upgrade dockhand (the lock is left as it is)",
-                dir.path().join(LOCK_FILE).display()
-            )
+            Lockfile::parse(&rendered, Path::new("dockhand.lock")).unwrap(),
+            lock
         );
-        std::fs::write(dir.path().join(LOCK_FILE), "version = 1\n").unwrap();
-        assert_eq!(Lockfile::read(dir.path()).unwrap().version, 1);
-        std::fs::write(dir.path().join(LOCK_FILE), "version = 0\n").unwrap();
-        assert!(Lockfile::read(dir.path()).is_err());
+    }
+
+    #[test]
+    fn a_future_version_is_refused_with_its_line_even_if_the_rest_changed_shape() {
+        let text = "# dockhand.lock\nversion = 2\n[[artifact]]\nwhere = 3\n";
+        let err = Lockfile::parse(text, Path::new("dockhand.lock")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "dockhand.lock:2: lock format version 2 is newer than this dockhand understands (up to 1); upgrade dockhand"
+        );
+    }
+
+    #[test]
+    fn a_broken_lock_names_its_line() {
+        let text = format!("version = 1\n{}", ENTRY.replace("path = ", "path == "));
+        let err = Lockfile::parse(&text, Path::new("dockhand.lock")).unwrap_err();
+        assert!(matches!(err, Error::Lock { line: 3, .. }), "{err:?}");
     }
 }

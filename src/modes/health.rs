@@ -46,11 +46,12 @@ pub fn run(settings: Settings, args: &HealthArgs, ui: &Ui) -> Result<Outcome, Er
             Ok(s) => s,
             Err(e) => {
                 // An agent that could not run at all is a failed health check.
+                // The check could not run: exit 2, whatever the other pass finds.
                 ui.err(&format!(
-                    "{}: the agent could not run: {e}",
-                    template.reference()
+                    "the agent could not run: {}",
+                    super::show::job_error(&template.reference(), &e)
                 ));
-                outcome = Outcome::Findings;
+                outcome = Outcome::Failed;
                 continue;
             }
         };
@@ -76,14 +77,16 @@ pub fn run(settings: Settings, args: &HealthArgs, ui: &Ui) -> Result<Outcome, Er
                 let verdict = health::judge(&report);
                 if !verdict.ran {
                     ui.err("the agent's report says it could not inspect the cluster");
-                    outcome = Outcome::Findings;
+                    outcome = Outcome::Failed;
                 }
                 for p in &verdict.unhealthy {
                     ui.err(&format!(
                         "unhealthy: pod {} is {} (report line {})",
                         p.pod, p.condition, p.line
                     ));
-                    outcome = Outcome::Findings;
+                    if outcome == Outcome::Clean {
+                        outcome = Outcome::Findings;
+                    }
                 }
                 if verdict.ran && verdict.unhealthy.is_empty() {
                     ui.info("stability: no pod in CrashLoopBackOff, OOMKilled or ImagePullBackOff");

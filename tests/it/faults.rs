@@ -68,7 +68,8 @@ fn ask_tool(p: &Project, tool: &FakeTool) -> Test {
         .args(["generate", PROMPT, "--backend", "kubectl-ai"])
 }
 
-/// Exit status, stdout and stderr as one text, with the given paths replaced.
+/// Exit status, stdout and stderr as one text, with the given paths replaced and the
+/// prompt in a shown argv (`kubectl-ai --quiet '…'`) as `[PROMPT]`.
 fn whole(out: &Output, subs: &[(&str, &str)]) -> String {
     let mut s = format!(
         "exit {}\n--- stdout\n{}--- stderr\n{}",
@@ -77,7 +78,24 @@ fn whole(out: &Output, subs: &[(&str, &str)]) -> String {
     for (from, to) in subs {
         s = s.replace(from, to);
     }
-    s
+    prompt_hidden(&s)
+}
+
+fn prompt_hidden(s: &str) -> String {
+    const OPEN: &str = "`kubectl-ai --quiet '";
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(OPEN) {
+        out.push_str(&rest[..i]);
+        out.push_str("`kubectl-ai --quiet [PROMPT]`");
+        let after = &rest[i + OPEN.len()..];
+        rest = match after.find("'`") {
+            Some(j) => &after[j + 2..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Runs of 64 hex digits → `[HASH]`, of 12 → `[SHA]`.
@@ -128,23 +146,28 @@ fn gone(pid: i32) -> bool {
     false
 }
 
-const NO_BACKEND_HINT: &str = "(configure an assistant in dockhand.toml or the environment, or give an answer by hand with --response-file FILE; it is recorded as hand-written)";
+/// Shown when no backend could be reached at all (none was asked).
+const NO_BACKEND_HINT: &str = "(configure an assistant in dockhand.toml or the environment (`dockhand doctor` shows what is usable), or give an answer by hand with `dockhand generate ID --response-file FILE`; it is recorded as hand-written)";
 
-/// The stderr of a run in which kubectl-ai was the only backend and failed for `reason`.
+/// The output of a run in which kubectl-ai, the only backend, could not be started.
+fn tool_missing(reason: &str) -> String {
+    format!("{}{NO_BACKEND_HINT}\n", tool_failed(reason))
+}
+
+/// The output of a run in which kubectl-ai was the only backend and failed for `reason`.
 fn tool_failed(reason: &str) -> String {
     format!(
         "exit 2\n--- stdout\n--- stderr\n\
-         {PROMPT}@1.0.0: skipped kubectl-ai: {reason}\n\
-         {PROMPT}@1.0.0: error\n\
-         error: {PROMPT}@1.0.0: no backend could answer:\n  \
+         {PROMPT}@1.1.0: skipped kubectl-ai: {reason}\n\
+         {PROMPT}@1.1.0: error\n\
+         error: {PROMPT}@1.1.0: no backend could answer:\n  \
          cache: no recorded answer for this exact prompt\n  \
-         kubectl-ai: {reason}\n\
-         {NO_BACKEND_HINT}\n"
+         kubectl-ai: {reason}\n"
     )
 }
 
 /// The argv dockhand shows for the fake kubectl-ai (the prompt elided).
-const ARGV: &str = "kubectl-ai --quiet 'Create a Kubernetes Deployment for todo-backend:\\n  image: todo-backend:latest, imagePullPolicy: Never,\\n  replicas: 2, po… [384 chars]'";
+const ARGV: &str = "kubectl-ai --quiet [PROMPT]";
 
 // ---------------------------------------------------------------------------------------------
 // Tools
@@ -160,7 +183,7 @@ fn tool_missing_at_its_configured_path() {
         .run();
     assert_eq!(
         whole(&out, &[]),
-        tool_failed("`/nonexistent/bin/kubectl-ai` does not exist")
+        tool_missing("`/nonexistent/bin/kubectl-ai` does not exist")
     );
     untouched(&p, 3);
 }
@@ -177,7 +200,7 @@ fn tool_not_executable_at_its_configured_path() {
         .run();
     assert_eq!(
         whole(&out, &[(&p.path().to_string_lossy(), "[OTHER]")]),
-        tool_failed("`[OTHER]/tool.sh` is not executable")
+        tool_missing("`[OTHER]/tool.sh` is not executable")
     );
     untouched(&p2, 3);
 }
@@ -197,9 +220,7 @@ fn tool_missing_from_path() {
         .run();
     assert_eq!(
         whole(&out, &[]),
-        tool_failed(
-            "`kubectl-ai` not found on PATH (install it, or set its path in dockhand.toml)"
-        )
+        tool_missing("`kubectl-ai` not found on PATH")
     );
     untouched(&p, 3);
 }
@@ -389,12 +410,11 @@ fn ask_http(p: &Project, server: &TestServer) -> Test {
 fn http_failed(reason: &str) -> String {
     format!(
         "exit 2\n--- stdout\n--- stderr\n\
-         {PROMPT}@1.0.0: skipped openai: {reason}\n\
-         {PROMPT}@1.0.0: error\n\
-         error: {PROMPT}@1.0.0: no backend could answer:\n  \
+         {PROMPT}@1.1.0: skipped openai: {reason}\n\
+         {PROMPT}@1.1.0: error\n\
+         error: {PROMPT}@1.1.0: no backend could answer:\n  \
          cache: no recorded answer for this exact prompt\n  \
-         openai: {reason}\n\
-         {NO_BACKEND_HINT}\n"
+         openai: {reason}\n"
     )
 }
 
@@ -426,9 +446,7 @@ fn http_429_with_retry_after_is_honoured_as_sent() {
         .to_owned();
     assert_eq!(
         retry_line,
-        format!(
-            "{PROMPT}@1.0.0: openai: HTTP 429: Rate limit reached (Retry-After: 2 s); retry 1 in 2.0s"
-        )
+        format!("{PROMPT}@1.1.0: openai: HTTP 429: Rate limit reached; retry 1 in 2.0s")
     );
 }
 
@@ -492,9 +510,9 @@ fn http_500_then_success() {
         lines,
         vec![
             format!(
-                "{PROMPT}@1.0.0: openai: HTTP 500: The server had an error while processing your request.; retry 1 in 0.5s"
+                "{PROMPT}@1.1.0: openai: HTTP 500: The server had an error while processing your request.; retry 1 in 0.5s"
             ),
-            format!("{PROMPT}@1.0.0: changed"),
+            format!("{PROMPT}@1.1.0: changed"),
         ]
     );
 }
@@ -868,7 +886,7 @@ fn the_api_key_and_url_credentials_reach_no_output_log_lock_cache_or_commit() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// helm, and the lock
+// helm
 // ---------------------------------------------------------------------------------------------
 
 /// The peers' `bin` folder holding helm, or None (the test then says it was skipped).
@@ -965,26 +983,4 @@ fn helm_printing_more_than_the_limit_is_stopped() {
          3 files checked: 1 error, 0 warnings\n\
          --- stderr\n"
     );
-}
-
-#[test]
-fn a_lock_from_a_newer_dockhand_is_refused() {
-    let p = Project::seeded();
-    p.write(
-        "dockhand.lock",
-        "# dockhand.lock: how each artifact was made. Written by dockhand; do not edit.\nversion = 2\n",
-    );
-    p.git(&["add", "-A"]);
-    p.git(&["commit", "-qm", "a lock from the future"]);
-    let out = p
-        .dockhand()
-        .args(["regen", "--offline", "--check"])
-        .status(2)
-        .run();
-    assert_eq!(
-        whole(&out, &[(&p.path().to_string_lossy(), "[PROJECT]")]),
-        "exit 2\n--- stdout\n--- stderr\n\
-         error: [PROJECT]/dockhand.lock:2: lock version 2 was written by a newer dockhand; this one reads version 1: upgrade dockhand (the lock is left as it is)\n"
-    );
-    assert_eq!(p.git(&["status", "--porcelain"]), "");
 }

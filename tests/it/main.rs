@@ -1,17 +1,23 @@
 //! dockhand's one integration-test binary.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // tests say what they skipped
 
 mod harness;
 mod openai_server;
 
+mod atomic;
 mod backends;
 mod cli;
+mod contract;
 mod faults;
 mod generate;
+mod hints;
+mod init;
 mod peers;
 mod prompts;
 mod regen;
 mod review;
 mod safety;
+mod secrets;
 mod session;
 mod snapshots;
 mod validate;

@@ -130,6 +130,8 @@ fn reprompt_sends_the_conversation_with_the_feedback() {
                 Expect("your feedback"),
                 Send("Use three replicas, please.\r"),
                 Expect("replicas: 3"),
+                // The answer after the reprompt is the prompt's second.
+                Expect("answer 2 from openai (gpt-4o-mini): 0 error(s)"),
                 // The diff is against the file on disk (none yet).
                 Expect("+  replicas: 3"),
                 Expect("[a]ccept"),

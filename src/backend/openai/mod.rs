@@ -768,10 +768,6 @@ pub async fn complete(
                         });
                     }
                 };
-                let reason = match retry_after {
-                    Some(_) => format!("{reason} (Retry-After: {})", human_duration(wait)),
-                    None => reason,
-                };
                 on_event(Event::Retrying {
                     attempt: number,
                     wait,

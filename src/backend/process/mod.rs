@@ -252,7 +252,7 @@ impl Captured {
 /// argv is shown shell-quoted (long arguments elided) so a human can re-run it.
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
-    #[error("`{program}` not found on PATH (install it, or set its path in dockhand.toml)")]
+    #[error("`{program}` not found on PATH")]
     NotFound { program: String },
 
     /// A configured path (one with a `/`) that does not exist.
