@@ -41,7 +41,28 @@ pub struct Settings {
     pub repair_attempts: u32,
     /// Whether dockhand.toml exists (without it, no project policies run).
     pub has_config: bool,
+    pub limits: LimitSettings,
 }
+
+/// `[limits]`: bounds on what an assistant may hand back.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSection {
+    /// The largest answer accepted, over HTTP or from a tool (bytes).
+    pub max_answer_bytes: Option<u64>,
+    /// How long `helm template` may run (seconds, default 300 like the assistants).
+    pub helm_timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LimitSettings {
+    /// Default 1 MiB. Over it: a clear error, nothing cached; reading stops there.
+    pub max_answer_bytes: u64,
+    /// `helm template`'s timeout; its output has the same limit as an answer.
+    pub helm_timeout: Duration,
+}
+
+pub const DEFAULT_MAX_ANSWER_BYTES: u64 = 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct BrokerSettings {
@@ -62,6 +83,8 @@ pub struct OpenAiSettings {
     pub timeout: Duration,
     pub max_retries: u32,
     pub stream: bool,
+    /// The longest `Retry-After` waited for (`[openai] max_retry_after_secs`, default 60).
+    pub retry_after_ceiling: Duration,
     /// Whether the base URL or key was configured at all (for doctor and the chain).
     pub configured: bool,
 }
@@ -124,16 +147,9 @@ impl Default for PolicySettings {
     }
 }
 
-/// A silenced finding: `[[ignore]] code = "..." path = "..." reason = "..."`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Ignore {
-    pub code: String,
-    /// Glob-free path prefix, relative to the root; empty means everywhere.
-    #[serde(default)]
-    pub path: String,
-    pub reason: String,
-}
+/// `[[ignore]]` entries: defined apart so that validation reads them without
+/// depending on settings (settings → validate, never back).
+pub use crate::ignore::Ignore;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -154,6 +170,8 @@ struct ConfigFile {
     policies: PolicySettings,
     #[serde(default)]
     ignore: Vec<Ignore>,
+    #[serde(default)]
+    limits: LimitSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -179,6 +197,7 @@ struct OpenAiSection {
     timeout_secs: Option<u64>,
     max_retries: Option<u32>,
     stream: Option<bool>,
+    max_retry_after_secs: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -384,8 +403,17 @@ impl Settings {
         if let Some(name) = &only
             && (!KNOWN_BACKENDS.contains(&name.as_str()) || name == "tool" || name == "manual")
         {
+            const ASKABLE: &[&str] = &["cache", "openai", "gordon", "kubectl-ai", "kagent"];
+            let nearest = ASKABLE
+                .iter()
+                .map(|b| (strsim::damerau_levenshtein(name, b), *b))
+                .filter(|(d, _)| *d <= 2)
+                .min()
+                .map(|(_, b)| format!("did you mean `{b}`? "))
+                .unwrap_or_default();
             return Err(Error::Usage(format!(
-                "unknown backend `{name}` for --backend (known: cache, openai, gordon, kubectl-ai, kagent)"
+                "unknown backend `{name}` for --backend ({nearest}known: {})",
+                ASKABLE.join(", ")
             )));
         }
 
@@ -432,6 +460,9 @@ impl Settings {
                 timeout: Duration::from_secs(file.openai.timeout_secs.unwrap_or(120)),
                 max_retries: file.openai.max_retries.unwrap_or(4),
                 stream: file.openai.stream.unwrap_or(true),
+                retry_after_ceiling: Duration::from_secs(
+                    file.openai.max_retry_after_secs.unwrap_or(60),
+                ),
                 configured,
             },
             tools: ToolSettings {
@@ -443,6 +474,13 @@ impl Settings {
             ignores: file.ignore,
             repair_attempts: file.broker.repair_attempts.unwrap_or(2),
             has_config,
+            limits: LimitSettings {
+                max_answer_bytes: file
+                    .limits
+                    .max_answer_bytes
+                    .unwrap_or(DEFAULT_MAX_ANSWER_BYTES),
+                helm_timeout: Duration::from_secs(file.limits.helm_timeout_secs.unwrap_or(300)),
+            },
         })
     }
 
@@ -486,6 +524,14 @@ impl Settings {
         }
     }
 
+    /// The limits `helm template` runs under.
+    pub fn helm_limits(&self) -> crate::validate::chart::HelmLimits {
+        crate::validate::chart::HelmLimits {
+            timeout: self.limits.helm_timeout,
+            max_output: self.limits.max_answer_bytes,
+        }
+    }
+
     /// Concurrency limit for one backend (default 4).
     pub fn concurrency_for(&self, backend: &str) -> usize {
         self.broker
@@ -499,4 +545,64 @@ impl Settings {
 
 fn find_line(text: &str, needle: &str) -> usize {
     text.find(needle).map(|o| line_of(text, o)).unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Settings are plain data: nothing here names the argument parser.
+    #[test]
+    fn settings_do_not_depend_on_clap() {
+        let code = include_str!("settings.rs");
+        let code = &code[..code.find("#[cfg(test)]").unwrap()];
+        for needle in ["clap", "crate::cli", "cli::"] {
+            assert!(!code.contains(needle), "settings.rs mentions `{needle}`");
+        }
+    }
+
+    #[test]
+    fn a_mistyped_backend_gets_the_nearest_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let flags = |b: &str| BrokerFlags {
+            backend: Some(b.to_owned()),
+            ..BrokerFlags::default()
+        };
+        let err = |b: &str| {
+            Settings::resolve(dir.path().into(), Some(&flags(b)), &Env::default())
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err("opneai"),
+            "unknown backend `opneai` for --backend (did you mean `openai`? known: cache, openai, gordon, kubectl-ai, kagent)"
+        );
+        assert_eq!(
+            err("bard"),
+            "unknown backend `bard` for --backend (known: cache, openai, gordon, kubectl-ai, kagent)"
+        );
+        assert!(
+            Settings::resolve(dir.path().into(), Some(&flags("kagent")), &Env::default()).is_ok()
+        );
+    }
+
+    #[test]
+    fn no_dockhand_toml_upwards_is_an_error_naming_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let inner = dir.path().join("a/b");
+        std::fs::create_dir_all(&inner).unwrap();
+        let inner = inner.canonicalize().unwrap();
+        match find_root(Some(&inner)) {
+            Err(Error::NoProject { dir, parents }) => {
+                assert_eq!((dir, parents), (inner.clone(), false))
+            }
+            other => panic!("{other:?}"),
+        }
+        std::fs::write(dir.path().join(CONFIG_FILE), "").unwrap();
+        // --root names the folder itself: a parent's dockhand.toml does not count.
+        assert!(find_root(Some(&inner)).is_err());
+        assert_eq!(find_root_or_cwd(Some(&inner)).unwrap(), inner);
+        let top = dir.path().canonicalize().unwrap();
+        assert_eq!(find_root(Some(&top)).unwrap(), top);
+    }
 }

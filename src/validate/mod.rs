@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::artifact::OutputKind;
 use crate::error::Error;
-use crate::settings::Ignore;
+use crate::ignore::Ignore;
 use diagnostic::{Diagnostic, Pos, Severity};
 pub use files::is_dockerfile_name;
 use files::{Job, Walker, read_text, sniff};

@@ -374,43 +374,6 @@ fn doctor_reports_found_flavour_and_reasons() {
 }
 
 #[test]
-fn kagent_resources_pass_proposes_a_values_diff_without_applying_it() {
-    let p = Project::seeded();
-    crate::harness::copy_dir(
-        &repo_root().join("charts/todo-app"),
-        &p.path().join("charts/todo-app"),
-    );
-    p.git(&["add", "-A"]);
-    p.git(&["commit", "-qm", "chart"]);
-    let before = p.read("charts/todo-app/values.yaml");
-    let dir = only(&["kagent"]);
-    let out = p
-        .dockhand()
-        .path_prefix(dir.path())
-        .args(["health", "--pass", "resources"])
-        .run();
-    assert!(
-        out.stdout
-            .contains("proposed change to charts/todo-app/values.yaml"),
-        "{}\n{}",
-        out.stdout,
-        out.stderr
-    );
-    assert!(
-        out.stdout.contains("--- a/charts/todo-app/values.yaml"),
-        "{}",
-        out.stdout
-    );
-    assert!(out.stderr.contains("not applied"), "{}", out.stderr);
-    assert_eq!(
-        p.read("charts/todo-app/values.yaml"),
-        before,
-        "no change without consent"
-    );
-    assert!(p.exists("reports/health-resources@1.0.0.md"));
-}
-
-#[test]
 fn a_health_report_comes_only_from_the_live_agent() {
     let p = Project::seeded();
     // No kagent on PATH, an OpenAI endpoint that would answer anything: still a failure,
