@@ -328,7 +328,7 @@ fn the_chart_is_clean_under_helm_lint_kubernetes_validate_and_dockhand() {
         let o = t.run();
         assert_eq!(
             (o.stdout.as_str(), o.stderr.as_str()),
-            ("7 files checked: 0 errors, 0 warnings\n", ""),
+            ("policies: project (13 policies)\n7 files checked: 0 errors, 0 warnings\n", ""),
             "dockhand validate {sets:?}"
         );
     }
@@ -908,6 +908,7 @@ charts/todo-app/templates/backend-deployment.yaml (rendered):8:13: error[schema/
 8 |   replicas: abc
   |             ^
   at /spec/replicas
+policies: project (13 policies)
 8 files checked: 1 error, 0 warnings
 ",
     );
@@ -920,6 +921,7 @@ charts/todo-app/templates/backend-deployment.yaml (rendered):22:28: error[policy
    |                            ^
   at /spec/template/spec/containers/0/imagePullPolicy
   hint: set `imagePullPolicy: Never` on every container: Minikube runs the images built locally (`eval $(minikube docker-env)`), there is no registry to pull from
+policies: project (13 policies)
 8 files checked: 1 error, 0 warnings
 ",
     );

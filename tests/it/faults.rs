@@ -952,6 +952,7 @@ fn helm_on_a_looping_chart_is_stopped_at_the_timeout() {
          1 | apiVersion: v2\n  \
          | ^\n  \
          hint: fix the template or values helm points at\n\
+         policies: none (outside the project's chart and artifacts): schema and general rules only\n\
          3 files checked: 1 error, 0 warnings\n\
          --- stderr\n"
     );
@@ -980,6 +981,7 @@ fn helm_printing_more_than_the_limit_is_stopped() {
          1 | apiVersion: v2\n  \
          | ^\n  \
          hint: fix the template or values helm points at\n\
+         policies: none (outside the project's chart and artifacts): schema and general rules only\n\
          3 files checked: 1 error, 0 warnings\n\
          --- stderr\n"
     );
