@@ -328,7 +328,10 @@ fn the_chart_is_clean_under_helm_lint_kubernetes_validate_and_dockhand() {
         let o = t.run();
         assert_eq!(
             (o.stdout.as_str(), o.stderr.as_str()),
-            ("policies: project (13 policies)\n7 files checked: 0 errors, 0 warnings\n", ""),
+            (
+                "policies: project (13 policies)\n7 files checked: 0 errors, 0 warnings\n",
+                ""
+            ),
             "dockhand validate {sets:?}"
         );
     }

@@ -445,7 +445,10 @@ fn each_image_has_its_dockerignore_beside_its_dockerfile() {
         .run();
     assert_eq!(
         (o.stdout.as_str(), o.stderr.as_str()),
-        ("policies: project (13 policies)\n2 files checked: 0 errors, 0 warnings\n", "")
+        (
+            "policies: project (13 policies)\n2 files checked: 0 errors, 0 warnings\n",
+            ""
+        )
     );
 }
 

@@ -422,6 +422,12 @@ fn files_as_they_come() {
         .unwrap();
     std::os::unix::fs::symlink(d.join("manifests"), d.join("manifests/loop")).unwrap();
     std::os::unix::fs::symlink("..", d.join("manifests/up")).unwrap();
+    // a dangling symlink cannot be read: one finding
+    std::os::unix::fs::symlink(
+        d.join("manifests/nowhere.yaml"),
+        d.join("manifests/gone.yaml"),
+    )
+    .unwrap();
     // not UTF-8: one finding, the rest still checked
     w(
         "manifests/latin1.yaml",

@@ -693,8 +693,12 @@ pub fn resolve_plain(s: &str) -> Value {
 fn resolve_plain_scalar(s: &str) -> Option<Value> {
     // Most plain scalars are words: no null, bool or number starts like this.
     match s.as_bytes().first() {
-        Some(b) if b.is_ascii_alphabetic()
-            && !matches!(b, b'n' | b'N' | b'y' | b'Y' | b't' | b'T' | b'f' | b'F' | b'o' | b'O') =>
+        Some(b)
+            if b.is_ascii_alphabetic()
+                && !matches!(
+                    b,
+                    b'n' | b'N' | b'y' | b'Y' | b't' | b'T' | b'f' | b'F' | b'o' | b'O'
+                ) =>
         {
             return None;
         }
