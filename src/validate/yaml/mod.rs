@@ -347,41 +347,57 @@ enum Frame {
 
 /// The keys of a mapping being built: where each entry came from, and, once
 /// the mapping is large, a hash index of the keys, so that a mapping of n
-/// keys takes O(n) (small mappings are scanned, which is faster).
+/// keys takes O(n) (small mappings are scanned, which is faster). The index
+/// maps a key's hash to its entry, with entries of equal hashes chained
+/// through `next`; keys are compared on the entries themselves, so no key
+/// is copied.
 #[derive(Default)]
 struct Keys {
     origins: Vec<Origin>,
-    index: Option<HashMap<String, usize>>,
+    index: Option<HashMap<u64, u32>>,
+    /// For each entry, the previous entry with the same hash (`u32::MAX`: none).
+    next: Vec<u32>,
 }
 
 impl Keys {
     const INDEX_FROM: usize = 16;
+    const NONE: u32 = u32::MAX;
+
+    fn hash(key: &str) -> u64 {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(key)
+    }
 
     fn find(&self, entries: &[(Node, Node)], key: &str) -> Option<usize> {
-        match &self.index {
-            Some(index) => index.get(key).copied(),
-            None => entries.iter().position(|(k, _)| k.same_key(key)),
+        let Some(index) = &self.index else {
+            return entries.iter().position(|(k, _)| k.same_key(key));
+        };
+        let mut i = *index.get(&Self::hash(key))?;
+        while i != Self::NONE {
+            if entries[i as usize].0.same_key(key) {
+                return Some(i as usize);
+            }
+            i = self.next[i as usize];
         }
+        None
+    }
+
+    fn link(&mut self, key: &str, at: usize) {
+        let index = self.index.get_or_insert_with(HashMap::new);
+        let prev = index.insert(Self::hash(key), at as u32);
+        self.next.push(prev.unwrap_or(Self::NONE));
     }
 
     /// Record the entry just pushed to `entries`, under `key`.
-    fn push(&mut self, key: String, origin: Origin, entries: &[(Node, Node)]) {
+    fn push(&mut self, key: &str, origin: Origin, entries: &[(Node, Node)]) {
         self.origins.push(origin);
         let at = entries.len() - 1;
-        match &mut self.index {
-            Some(index) => {
-                index.insert(key, at);
+        if self.index.is_some() {
+            self.link(key, at);
+        } else if entries.len() > Self::INDEX_FROM {
+            for (i, (k, _)) in entries.iter().enumerate() {
+                self.link(&k.key_cow(), i);
             }
-            None if entries.len() > Self::INDEX_FROM => {
-                self.index = Some(
-                    entries
-                        .iter()
-                        .enumerate()
-                        .map(|(i, (k, _))| (k.key_string(), i))
-                        .collect(),
-                );
-            }
-            None => {}
         }
     }
 }
@@ -594,20 +610,21 @@ impl Builder {
             .with_pointer(format!("{pointer}/{}", pointer_token(&ks)));
             self.diag(d);
         }
-        let ks = ks.into_owned();
+        drop(ks);
         let Some(Frame::Map { entries, keys, .. }) = self.stack.last_mut() else {
             return;
         };
         match found {
-            // The last value wins; an explicit key also overrides one
-            // brought in by `<<`.
+            // The last value wins (the key's place and hash stay the same);
+            // an explicit key also overrides one brought in by `<<`.
             Some(i) => {
                 entries[i] = (key, value);
                 keys.origins[i] = Origin::Explicit;
             }
             None => {
                 entries.push((key, value));
-                keys.push(ks, Origin::Explicit, entries);
+                let last = &entries[entries.len() - 1].0;
+                keys.push(&last.key_cow(), Origin::Explicit, entries);
             }
         }
     }
@@ -641,7 +658,7 @@ impl Builder {
                 let ks = k.key_string();
                 if keys.find(entries, &ks).is_none() {
                     entries.push((k, v));
-                    keys.push(ks, Origin::Merged, entries);
+                    keys.push(&ks, Origin::Merged, entries);
                 }
             }
         }
