@@ -51,7 +51,7 @@ impl Cache {
     /// Refuse a cache folder, or an entry in it, that resolves outside the
     /// repository (a symlink): its answers would be replayed from, and new
     /// ones written to, a place no commit holds.
-    pub fn confined(&self, entry: Option<&Path>) -> Result<(), Error> {
+    pub(crate) fn confined(&self, entry: Option<&Path>) -> Result<(), Error> {
         let Ok(root) = self.root.canonicalize() else {
             return Ok(());
         };
@@ -73,7 +73,7 @@ impl Cache {
     }
 
     /// Every readable entry in the cache folder, with its path relative to the root.
-    pub fn entries(&self) -> Result<Vec<(PathBuf, CacheEntry)>, Error> {
+    pub(crate) fn entries(&self) -> Result<Vec<(PathBuf, CacheEntry)>, Error> {
         self.confined(None)?;
         let read = match std::fs::read_dir(&self.dir) {
             Ok(r) => r,
