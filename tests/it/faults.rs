@@ -371,9 +371,16 @@ fn tool_leaving_a_detached_child_holding_stdout() {
         started.elapsed()
     );
     assert_eq!(
-        hashes_hidden(&out.stdout),
+        hashes_hidden(&whole(&out, &[])),
         format!(
-            "wrote {TARGET}\nwrote .dockhand/cache/[HASH].json\nwrote dockhand.lock\ncommitted [SHA]\n"
+            "exit 0\n--- stdout\n\
+             wrote {TARGET}\n\
+             wrote .dockhand/cache/[HASH].json\n\
+             wrote dockhand.lock\n\
+             committed [SHA]\n\
+             --- stderr\n\
+             {PROMPT}@1.1.0: changed\n\
+             {PROMPT}@1.1.0 attempt 1: kubectl-ai: 0 error(s), 0 warning(s)\n"
         )
     );
     assert!(p.exists(TARGET), "{}", out.stderr);
