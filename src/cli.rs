@@ -448,6 +448,9 @@ pub struct HealthArgs {
     /// Run one pass (default: both).
     #[arg(long = "pass", value_enum)]
     pub pass: Option<HealthPass>,
+    /// Accept the resources pass's values.yaml change without asking (else a terminal is asked).
+    #[arg(long)]
+    pub apply: bool,
     #[command(flatten)]
     pub broker: BrokerArgs,
 }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::library::VarType;
+use crate::var_type::VarType;
 
 /// Where a variable's value (or name) came from, for error messages.
 #[derive(Debug, Clone)]
@@ -157,9 +157,7 @@ pub enum Error {
         restored: usize,
     },
 
-    #[error(
-        "{source}\nthe commit did not happen, so the {restored} file(s) this run wrote were restored and dockhand.lock is unchanged"
-    )]
+    #[error("{source}\nthe commit did not happen; {}", if *restored == 0 { "this run wrote nothing, dockhand.lock is unchanged".to_owned() } else { format!("the {restored} file(s) this run wrote were restored and dockhand.lock is unchanged") })]
     CommitFailed { source: Box<Error>, restored: usize },
 
     #[error("{}: changed since dockhand wrote it (its content no longer matches the output hash in dockhand.lock); pass --force to overwrite", path.display())]

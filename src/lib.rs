@@ -11,13 +11,15 @@
 
 pub mod artifact;
 pub mod backend;
-pub mod cli;
+pub mod chartgen;
+pub(crate) mod cli;
 pub mod diff;
 pub mod error;
 pub mod extract;
 pub mod fill;
 pub mod hash;
 pub mod health;
+pub mod ignore;
 pub mod library;
 pub mod lock;
 pub(crate) mod modes;
@@ -28,6 +30,7 @@ pub mod settings;
 pub mod stage;
 pub mod ui;
 pub mod validate;
+pub mod var_type;
 
 pub use error::Error;
 

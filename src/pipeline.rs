@@ -129,7 +129,9 @@ fn artifacts(
         files: routed,
         problems,
     } = route(t, text);
-    let set = context_for(ctx, &routed);
+    // Templates derived by the values step stand in as their manifests on record.
+    let on_record = crate::chartgen::stage::manifests_on_record(ctx);
+    let set = context_for(ctx, &routed, &on_record);
     let mut files: Vec<StagedFile> = routed
         .iter()
         .map(|(path, content)| {
@@ -148,7 +150,13 @@ fn artifacts(
             } else {
                 ctx.validator.check(t.output, &path, &content, &checks)
             };
-            let current = std::fs::read_to_string(ctx.settings.root.join(&path)).ok();
+            let current = std::fs::read_to_string(ctx.settings.root.join(&path))
+                .ok()
+                .map(|disk| match on_record.get(&path) {
+                    // A derived template: the answer is compared with the manifest it came from.
+                    Some(m) if disk.contains("{{") => m.clone(),
+                    _ => disk,
+                });
             StagedFile {
                 path,
                 content,
@@ -202,7 +210,7 @@ fn artifacts(
 
 /// With one target, everything goes there; with several, YAML documents go to
 /// the target whose `kinds` list their kind.
-fn route(t: &Template, text: &str) -> Routed {
+pub(crate) fn route(t: &Template, text: &str) -> Routed {
     if t.targets.len() == 1 {
         return Routed {
             files: vec![(t.targets[0].path.clone(), text.to_owned())],
@@ -249,9 +257,9 @@ fn route(t: &Template, text: &str) -> Routed {
 }
 
 /// An answer split over a prompt's targets, and what did not fit.
-struct Routed {
-    files: Vec<(String, String)>,
-    problems: Vec<String>,
+pub(crate) struct Routed {
+    pub(crate) files: Vec<(String, String)>,
+    pub(crate) problems: Vec<String>,
 }
 
 /// The documents of a YAML stream, as text, without their `---` lines.
@@ -556,6 +564,14 @@ pub fn hand_edited(ctx: &Context, job: &Job, base: &Staged, text: &str) -> Resul
         hand_written: true,
         timings: base.timings,
     })
+}
+
+/// The values step (between validation and the ChangeSet): the passing
+/// jobs' chart manifests become Helm templates with `.Values` references, and
+/// the chart's other derived files (values.yaml, values.schema.json, the
+/// other templates) join the first chart job. See `crate::chartgen`.
+pub fn derive_chart(ctx: &Context, jobs: &mut [Staged]) -> Result<(), Error> {
+    crate::chartgen::stage::derive_into(ctx, jobs)
 }
 
 /// An answer with every credential replaced by its placeholder: the one

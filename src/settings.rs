@@ -137,16 +137,9 @@ impl Default for PolicySettings {
     }
 }
 
-/// A silenced finding: `[[ignore]] code = "..." path = "..." reason = "..."`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Ignore {
-    pub code: String,
-    /// Glob-free path prefix, relative to the root; empty means everywhere.
-    #[serde(default)]
-    pub path: String,
-    pub reason: String,
-}
+/// `[[ignore]]` entries: defined apart so that validation reads them without
+/// depending on settings (settings → validate, never back).
+pub use crate::ignore::Ignore;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -377,8 +370,17 @@ impl Settings {
         if let Some(name) = &only
             && (!KNOWN_BACKENDS.contains(&name.as_str()) || name == "tool" || name == "manual")
         {
+            const ASKABLE: &[&str] = &["cache", "openai", "gordon", "kubectl-ai", "kagent"];
+            let nearest = ASKABLE
+                .iter()
+                .map(|b| (strsim::damerau_levenshtein(name, b), *b))
+                .filter(|(d, _)| *d <= 2)
+                .min()
+                .map(|(_, b)| format!("did you mean `{b}`? "))
+                .unwrap_or_default();
             return Err(Error::Usage(format!(
-                "unknown backend `{name}` for --backend (known: cache, openai, gordon, kubectl-ai, kagent)"
+                "unknown backend `{name}` for --backend ({nearest}known: {})",
+                ASKABLE.join(", ")
             )));
         }
 
@@ -491,4 +493,64 @@ impl Settings {
 
 fn find_line(text: &str, needle: &str) -> usize {
     text.find(needle).map(|o| line_of(text, o)).unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Settings are plain data: nothing here names the argument parser.
+    #[test]
+    fn settings_do_not_depend_on_clap() {
+        let code = include_str!("settings.rs");
+        let code = &code[..code.find("#[cfg(test)]").unwrap()];
+        for needle in ["clap", "crate::cli", "cli::"] {
+            assert!(!code.contains(needle), "settings.rs mentions `{needle}`");
+        }
+    }
+
+    #[test]
+    fn a_mistyped_backend_gets_the_nearest_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let flags = |b: &str| BrokerFlags {
+            backend: Some(b.to_owned()),
+            ..BrokerFlags::default()
+        };
+        let err = |b: &str| {
+            Settings::resolve(dir.path().into(), Some(&flags(b)), &Env::default())
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err("opneai"),
+            "unknown backend `opneai` for --backend (did you mean `openai`? known: cache, openai, gordon, kubectl-ai, kagent)"
+        );
+        assert_eq!(
+            err("bard"),
+            "unknown backend `bard` for --backend (known: cache, openai, gordon, kubectl-ai, kagent)"
+        );
+        assert!(
+            Settings::resolve(dir.path().into(), Some(&flags("kagent")), &Env::default()).is_ok()
+        );
+    }
+
+    #[test]
+    fn no_dockhand_toml_upwards_is_an_error_naming_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let inner = dir.path().join("a/b");
+        std::fs::create_dir_all(&inner).unwrap();
+        let inner = inner.canonicalize().unwrap();
+        match find_root(Some(&inner)) {
+            Err(Error::NoProject { dir, parents }) => {
+                assert_eq!((dir, parents), (inner.clone(), false))
+            }
+            other => panic!("{other:?}"),
+        }
+        std::fs::write(dir.path().join(CONFIG_FILE), "").unwrap();
+        // --root names the folder itself: a parent's dockhand.toml does not count.
+        assert!(find_root(Some(&inner)).is_err());
+        assert_eq!(find_root_or_cwd(Some(&inner)).unwrap(), inner);
+        let top = dir.path().canonicalize().unwrap();
+        assert_eq!(find_root(Some(&top)).unwrap(), top);
+    }
 }

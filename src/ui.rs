@@ -184,7 +184,9 @@ impl Ui {
     /// One block on stderr (a newline is added when missing). Colour in it is
     /// stripped unless stderr itself is coloured.
     pub fn err(&self, block: &str) {
-        let block = self.lines(block);
+        // Progress, findings and errors never show a credential (an answer's, a tool's).
+        let (block, _) = crate::validate::secrets::redact(block, &[]);
+        let block = self.lines(&block);
         let block = block.as_ref();
         let mut write = || {
             let _g = self.lock.lock().unwrap_or_else(|p| p.into_inner());

@@ -35,7 +35,9 @@ pub fn run(settings: Settings, args: &GenerateArgs, ui: &Ui) -> Result<Outcome, 
     let staged = super::block_on_interruptible(&rt, pipeline::prepare(&ctx, job, &on));
     progress.finish(&line, &name, &staged);
     progress.done();
-    let staged = staged.map_err(Error::with_set_flag)?;
+    let mut jobs = vec![staged.map_err(Error::with_set_flag)?];
+    pipeline::derive_chart(&ctx, &mut jobs)?;
+    let staged = jobs.pop().expect("one job");
     ui.info(&super::show::staged(ui, &staged));
     if !staged.passed() {
         ui.err(&format!(

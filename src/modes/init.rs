@@ -211,6 +211,11 @@ pub fn run(args: &InitArgs, ui: &Ui) -> Result<Outcome, Error> {
     if !added.is_empty() {
         report.push_str(&format!("added to .gitignore: {}\n", added.join(", ")));
     }
+    if crate::repo::Repo::open(&dir).is_none() {
+        report.push_str(
+            "note: not inside a git repository; dockhand commits what it writes: run `git init` (or pass --no-commit)\n",
+        );
+    }
     report.push_str(
         "next: `dockhand prompts list`; configure an assistant (OPENAI_BASE_URL, OPENAI_API_KEY, \
          or a tool on PATH: see `dockhand doctor`), then `dockhand generate ID`\n",

@@ -160,6 +160,6 @@ fn dispatch(cli: Cli, env: &Env, ui: &Ui) -> Result<Outcome, Error> {
             Ok(Outcome::Clean)
         }
         Command::Man(args) => help::man(args, ui),
-        Command::Complete(args) => help::candidates(cli.global.root.as_deref(), env, args, ui),
+        Command::Complete(args) => help::candidates(cli.global.root.as_deref(), args, ui),
     }
 }

@@ -39,6 +39,10 @@ pub fn jobs(ctx: &Context, lock: &Lockfile, ids: &[String]) -> Result<Vec<Job>, 
             _ => r,
         };
         let template = ctx.library.resolve(&r)?;
+        // A report (kagent's resource pass) is replayed by the values step, not rewritten.
+        if ids.is_empty() && template.output == crate::artifact::OutputKind::Report {
+            continue;
+        }
         let prefer = locked
             .filter(|l| l.version == template.version.to_string())
             .map(|l| (l.backend.clone(), l.model.clone()));
@@ -68,7 +72,7 @@ struct ArtifactResult<'a> {
 
 pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Error> {
     let _lock = if args.check {
-        None
+        RunLock::acquire_shared(&settings.root, lock_wait())?
     } else {
         Some(RunLock::acquire(&settings.root, lock_wait())?)
     };
@@ -146,6 +150,7 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
         }
     }
     set.jobs.sort_by(|a, b| a.template.id.cmp(&b.template.id));
+    pipeline::derive_chart(&ctx, &mut set.jobs)?;
     let drift: Vec<&str> = set
         .jobs
         .iter()
@@ -234,7 +239,10 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
                     .any(|s| s.files.iter().any(|f| &f.path == *w))
             })
             .count();
+        let failed = set.jobs.iter().filter(|s| !s.passed()).count();
+        let passed = set.jobs.len() - failed;
         report.push_str(&match (&applied.commit, n) {
+            (None, 0) if passed == 0 => "nothing written: no job passed\n".to_owned(),
             (Some(c), 0) => format!(
                 "up to date: every artifact matches; committed {}\n",
                 &c[..c.len().min(12)]
@@ -250,6 +258,11 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
             }
         });
         report.push_str(&super::generate::adopted(&applied));
+        if failed > 0 && passed > 0 {
+            report.push_str(&format!(
+                "{failed} job(s) failed validation; nothing of theirs was written\n"
+            ));
+        }
         outcome = if errors > 0 {
             None
         } else if findings {

@@ -471,9 +471,9 @@ impl Session<'_> {
         }
         let applied =
             RunLock::acquire(&self.ctx.settings.root, super::lock_wait()).and_then(|_lock| {
-                let set = ChangeSet {
-                    jobs: vec![staged.clone()],
-                };
+                let mut jobs = vec![staged.clone()];
+                pipeline::derive_chart(&self.ctx, &mut jobs)?;
+                let set = ChangeSet { jobs };
                 pipeline::apply(
                     &self.ctx,
                     &set,

@@ -123,7 +123,9 @@ pub fn apply(ctx: &Context, set: &ChangeSet, opts: ApplyOptions) -> Result<Appli
         adopted,
         commit: None,
     };
-    if opts.commit {
+    // No passing job: nothing of this run to commit (and `git commit --only`
+    // without paths would take whatever else is staged).
+    if opts.commit && !ours.is_empty() {
         let repo = repo.expect("checked above");
         let mut paths: Vec<String> = ours;
         paths.extend(applied.adopted.iter().cloned());

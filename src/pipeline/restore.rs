@@ -11,8 +11,13 @@ use crate::lock::{LockEntry, Lockfile};
 
 /// The other manifests beside the targets (the chart's other templates, as on
 /// disk, and those of the set being regenerated that are missing on disk, from
-/// the cache), so that cross-resource policies see the whole set.
-pub(super) fn context_for(ctx: &Context, routed: &[(String, String)]) -> Vec<(String, String)> {
+/// the cache), so that cross-resource policies see the whole set. A chart
+/// template derived by the values step stands in as its manifest on record.
+pub(super) fn context_for(
+    ctx: &Context,
+    routed: &[(String, String)],
+    on_record: &BTreeMap<String, String>,
+) -> Vec<(String, String)> {
     use std::path::Path;
     let mut dirs: Vec<std::path::PathBuf> = routed
         .iter()
@@ -41,11 +46,26 @@ pub(super) fn context_for(ctx: &Context, routed: &[(String, String)]) -> Vec<(St
             }
         }
     }
+    for (rel, m) in on_record {
+        if dirs
+            .iter()
+            .any(|d| Path::new(rel).parent() == Some(d.as_path()))
+        {
+            beside.entry(rel.clone()).or_insert_with(|| m.clone());
+        }
+    }
     let mut out: Vec<(String, String)> = routed.to_vec();
     out.extend(
         beside
             .into_iter()
-            .filter(|(rel, text)| !routed.iter().any(|(p, _)| p == rel) && !text.contains("{{")),
+            .filter(|(rel, _)| !routed.iter().any(|(p, _)| p == rel))
+            .filter_map(|(rel, text)| {
+                if !text.contains("{{") {
+                    Some((rel, text))
+                } else {
+                    on_record.get(&rel).map(|m| (rel, m.clone()))
+                }
+            }),
     );
     out
 }

@@ -471,6 +471,8 @@ fn outside_a_project_commands_exit_2_and_say_run_dockhand_init() {
         .run();
     p.dockhand().args(["completions", "bash"]).run();
     p.dockhand().args(["man"]).run();
+    // doctor reports on this machine (its lines vary with what is installed).
+    p.dockhand().args(["doctor"]).run();
 }
 
 #[test]

@@ -255,3 +255,30 @@ fn a_regen_commit_counts_and_lists_only_what_changed() {
          Dockhand-Model: none\n\n"
     );
 }
+
+#[test]
+fn a_retry_shows_one_line_of_a_multi_line_server_message() {
+    let p = project();
+    let answer = std::fs::read_to_string(fixture("answers/frontend-configmap.md")).unwrap();
+    let server = TestServer::start(vec![
+        Reply::error(500, "upstream failed\n  at frame 1\n  at frame 2")
+            .with_header("Retry-After", "0"),
+        crate::openai_server::chat_json(&answer),
+    ]);
+    p.dockhand()
+        .args(["generate", "frontend-configmap@1.0.0", "--backend", "openai"])
+        .openai(&server)
+        .stdout(
+            "wrote charts/todo-app/templates/configmap.yaml\n\
+             wrote .dockhand/cache/[SHA].json\n\
+             wrote dockhand.lock\n\
+             committed [SHA]\n",
+        )
+        .stderr(
+            "frontend-configmap@1.0.0: openai: HTTP 500: upstream failed…; retry 1 in 0.0s\n\
+             frontend-configmap@1.0.0: changed\n\
+             frontend-configmap@1.0.0 attempt 1: openai model gpt-4o-mini: 0 error(s), 0 warning(s)\n",
+        )
+        .run();
+    assert_eq!(server.request_count(), 2);
+}

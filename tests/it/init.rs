@@ -157,3 +157,19 @@ fn init_dir_creates_the_folder_and_its_config_is_every_setting_commented() {
         .stdout("nothing to regenerate: dockhand.lock has no artifacts\n")
         .run();
 }
+
+#[test]
+fn init_outside_git_says_dockhand_commits_with_git() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::harness::Test::new()
+        .current_dir(dir.path())
+        .env("GIT_CEILING_DIRECTORIES", dir.path().parent().unwrap().to_string_lossy())
+        .arg("init")
+        .stdout(format!(
+            "created dockhand.toml\ncreated dockhand.lock\n\
+             created prompts/ (empty; `dockhand init --starter` copies in the starter library)\n\
+             added to .gitignore: /.dockhand/dockhand-run.lock\n\
+             note: not inside a git repository; dockhand commits what it writes: run `git init` (or pass --no-commit)\n{NEXT}"
+        ))
+        .run();
+}

@@ -6,12 +6,14 @@ mod openai_server;
 
 mod atomic;
 mod backends;
+mod chart_values;
 mod cli;
 mod contract;
 mod faults;
 mod generate;
 mod hints;
 mod init;
+mod justfile;
 mod peers;
 mod prompts;
 mod regen;

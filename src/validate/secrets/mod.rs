@@ -5,7 +5,8 @@
 //!   (and `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), AWS `AKIA…`/`ASIA…`,
 //!   Slack `xoxb-…` (and `xoxa-`, `xoxp-`, `xoxr-`, `xoxs-`), a private key block;
 //! - a password in a URL (`scheme://user:pass@host`), unless it is a variable
-//!   reference (`$VAR`, `${VAR}`, `$(VAR)`, `{{ … }}`);
+//!   reference (`$VAR`, `${VAR}`, `$(VAR)`, `{{ … }}`) or a placeholder as
+//!   documentation writes it (`password`, `<password>`, `***`, `…`);
 //! - a high-entropy value under a secret-like name (see [`is_secret_name`]):
 //!   at least 16 characters, no spaces, two character classes or more (and
 //!   digits or both cases: `INSERT_YOUR_TOKEN` is a placeholder), and more
@@ -138,6 +139,16 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
+/// Whether `i` follows a terminal colour code (`ESC [ 1;31 m`): a word starts there.
+fn after_colour(s: &str, i: usize) -> bool {
+    s.as_bytes()[i - 1] == b'm'
+        && s[..i - 1].rfind("\x1b[").is_some_and(|e| {
+            s.as_bytes()[e + 2..i - 1]
+                .iter()
+                .all(|c| c.is_ascii_digit() || *c == b';')
+        })
+}
+
 /// Length of the run of bytes from `at` that satisfy `ok`.
 fn run_len(s: &[u8], at: usize, ok: impl Fn(u8) -> bool) -> usize {
     s[at..].iter().take_while(|b| ok(**b)).count()
@@ -148,7 +159,12 @@ fn scan_tokens(s: &str, out: &mut Vec<Hit>) {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        let boundary = i == 0 || !is_word(b[i - 1]);
+        // Every shape starts with an ASCII byte: skip the inside of other characters.
+        if !s.is_char_boundary(i) {
+            i += 1;
+            continue;
+        }
+        let boundary = i == 0 || !is_word(b[i - 1]) || after_colour(s, i);
         let rest = &s[i..];
         let mut found: Option<(usize, Kind)> = None;
         if rest.starts_with(PLACEHOLDER_PREFIX)
@@ -253,7 +269,9 @@ fn scan_urls(s: &str, out: &mut Vec<Hit>) {
             continue;
         };
         let password = &userinfo[colon + 1..];
-        if is_reference(password) && !password.contains(PLACEHOLDER_PREFIX) {
+        if (is_reference(password) && !password.contains(PLACEHOLDER_PREFIX))
+            || is_example_password(password)
+        {
             continue;
         }
         let start = at + colon + 1;
@@ -266,6 +284,17 @@ fn scan_urls(s: &str, out: &mut Vec<Hit>) {
         }
         from = end;
     }
+}
+
+/// A password as documentation writes it (`user:password@`, `user:<pass>@`,
+/// `user:***@`): a placeholder, not a credential.
+fn is_example_password(p: &str) -> bool {
+    let l = p.to_ascii_lowercase();
+    matches!(
+        l.as_str(),
+        "password" | "pass" | "passwd" | "pwd" | "secret" | "changeme" | "..." | "…"
+    ) || (l.starts_with('<') && l.ends_with('>'))
+        || l.chars().all(|c| c == '*' || c == 'x')
 }
 
 /// Whether a literal looks like a generated secret (see the module docs).

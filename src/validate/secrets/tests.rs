@@ -86,6 +86,17 @@ fn passwords_in_urls() {
         vec![("hunter2".to_owned(), Kind::UrlPassword)]
     );
     assert_eq!(kinds("https://user@example.com"), vec![]);
+    for example in ["password", "<password>", "***", "…", "xxxx"] {
+        assert_eq!(
+            kinds(&format!("postgres://user:{example}@db/app")),
+            vec![],
+            "{example}"
+        );
+    }
+    assert_eq!(
+        kinds("postgres://user:passw0rd@db/app"),
+        vec![("passw0rd".to_owned(), Kind::UrlPassword)]
+    );
 }
 
 #[test]
@@ -221,4 +232,49 @@ fn dockerfile_positions() {
         d[0].message,
         "this RUN line holds a credential: an API key (`sk-…`)"
     );
+}
+
+#[test]
+fn any_text_is_scanned_without_panicking() {
+    let pieces = [
+        "é",
+        "…",
+        "🔑",
+        "sk-",
+        "ghp_",
+        "AKIA",
+        "xoxb-",
+        "://",
+        "@",
+        ":",
+        "=",
+        " ",
+        "\n",
+        "-----BEGIN ",
+        "PRIVATE KEY-----",
+        "name: ",
+        "value: ",
+        "--token ",
+        "<redacted:",
+        ">",
+        "\"",
+        "a1B2c3D4e5F6g7H8i9",
+    ];
+    // Every pair and triple of pieces, so each shape meets multi-byte neighbours.
+    for a in pieces {
+        for b in pieces {
+            for c in pieces {
+                let text = format!("{a}{b}{c}{a}");
+                let (red, _) = redact(&text, &[]);
+                let mut r = LineRedactor::default();
+                let _ = r.push(&text);
+                let _ = r.finish();
+                let _ = text_findings(&red);
+            }
+        }
+    }
+    let painted = "\x1b[2msk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c\x1b[0m";
+    assert_eq!(redact(painted, &[]).0, "\x1b[2m<redacted:api-key>\x1b[0m");
+    let text = "… ключ sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c …";
+    assert_eq!(redact(text, &[]).0, "… ключ <redacted:api-key> …");
 }

@@ -131,7 +131,8 @@ fn what_a_no_commit_run_wrote_is_not_taken_for_a_hand_edit() {
 }
 
 /// The property: a fresh clone of every commit dockhand made passes `regen --offline --check`.
-fn assert_clones_replay(p: &Project) {
+/// Returns how many commits it cloned.
+fn assert_clones_replay(p: &Project) -> usize {
     let log = p.git(&["log", "--format=%H %s"]);
     let ours: Vec<&str> = log
         .lines()
@@ -139,7 +140,7 @@ fn assert_clones_replay(p: &Project) {
         .map(|l| l.split(' ').next().unwrap())
         .collect();
     assert!(!ours.is_empty(), "dockhand made commits");
-    for sha in ours {
+    for sha in &ours {
         let dir = tempfile::tempdir().unwrap();
         let clone = dir.path().join("clone");
         let ok = std::process::Command::new("git")
@@ -163,14 +164,26 @@ fn assert_clones_replay(p: &Project) {
             .run();
         assert_whole(&out, &[], "", "");
     }
+    ours.len()
 }
 
 /// One step of a sequence of runs.
 #[derive(Debug, Clone, Copy)]
 enum Step {
-    Generate { prompt: usize, commit: bool },
-    Regen { commit: bool },
-    Remove { prompt: usize },
+    Generate {
+        prompt: usize,
+        commit: bool,
+    },
+    Regen {
+        commit: bool,
+    },
+    Remove {
+        prompt: usize,
+    },
+    /// A person edits the file (and does not commit).
+    Edit {
+        prompt: usize,
+    },
 }
 
 /// A deterministic sequence of `n` steps from `seed` (a linear congruential generator).
@@ -183,15 +196,18 @@ fn sequence(seed: u64, n: usize) -> Vec<Step> {
         (x >> 33) % m
     };
     (0..n)
-        .map(|_| match next(5) {
-            0 | 1 => Step::Generate {
+        .map(|_| match next(7) {
+            0..=2 => Step::Generate {
                 prompt: next(3) as usize,
                 commit: next(2) == 0,
             },
-            2 | 3 => Step::Regen {
+            3 | 4 => Step::Regen {
                 commit: next(2) == 0,
             },
-            _ => Step::Remove {
+            5 => Step::Remove {
+                prompt: next(3) as usize,
+            },
+            _ => Step::Edit {
                 prompt: next(3) as usize,
             },
         })
@@ -203,9 +219,15 @@ const REFUSED: &str =
 
 #[test]
 fn every_commit_of_any_sequence_of_generate_no_commit_and_regen_replays_in_a_fresh_clone() {
-    for seed in 1..=5u64 {
+    let (mut clones, mut adopted, mut refused_runs) = (0, 0, 0);
+    for seed in 1..=8u64 {
         let p = Project::seeded();
-        let steps = sequence(seed, 8);
+        // Each sequence starts from an uncommitted run.
+        let mut steps = vec![Step::Generate {
+            prompt: (seed % 3) as usize,
+            commit: false,
+        }];
+        steps.extend(sequence(seed, 9));
         for step in &steps {
             let out = match *step {
                 Step::Generate { prompt, commit } => {
@@ -230,20 +252,39 @@ fn every_commit_of_any_sequence_of_generate_no_commit_and_regen_replays_in_a_fre
                     let _ = std::fs::remove_file(p.path().join(PROMPTS[prompt].1));
                     continue;
                 }
+                Step::Edit { prompt } => {
+                    let path = p.path().join(PROMPTS[prompt].1);
+                    if let Ok(text) = std::fs::read_to_string(&path) {
+                        std::fs::write(&path, format!("{text}# edited\n")).unwrap();
+                    }
+                    continue;
+                }
             };
-            // Each run either succeeds or refuses to commit an incomplete earlier run.
+            // Each run succeeds, refuses to commit an incomplete earlier run, or
+            // refuses to overwrite an edit.
             let refused = out.status == 2 && out.stderr.starts_with(REFUSED);
+            let edited = out.status == 2
+                && out.stderr.starts_with("error: charts/")
+                && out.stderr.ends_with(
+                    ": has uncommitted changes; commit or stash them, or pass --force to overwrite\n",
+                );
+            refused_runs += usize::from(refused);
+            adopted += usize::from(out.stdout.contains("earlier --no-commit run wrote"));
             assert!(
-                (out.status == 0 && out.stderr.is_empty()) || refused,
+                (out.status == 0 && out.stderr.is_empty()) || refused || edited,
                 "seed {seed}, {step:?} in {steps:?}:\n{}\n{}",
                 out.stdout,
                 out.stderr
             );
         }
         if p.git(&["log", "--format=%s"]).contains("dockhand: ") {
-            assert_clones_replay(&p);
+            clones += assert_clones_replay(&p);
         }
     }
+    // The sequences reach both branches: commits that took an earlier run's
+    // output whole, and runs refused for an incomplete one.
+    eprintln!("{clones} commits cloned, {adopted} adopted an earlier run, {refused_runs} refused");
+    assert!(clones >= 10 && adopted >= 1 && refused_runs >= 1);
 }
 
 #[test]
@@ -296,4 +337,36 @@ fn two_runs_at_once_take_turns_and_each_commit_is_whole() {
     assert_eq!(lock.matches("[[artifact]]").count(), 2, "{lock}");
     assert_eq!(p.git(&["status", "--porcelain"]), "");
     assert_clones_replay(&p);
+}
+
+#[test]
+fn a_regen_whose_every_job_fails_commits_nothing_even_with_keep_going() {
+    let p = generated();
+    // The user's own staged change must not end up in a dockhand commit.
+    p.write("notes.txt", "mine\n");
+    p.git(&["add", "notes.txt"]);
+    let before = state(&p);
+    let server = TestServer::with_handler(|_req: &RecordedRequest| {
+        chat_json(
+            "```yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: x\nspec:\n  ports: nope\n```\n",
+        )
+    });
+    let out = p
+        .dockhand()
+        .args([
+            "-q",
+            "regen",
+            "frontend-configmap",
+            "--backend",
+            "openai",
+            "--keep-going",
+        ])
+        .openai(&server)
+        .status(1)
+        .run_any();
+    assert_eq!(out.status, 1, "{}\n{}", out.stdout, out.stderr);
+    // The findings, then what happened.
+    assert_eq!(out.stderr, "");
+    snapshot("regen_keep_going_no_job_passed", &out.stdout);
+    assert_eq!(state(&p), before, "no commit; notes.txt still staged");
 }

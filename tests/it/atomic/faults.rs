@@ -262,7 +262,7 @@ fn a_commit_refused_by_a_hook_restores_the_files_and_the_index() {
         &out,
         &[],
         "",
-        "error: `git commit --quiet --only -F - -- charts/todo-app/templates/backend-deployment.yaml .dockhand/cache/[KEY].json charts/todo-app/templates/backend-service.yaml .dockhand/cache/[KEY].json charts/todo-app/templates/configmap.yaml .dockhand/cache/[KEY].json dockhand.lock` failed with exit status: 1:\nhook: no commits today\nthe commit did not happen, so the 7 file(s) this run wrote were restored and dockhand.lock is unchanged\n",
+        "error: `git commit --quiet --only -F - -- charts/todo-app/templates/backend-deployment.yaml .dockhand/cache/[KEY].json charts/todo-app/templates/backend-service.yaml .dockhand/cache/[KEY].json charts/todo-app/templates/configmap.yaml .dockhand/cache/[KEY].json dockhand.lock` failed with exit status: 1:\nhook: no commits today\nthe commit did not happen; the 7 file(s) this run wrote were restored and dockhand.lock is unchanged\n",
     );
     assert_eq!(
         state(&p),
@@ -311,6 +311,22 @@ fn a_cache_folder_that_is_a_symlink_leading_outside_is_refused() {
         .args(["-q", "regen", "--offline", "--check"])
         .run();
     assert_whole(&out, &[], "", "");
+    // `.dockhand` itself leading outside is refused the same way.
+    let dot = tempfile::tempdir().unwrap();
+    crate::harness::copy_dir(&p.path().join("answers"), &dot.path().join("cache"));
+    std::fs::remove_dir_all(p.path().join(".dockhand")).unwrap();
+    std::os::unix::fs::symlink(dot.path(), p.path().join(".dockhand")).unwrap();
+    let out = p
+        .dockhand()
+        .args(["-q", "regen", "--offline", "--check"])
+        .status(2)
+        .run();
+    assert_whole(
+        &out,
+        &[(dot.path(), "[OUTSIDE]")],
+        "",
+        "error: .dockhand: the response cache is a symlink to [OUTSIDE], outside the repository; refused (answers must live in the repository to be committed and replayed)\n",
+    );
 }
 
 #[test]

@@ -144,3 +144,15 @@ fn regen_revised(p: &Project, server: &TestServer, status: i32) -> Output {
         .status(status)
         .run()
 }
+
+/// Compare long output with its snapshot in tests/it/snapshots (after
+/// [`normalize`]; `cargo insta review` to update).
+pub fn snapshot(name: &str, text: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        insta::assert_snapshot!(name, normalize(text, &[]));
+    });
+}
