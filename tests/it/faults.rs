@@ -587,6 +587,27 @@ fn http_stream_stopped_at_the_token_limit() {
     untouched(&p, 3);
 }
 
+/// A whole (non-streamed) answer stopped at the token limit has not been shown yet:
+/// it is asked again, and the second, complete answer is written.
+#[test]
+fn http_answer_at_the_token_limit_before_anything_was_shown_is_asked_again() {
+    let p = http_project("");
+    let text = answer();
+    let cut = serde_json::json!({
+        "model": "test-model",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": &text[..text.len() / 2]}, "finish_reason": "length"}]
+    });
+    let server = TestServer::start(vec![Reply::json(200, cut.to_string()), chat_json(&text)]);
+    let out = ask_http(&p, &server).run();
+    assert_eq!(server.request_count(), 2);
+    assert_eq!(
+        hashes_hidden(&whole(&out, &[])),
+        written_after_one_retry(
+            "the model stopped at its token limit (finish_reason: length); retry 1 in 0.5s"
+        )
+    );
+}
+
 #[test]
 fn http_answer_whose_last_fence_is_never_closed() {
     let p = http_project("");
