@@ -2,21 +2,23 @@
 //! (and Sprig) with helm's semantics, and Go's value formatting.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
 use serde_json::{Map, Number, Value as J};
 
+use super::files::ChartFiles;
 use super::gotmpl;
 use super::meta::ChartMeta;
 use super::template::{Defines, Source, unsupported};
 use super::to_yaml::to_yaml;
 use super::{LineIndex, RenderedFile, Report};
-use crate::validate::diagnostic::{Diagnostic, Pos};
+use crate::validate::diagnostic::{Diagnostic, Pos, Severity};
 
 /// Render every template with the built-in renderer. Returns the rendered
-/// files and whether every template could be rendered.
+/// files and whether every template could be rendered. What the renderer
+/// cannot render is one `chart/not-fully-checked` info finding naming the
+/// first such construct; it is never an error.
 pub(super) fn render_builtin(
-    dir: &Path,
+    chart: &ChartFiles,
     chart_name: &str,
     meta: &ChartMeta,
     values: &J,
@@ -36,20 +38,15 @@ pub(super) fn render_builtin(
             complete = false;
         }
     }
-    if dir.join("charts").is_dir()
-        && std::fs::read_dir(dir.join("charts")).is_ok_and(|mut d| d.next().is_some())
-    {
-        let chart_path = dir.join("Chart.yaml").to_string_lossy().into_owned();
-        rep.add(
-            &chart_path,
-            Diagnostic::error(
-                "chart/unsupported-template",
-                Pos::new(1, 1),
-                "the built-in renderer does not render subcharts (charts/); their templates are not checked",
-            )
-            .with_hint("install helm (or pass its path) to render charts with dependencies"),
-        );
-        complete = false;
+    // (path, position, construct, template not rendered)
+    let mut skipped: Vec<(String, Pos, String, String)> = Vec::new();
+    if let Some(sub) = chart.subcharts.first() {
+        skipped.push((
+            chart.path_of("Chart.yaml"),
+            Pos::new(1, 1),
+            format!("subcharts ({})", sub.rel),
+            "the subcharts' templates".to_owned(),
+        ));
     }
     let mut defines: Defines<'_> = HashMap::new();
     for (i, src) in sources.iter().enumerate() {
@@ -78,32 +75,13 @@ pub(super) fn render_builtin(
         }
         let mut found = Vec::new();
         unsupported(&tree.items, i, &defines, &mut HashSet::new(), &mut found);
-        if !found.is_empty() {
-            complete = false;
-            let mut seen = HashSet::new();
-            for (f, at, what) in found {
-                if !seen.insert((f, at)) {
-                    continue;
-                }
-                let pos = pos_in(f, at);
-                let used_by = if f == i {
-                    String::new()
-                } else {
-                    format!(", used by {}", src.rel)
-                };
-                rep.add(
-                    &sources[f].path,
-                    Diagnostic::error(
-                        "chart/unsupported-template",
-                        pos,
-                        format!(
-                            "{what} at line {} of {}{used_by} is not supported by the built-in renderer; {} is not rendered or checked",
-                            pos.line, sources[f].rel, src.rel
-                        ),
-                    )
-                    .with_hint("install helm (dockhand uses `helm template` when it is on PATH), or rewrite the template with the supported subset (see `dockhand validate --help`)"),
-                );
-            }
+        if let Some((f, at, what)) = found.into_iter().next() {
+            skipped.push((
+                sources[f].path.clone(),
+                pos_in(f, at),
+                what,
+                src.rel.clone(),
+            ));
             continue;
         }
         let mut root = Map::new();
@@ -150,6 +128,29 @@ pub(super) fn render_builtin(
                 );
             }
         }
+    }
+    if let Some((path, pos, what, _)) = skipped.first() {
+        complete = false;
+        let mut not_rendered: Vec<&str> = skipped.iter().map(|(_, _, _, t)| t.as_str()).collect();
+        not_rendered.dedup();
+        let more = if skipped.len() > 1 {
+            format!(" (and {} more)", skipped.len() - 1)
+        } else {
+            String::new()
+        };
+        rep.add(
+            path,
+            Diagnostic::new(
+                "chart/not-fully-checked",
+                Severity::Info,
+                *pos,
+                format!(
+                    "not fully checked: the built-in renderer cannot render {what}{more}; not rendered or checked: {}",
+                    not_rendered.join(", ")
+                ),
+            )
+            .with_hint("install helm (dockhand renders with `helm template` when helm is on PATH or `[tools.helm] binary` names it) to check the whole chart"),
+        );
     }
     (rendered, complete)
 }
