@@ -90,6 +90,8 @@ pub struct ToolSettings {
     pub gordon: ToolConfigFile,
     pub kubectl_ai: ToolConfigFile,
     pub kagent: ToolConfigFile,
+    /// `[tools.helm]`: the chart renderer (`binary`, `timeout_secs`).
+    pub helm: ToolConfigFile,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -180,6 +182,8 @@ struct ToolsSection {
     kubectl_ai: ToolConfigFile,
     #[serde(default)]
     kagent: ToolConfigFile,
+    #[serde(default)]
+    helm: ToolConfigFile,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -373,6 +377,7 @@ impl Settings {
                 gordon: file.tools.gordon,
                 kubectl_ai: file.tools.kubectl_ai,
                 kagent: file.tools.kagent,
+                helm: file.tools.helm,
             },
             policies: file.policies,
             ignores: file.ignore,
@@ -399,6 +404,17 @@ impl Settings {
                 backend_address: self.policies.backend_address.clone(),
             },
             enabled: self.policies.enabled.clone(),
+            chart_renderer: match &self.tools.helm.binary {
+                Some(p) if p.components().count() > 1 && p.is_relative() => {
+                    crate::validate::chart::Renderer::Helm(self.root.join(p))
+                }
+                Some(p) => crate::validate::chart::Renderer::Helm(p.clone()),
+                None => crate::validate::chart::Renderer::Auto,
+            },
+            helm_timeout: self.tools.helm.timeout_secs.map_or(
+                crate::validate::chart::DEFAULT_HELM_TIMEOUT,
+                std::time::Duration::from_secs,
+            ),
         }
     }
 

@@ -16,6 +16,8 @@ pub fn validate(settings: &Settings, args: &ValidateArgs, ui: &Ui) -> Result<Out
         set: args.set.clone(),
         kube_version: config.kube_version.clone(),
         policy: config.policy.clone(),
+        renderer: config.chart_renderer.clone(),
+        helm_timeout: config.helm_timeout,
         ..Default::default()
     };
     let validator = Validator::new(config)?;
