@@ -151,6 +151,7 @@ const ALREADY_REPORTED: &[&str] = &[
     "missing in charts/ directory",
     "apiVersion is required",
     "library charts are not installable",
+    "error unpacking subchart",
 ];
 
 /// Turn helm's output into rendered files and findings. Returns the files

@@ -10,13 +10,31 @@ use crate::validate::yaml;
 /// Findings about the chart's layout, reported under the files they are about.
 pub(super) fn check_layout(files: &ChartFiles, meta: &ChartMeta, rep: &mut Report) {
     let chart_path = files.path_of("Chart.yaml");
+    // A subchart helm cannot load: helm refuses the parent too.
+    for sub in files.subcharts.iter().filter(|s| s.name.is_none()) {
+        rep.add(
+            &chart_path,
+            Diagnostic::error(
+                "chart/subchart",
+                Pos::new(1, 1),
+                format!(
+                    "{} is not a chart helm can load: its Chart.yaml is missing or has no `name`",
+                    sub.rel
+                ),
+            )
+            .with_hint("fix the subchart's Chart.yaml, or remove it from charts/"),
+        );
+    }
+    // Dependencies cannot be compared when Chart.yaml itself could not be read.
+    if !meta.readable {
+        return check_folders(files, meta, rep);
+    }
     // Declared but absent: `helm template` / `install` refuse the chart.
     for dep in &meta.dependencies {
-        if !files
-            .subcharts
-            .iter()
-            .any(|s| s.name.as_deref() == Some(dep.name.as_str()))
-        {
+        if !files.subcharts.iter().any(|s| {
+            s.name.as_deref() == Some(dep.name.as_str())
+                || (s.name.is_none() && s.rel.strip_prefix("charts/") == Some(dep.name.as_str()))
+        }) {
             rep.add(
                 &chart_path,
                 Diagnostic::error(
@@ -53,6 +71,11 @@ pub(super) fn check_layout(files: &ChartFiles, meta: &ChartMeta, rep: &mut Repor
             );
         }
     }
+    check_folders(files, meta, rep);
+}
+
+fn check_folders(files: &ChartFiles, meta: &ChartMeta, rep: &mut Report) {
+    let chart_path = files.path_of("Chart.yaml");
     // crds/: a folder of CustomResourceDefinitions (not templates).
     if files.crds_not_dir {
         rep.add(

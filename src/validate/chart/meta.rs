@@ -29,6 +29,8 @@ pub(super) struct ChartMeta {
     pub(super) dependencies: Vec<Dependency>,
     /// `type: library`.
     pub(super) library: bool,
+    /// Chart.yaml was read (it parsed as YAML).
+    pub(super) readable: bool,
 }
 
 /// Fields of helm's `Metadata` (anything else fails its strict parse).
@@ -149,6 +151,7 @@ pub(super) fn check_chart_yaml(
     if parsed.diagnostics.iter().any(|d| d.code == "yaml/syntax") {
         return (out.diags, meta);
     }
+    meta.readable = true;
     let empty = Node::new(Value::Map(Vec::new()), Pos::new(1, 1));
     let root = parsed.documents.first().map_or(&empty, |d| &d.root);
     let top = if root.as_map().is_some() {

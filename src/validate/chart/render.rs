@@ -8,7 +8,7 @@ use serde_json::{Map, Number, Value as J};
 use super::files::ChartFiles;
 use super::gotmpl;
 use super::meta::ChartMeta;
-use super::template::{Defines, Source, unsupported};
+use super::template::{Defines, Source, undefined_functions, unsupported};
 use super::to_yaml::to_yaml;
 use super::{LineIndex, RenderedFile, Report};
 use crate::validate::diagnostic::{Diagnostic, Pos, Severity};
@@ -35,6 +35,26 @@ pub(super) fn render_builtin(
                 Diagnostic::error("chart/template-syntax", pos, e.message.clone())
                     .with_hint("fix the Go template syntax: every `{{ if }}`/`{{ define }}` needs its `{{ end }}`, actions close with `}}`"),
             );
+            complete = false;
+        }
+    }
+    // A function helm does not define fails the whole chart in helm (Go
+    // checks names when it parses); the template is not rendered here.
+    let mut undefined: HashSet<usize> = HashSet::new();
+    for (i, src) in sources.iter().enumerate() {
+        let Some(tree) = &src.tree else { continue };
+        for (name, at) in undefined_functions(tree) {
+            let pos = LineIndex::new(&src.text).pos(&src.text, at);
+            rep.add(
+                &src.path,
+                Diagnostic::error(
+                    "chart/template-syntax",
+                    pos,
+                    format!("function \"{name}\" not defined"),
+                )
+                .with_hint("helm refuses to render the chart: check the name against Go's, Sprig's and helm's template functions"),
+            );
+            undefined.insert(i);
             complete = false;
         }
     }
@@ -70,7 +90,7 @@ pub(super) fn render_builtin(
     let mut rendered = Vec::new();
     for (i, src) in sources.iter().enumerate() {
         let Some(tree) = &src.tree else { continue };
-        if !src.renders() {
+        if !src.renders() || undefined.contains(&i) {
             continue;
         }
         let mut found = Vec::new();

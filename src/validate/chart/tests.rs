@@ -649,3 +649,68 @@ fn a_missing_dependency_is_one_error_with_either_renderer() {
     let r = check_chart(dir.path(), &builtin());
     assert_eq!(r.errors(), 0, "{:#?}", r.files);
 }
+
+#[test]
+fn an_undefined_function_is_an_error_with_either_renderer() {
+    let dir = scratch_chart(
+        "undefined-fn",
+        "kind: ConfigMap\n{{ if false }}{{ deliberateTypo .Values.a }}{{ end }}\n",
+    );
+    let r = check_chart(&dir, &builtin());
+    let theirs = peer_helm().map(|helm| check_chart(&dir, &with_helm(&helm)));
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(
+        findings(&r),
+        [("chart/template-syntax".to_owned(), Severity::Error, 2, 18)]
+    );
+    let d = r
+        .files
+        .iter()
+        .flat_map(|(_, d)| d)
+        .find(|d| d.is_error())
+        .unwrap();
+    assert_eq!(d.message, "function \"deliberateTypo\" not defined");
+    if let Some(theirs) = theirs {
+        assert_eq!(
+            findings(&theirs),
+            [("chart/render".to_owned(), Severity::Error, 2, 1)],
+            "{:#?}",
+            theirs.files
+        );
+    }
+    // Sprig's and helm's functions are known.
+    let dir = scratch_chart(
+        "known-fn",
+        "kind: ConfigMap\n{{ if false }}{{ tpl (toYaml .Values) . | b64enc | sha256sum | lookup }}{{ end }}\n",
+    );
+    let r = check_chart(&dir, &builtin());
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(r.errors(), 0, "{:#?}", r.files);
+}
+
+#[test]
+fn a_subchart_helm_cannot_load_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("charts/sub")).unwrap();
+    std::fs::write(
+        dir.path().join("Chart.yaml"),
+        "apiVersion: v2\nname: x\nversion: 0.1.0\ndependencies:\n  - name: sub\n    version: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("charts/sub/Chart.yaml"),
+        "apiVersion: v2\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    let r = check_chart(dir.path(), &builtin());
+    assert_eq!(
+        findings(&r),
+        [
+            ("chart/subchart".to_owned(), Severity::Error, 1, 1),
+            ("chart/templates".to_owned(), Severity::Warning, 1, 1),
+            ("chart/not-fully-checked".to_owned(), Severity::Info, 1, 1),
+        ],
+        "{:#?}",
+        r.files
+    );
+}
