@@ -4,6 +4,7 @@ mod harness;
 mod openai_server;
 
 mod backends;
+mod charts;
 mod cli;
 mod generate;
 mod peers;
