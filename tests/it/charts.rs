@@ -388,3 +388,49 @@ fn verdicts_agree_with_helm_lint_and_kubernetes_validate() {
         unjudged.join("\n")
     );
 }
+
+// ------------------------------------------------------------ read once, in memory
+
+#[test]
+fn a_chart_is_read_once_per_run_and_artifacts_are_laid_over_it_in_memory() {
+    let p = Project::empty();
+    crate::harness::copy_dir(&fixture("charts/todo-app"), &p.path().join("charts/demo"));
+    let settings = dockhand::settings::Settings::resolve(
+        p.path().to_owned(),
+        None,
+        &dockhand::settings::Env::default(),
+    )
+    .unwrap();
+    let mut config = settings.validator_config(None);
+    config.chart_renderer = dockhand::validate::chart::Renderer::BuiltIn;
+    let validator = dockhand::validate::Validator::new(config).unwrap();
+    let template = |key: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  port: {{{{ .Values.backend.{key} | quote }}}}\n"
+        )
+    };
+    let rel = "charts/demo/templates/extra.yaml";
+    let checks = dockhand::validate::Checks::default();
+    let first = validator.check_in_chart(p.path(), rel, &template("port"), &checks);
+    assert_eq!(first, [], "the right value renders and passes");
+    // The chart on disk is gone: the second artifact is still checked
+    // against the chart as it was read, and nothing was written beside it.
+    std::fs::remove_dir_all(p.path().join("charts/demo/templates")).unwrap();
+    std::fs::write(p.path().join("charts/demo/values.yaml"), "{}\n").unwrap();
+    let second = validator.check_in_chart(p.path(), rel, &template("portt"), &checks);
+    let codes: Vec<(&str, usize, usize)> = second
+        .iter()
+        .map(|d| (d.code.as_str(), d.line, d.column))
+        .collect();
+    assert_eq!(codes, [("chart/missing-value", 6, 12)], "{second:#?}");
+    assert!(
+        second[0].is_error(),
+        "a value the chart lacks is a wrong answer"
+    );
+    assert!(
+        second[0].message.contains("did you mean `port`?"),
+        "{}",
+        second[0].message
+    );
+    assert!(!p.exists(rel));
+}
