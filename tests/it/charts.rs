@@ -223,6 +223,7 @@ const SAMPLE: &[&str] = &[
     "helm-testcharts/chart-missing-deps",
     "helm-testcharts/chart-with-lib-dep",
     "helm-testcharts/chart-with-schema",
+    "helm-testcharts/chart-with-schema-negative",
     "helm-testcharts/chart-with-subchart-notes",
     "helm-testcharts/empty",
     "helm-testcharts/issue1979",

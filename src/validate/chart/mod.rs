@@ -76,6 +76,7 @@ mod render;
 mod template;
 mod to_yaml;
 mod values;
+mod values_schema;
 
 #[cfg(test)]
 mod tests;
@@ -402,8 +403,10 @@ pub fn check_files(chart: &ChartFiles, opts: &ChartOptions) -> ChartResult {
                 }
             }
             None => {
+                let schema_ok = check_values_schema(chart, &values, &mut rep);
                 let (files, ok) =
                     render_builtin(chart, &chart_name, &meta, &values, &sources, &mut rep);
+                let ok = ok && schema_ok;
                 let why = match opts.renderer {
                     Renderer::BuiltIn => "as asked",
                     _ => "no helm on PATH",
@@ -475,6 +478,67 @@ pub fn check_files(chart: &ChartFiles, opts: &ChartOptions) -> ChartResult {
         renderer_used,
         complete,
     }
+}
+
+/// `values.schema.json` against the merged values (helm does this itself
+/// when it renders). Returns whether the schema could be checked.
+fn check_values_schema(chart: &ChartFiles, values: &J, rep: &mut Report) -> bool {
+    let Some(Ok(text)) = chart.text("values.schema.json") else {
+        return true;
+    };
+    let schema_path = chart.path_of("values.schema.json");
+    rep.touch(&schema_path);
+    let schema: J = match serde_json::from_str(text) {
+        Ok(s) => s,
+        Err(e) => {
+            rep.add(
+                &schema_path,
+                Diagnostic::error(
+                    "chart/values-schema",
+                    Pos::new(e.line().max(1), e.column().max(1)),
+                    format!("values.schema.json is not JSON: {e}"),
+                )
+                .with_hint("helm refuses to render a chart whose schema does not parse"),
+            );
+            return true;
+        }
+    };
+    if let Some(keyword) = values_schema::unsupported_keyword(&schema) {
+        rep.add(
+            &schema_path,
+            Diagnostic::new(
+                "chart/not-fully-checked",
+                Severity::Info,
+                Pos::new(1, 1),
+                format!("not fully checked: the built-in checker does not implement {keyword}; the values were not checked against values.schema.json"),
+            )
+            .with_hint("install helm (dockhand renders with `helm template` when helm is on PATH or `[tools.helm] binary` names it) to check the whole chart"),
+        );
+        return false;
+    }
+    let values_path = chart.path_of("values.yaml");
+    let parsed = chart
+        .text("values.yaml")
+        .and_then(Result::ok)
+        .map(yaml::parse);
+    for (pointer, message) in values_schema::check(&schema, values) {
+        let pos = parsed
+            .as_ref()
+            .and_then(|p| p.documents.first())
+            .and_then(|d| d.root.lookup(&pointer))
+            .map_or(Pos::new(1, 1), |n| n.pos);
+        let mut d = Diagnostic::error(
+            "chart/values-schema",
+            pos,
+            format!("values don't meet values.schema.json: {message}"),
+        )
+        .with_hint("helm refuses to render the chart with these values");
+        if !pointer.is_empty() {
+            d = d.with_pointer(pointer);
+        }
+        rep.add(&values_path, d);
+    }
+    true
 }
 
 /// Findings per path, in the order paths were first seen.
