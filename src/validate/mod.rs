@@ -203,12 +203,12 @@ impl Validator {
             strict_values: true,
             ..Default::default()
         };
-        let mut result = chart::check_files(&files, &opts);
+        let mut result = chart::check_files_with(&files, &opts, Some(&self.schemas));
         if !result.complete
             && let Some(helm) = self.config.chart_renderer.helm_binary()
         {
             opts.renderer = chart::Renderer::Helm(helm);
-            result = chart::check_files(&files, &opts);
+            result = chart::check_files_with(&files, &opts, Some(&self.schemas));
         }
         let ours = files.dir().join(&inner).to_string_lossy().into_owned();
         let mut out: Vec<Diagnostic> = result
@@ -226,7 +226,8 @@ impl Validator {
 
     /// `validate` of a chart folder: Chart.yaml, values, rendered templates.
     fn report_chart(&self, dir: &Path, opts: &chart::ChartOptions) -> Vec<FileReport> {
-        let result = chart::check_chart(dir, opts);
+        let result =
+            chart::check_files_with(&chart::ChartFiles::read(dir), opts, Some(&self.schemas));
         result
             .files
             .into_iter()

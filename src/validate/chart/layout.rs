@@ -148,7 +148,11 @@ fn check_folders(files: &ChartFiles, meta: &ChartMeta, rep: &mut Report) {
             Diagnostic::warning(
                 "chart/templates",
                 Pos::new(1, 1),
-                "the chart has no templates/ folder: it installs nothing",
+                if files.under("crds").next().is_some() {
+                    "the chart has no templates/ folder: it installs only its CRDs"
+                } else {
+                    "the chart has no templates/ folder: it installs nothing"
+                },
             )
             .with_hint("`helm lint` warns too; add templates/ or make it a library chart"),
         );

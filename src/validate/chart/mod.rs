@@ -214,6 +214,16 @@ pub fn check_chart(dir: &Path, opts: &ChartOptions) -> ChartResult {
 
 /// Check a chart already in memory (possibly with files laid over it).
 pub fn check_files(chart: &ChartFiles, opts: &ChartOptions) -> ChartResult {
+    check_files_with(chart, opts, None)
+}
+
+/// [`check_files`] with the strict schemas already compiled for this run
+/// (used when their version is `opts.kube_version`, else loaded here).
+pub fn check_files_with(
+    chart: &ChartFiles,
+    opts: &ChartOptions,
+    compiled: Option<&Schemas>,
+) -> ChartResult {
     let mut rep = Report::default();
     let path_of = |rel: &str| chart.path_of(rel);
 
@@ -426,22 +436,30 @@ pub fn check_files(chart: &ChartFiles, opts: &ChartOptions) -> ChartResult {
     };
 
     // 6. rendered documents: YAML, schemas, names, policies
-    let schemas = match Schemas::load(&opts.kube_version) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            rep.add(
-                &chart_path,
-                Diagnostic::error("chart/kube-version", Pos::new(1, 1), e.to_string()),
-            );
-            None
-        }
+    let wanted = super::schema::parse_kube_version(&opts.kube_version).ok();
+    let loaded;
+    let schemas = match compiled.filter(|c| Some(c.version()) == wanted) {
+        Some(c) => Some(c),
+        None => match Schemas::load(&opts.kube_version) {
+            Ok(s) => {
+                loaded = s;
+                Some(&loaded)
+            }
+            Err(e) => {
+                rep.add(
+                    &chart_path,
+                    Diagnostic::error("chart/kube-version", Pos::new(1, 1), e.to_string()),
+                );
+                None
+            }
+        },
     };
     let mut parsed: Vec<(String, Vec<yaml::Document>)> = Vec::new();
     for rf in &rendered {
         let rpath = format!("{}{RENDERED_SUFFIX}", path_of(&rf.template));
         let p = yaml::parse(&rf.text);
         rep.extend(&rpath, p.diagnostics);
-        if let Some(schemas) = &schemas {
+        if let Some(schemas) = schemas {
             for doc in &p.documents {
                 rep.extend(&rpath, schemas.validate(doc));
             }
