@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::library::VarType;
+use crate::var_type::VarType;
 
 /// Where a variable's value (or name) came from, for error messages.
 #[derive(Debug, Clone)]
@@ -50,6 +50,12 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    #[error("no dockhand.toml in {}{}", dir.display(), if *parents { " or any parent; run `dockhand init`".to_owned() } else { format!("; run `dockhand init {}`", dir.display()) })]
+    NoProject { dir: PathBuf, parents: bool },
+
+    #[error("{}: {} already exist{}; nothing was written (pass --force to overwrite)", dir.display(), paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "), if paths.len() == 1 { "s" } else { "" })]
+    WouldOverwrite { dir: PathBuf, paths: Vec<PathBuf> },
+
     #[error("{}:{line}: {message}", path.display())]
     Prompt {
         path: PathBuf,
@@ -65,10 +71,12 @@ pub enum Error {
         line: usize,
     },
 
-    #[error("no prompt `{reference}` in the library (known: {})", if known.is_empty() { "none".to_owned() } else { known.join(", ") })]
+    #[error("no prompt `{reference}` in the library{}", if !suggestions.is_empty() { format!("; did you mean {}?", suggestions.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" or ")) } else if known.is_empty() { " (it is empty: `dockhand init --starter` copies in the starter library)".to_owned() } else { format!(" (known: {})", known.join(", ")) })]
     PromptNotFound {
         reference: String,
         known: Vec<String>,
+        /// The nearest known references (edit distance), best first.
+        suggestions: Vec<String>,
     },
 
     #[error("{origin}: unknown variable `{name}` for {prompt}: {note}")]
@@ -87,18 +95,22 @@ pub enum Error {
         origin: VarOrigin,
     },
 
-    #[error("{}:{line}: {prompt} needs variable `{name}`: set it in dockhand.toml [vars] or with --set {name}=...", path.display())]
+    #[error("{}:{line}: {prompt} needs variable `{name}`: set it in dockhand.toml [vars]{}", path.display(), if *set_flag { format!(" or with --set {name}=...") } else { String::new() })]
     MissingVariable {
         name: String,
         prompt: String,
         path: PathBuf,
         line: usize,
+        /// Whether the command has `--set` (generate, prompts render), so the hint may name it.
+        set_flag: bool,
     },
 
-    #[error("{prompt}: no backend could answer:{}\n(configure an assistant in dockhand.toml or the environment, or give an answer by hand with --response-file FILE; it is recorded as hand-written)", reasons.iter().map(|(b, r)| format!("\n  {b}: {r}")).collect::<String>())]
+    #[error("{prompt}: no backend could answer:{}{}", reasons.iter().map(|(b, r)| format!("\n  {b}: {r}")).collect::<String>(), no_backend_hint(reasons, *report))]
     NoBackend {
         prompt: String,
         reasons: Vec<(String, String)>,
+        /// A report only the live agent can give (health): no cache, no answer by hand.
+        report: bool,
     },
 
     #[error("{prompt}: the answer from {backend} contains no {kind} artifact")]
@@ -138,6 +150,38 @@ pub enum Error {
         message: String,
     },
 
+    #[error("cannot write {}: {cause}; {}", path.display(), if *restored == 0 { "nothing was written, dockhand.lock is unchanged".to_owned() } else { format!("the {restored} file(s) this run had already written were restored, dockhand.lock is unchanged") })]
+    Write {
+        path: PathBuf,
+        cause: WriteCause,
+        restored: usize,
+    },
+
+    #[error("{source}\nthe commit did not happen; {}", if *restored == 0 { "this run wrote nothing, dockhand.lock is unchanged".to_owned() } else { format!("the {restored} file(s) this run wrote were restored and dockhand.lock is unchanged") })]
+    CommitFailed { source: Box<Error>, restored: usize },
+
+    #[error("{}: changed since dockhand wrote it (its content no longer matches the output hash in dockhand.lock); pass --force to overwrite", path.display())]
+    HandEdited { path: PathBuf },
+
+    #[error("{}: exists but dockhand.lock has no entry for it, so it was not written by dockhand; pass --force to overwrite", path.display())]
+    Unrecorded { path: PathBuf },
+
+    #[error("dockhand.lock holds entries of an earlier run that were never committed (--no-commit); this commit would take them without what they need:{}\ncommit or discard that run's changes first (restoring dockhand.lock as HEAD has it drops its entries), or pass --no-commit", pending.iter().map(|(p, why)| format!("\n  {p}: {why}")).collect::<String>())]
+    PendingLock {
+        pending: Vec<(String, PendingProblem)>,
+    },
+
+    #[error("{}: the response cache is a symlink to {}, outside the repository; refused (answers must live in the repository to be committed and replayed)", path.display(), real.display())]
+    CacheOutside { path: PathBuf, real: PathBuf },
+
+    #[error("{}:{line}: lock format version {found} is newer than this dockhand understands (up to {supported}); upgrade dockhand", path.display())]
+    LockVersion {
+        path: PathBuf,
+        line: usize,
+        found: u64,
+        supported: u32,
+    },
+
     #[error("{0}")]
     Schema(String),
 
@@ -145,7 +189,102 @@ pub enum Error {
     Interrupted,
 }
 
+/// What to do when no backend could answer, from why each failed. The
+/// "configure an assistant" hint only when none was reachable at all; none
+/// when one was asked and failed (its reason says why: 429, 500, ...).
+fn no_backend_hint(reasons: &[(String, String)], report: bool) -> String {
+    let offline = reasons.iter().any(|(_, r)| r.contains("--offline"));
+    let unreachable = |r: &str| {
+        r.starts_with("not configured")
+            || r.ends_with("not found on PATH")
+            || r.starts_with("no recorded answer")
+            || r.starts_with("not used for reports")
+    };
+    if offline {
+        "\n(--offline uses recorded answers only; run without it to ask an assistant)".to_owned()
+    } else if !reasons.iter().all(|(_, r)| unreachable(r)) {
+        String::new()
+    } else if report {
+        "\n(install kagent or set [tools.kagent] in dockhand.toml; `dockhand doctor` shows what is usable)"
+            .to_owned()
+    } else {
+        "\n(configure an assistant in dockhand.toml or the environment (`dockhand doctor` shows what is usable), \
+         or give an answer by hand with `dockhand generate ID --response-file FILE`; it is recorded as hand-written)"
+            .to_owned()
+    }
+}
+
+/// Why one file of a run could not be written.
+#[derive(Debug)]
+pub enum WriteCause {
+    Io(std::io::Error),
+    /// The path (or a folder on the way) became a symlink.
+    Symlink,
+    /// A folder on the way resolves outside the repository.
+    Outside,
+    Directory,
+    ReadOnly,
+}
+
+impl std::fmt::Display for WriteCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteCause::Io(e) => write!(f, "{e}"),
+            WriteCause::Symlink => write!(f, "it is a symlink"),
+            WriteCause::Outside => {
+                write!(f, "a folder on the way leads outside the repository")
+            }
+            WriteCause::Directory => write!(f, "it is a directory"),
+            WriteCause::ReadOnly => write!(f, "it is read-only"),
+        }
+    }
+}
+
+/// What a lock entry of an earlier, uncommitted run lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PendingProblem {
+    FileMissing,
+    FileEdited,
+    NoCacheEntry,
+}
+
+impl std::fmt::Display for PendingProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PendingProblem::FileMissing => write!(f, "the file is missing"),
+            PendingProblem::FileEdited => write!(
+                f,
+                "the file no longer matches its lock entry (edited since it was generated)"
+            ),
+            PendingProblem::NoCacheEntry => write!(
+                f,
+                "no cache entry in .dockhand/cache holds its answer, so a clone could not replay it"
+            ),
+        }
+    }
+}
+
 impl Error {
+    /// The same error for a command that has `--set`: a missing variable's hint names it.
+    pub fn with_set_flag(self) -> Error {
+        match self {
+            Error::MissingVariable {
+                name,
+                prompt,
+                path,
+                line,
+                ..
+            } => Error::MissingVariable {
+                name,
+                prompt,
+                path,
+                line,
+                set_flag: true,
+            },
+            other => other,
+        }
+    }
+
     pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }

@@ -14,12 +14,21 @@ use crate::error::Error;
 use crate::extract;
 use crate::fill::{self, FilledPrompt};
 use crate::library::{Library, Template};
-use crate::lock::{LockEntry, Lockfile};
-use crate::repo::{self, Repo};
+use crate::lock::LockEntry;
+use crate::repo;
 use crate::settings::Settings;
-use crate::stage::{Attempt, ChangeSet, Staged, StagedFile, Timings};
+use crate::stage::{Attempt, Staged, StagedFile, Timings};
+use crate::validate::contract::Contract;
 use crate::validate::diagnostic::Diagnostic;
-use crate::validate::{Checks, Validator};
+use crate::validate::{Checks, Validator, secrets};
+
+mod apply;
+mod restore;
+
+use apply::target_roots;
+pub use apply::{Applied, ApplyOptions, apply};
+use restore::context_for;
+pub use restore::missing_from_cache;
 
 /// What a run needs, built once: settings, the library, the broker, the validator.
 pub struct Context {
@@ -27,10 +36,16 @@ pub struct Context {
     pub library: Library,
     pub broker: Broker,
     pub validator: Validator,
+    /// Artifacts of the set being regenerated that are missing on disk, as the
+    /// lock and the cache reproduce them (see [`missing_from_cache`]): the
+    /// cross-resource checks see them in place of the missing files.
+    pub restore: BTreeMap<String, String>,
 }
 
 impl Context {
     pub fn new(settings: Settings) -> Result<Context, Error> {
+        // Answers replayed from, or written to, outside the repository: refused up front.
+        crate::backend::cache::Cache::new(&settings.root).confined(None)?;
         let library = Library::load(&settings.root)?;
         let validator = Validator::new(settings.validator_config(None))?;
         let broker = Broker::new(&settings);
@@ -39,6 +54,7 @@ impl Context {
             library,
             broker,
             validator,
+            restore: BTreeMap::new(),
         })
     }
 }
@@ -102,58 +118,28 @@ pub fn repair_message(files: &[StagedFile]) -> String {
     }
     out
 }
-
-/// The other manifests beside the targets (the chart's other templates, as on
-/// disk), so that cross-resource policies see the whole set.
-fn context_for(ctx: &Context, routed: &[(String, String)]) -> Vec<(String, String)> {
-    let mut dirs: Vec<std::path::PathBuf> = routed
-        .iter()
-        .filter_map(|(p, _)| std::path::Path::new(p).parent().map(|d| d.to_owned()))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    let mut out: Vec<(String, String)> = routed.to_vec();
-    for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(ctx.settings.root.join(&dir)) else {
-            continue;
-        };
-        let mut names: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().into_string().ok())
-            .collect();
-        names.sort();
-        for name in names
-            .into_iter()
-            .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
-        {
-            let rel = dir.join(&name).to_string_lossy().into_owned();
-            if routed.iter().any(|(p, _)| *p == rel) {
-                continue;
-            }
-            if let Ok(text) = std::fs::read_to_string(ctx.settings.root.join(&rel))
-                && !text.contains("{{")
-            {
-                out.push((rel, text));
-            }
-        }
-    }
-    out
-}
-
 /// Split the extracted text over the template's targets and validate each file.
-fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>, Error> {
+fn artifacts(
+    ctx: &Context,
+    t: &Template,
+    contract: Option<&Contract>,
+    text: &str,
+) -> Result<Vec<StagedFile>, Error> {
     let Routed {
         files: routed,
         problems,
     } = route(t, text);
-    let set = context_for(ctx, &routed);
+    // Templates derived by the values step stand in as their manifests on record.
+    let on_record = crate::chartgen::stage::manifests_on_record(ctx);
+    let set = context_for(ctx, &routed, &on_record);
     let mut files: Vec<StagedFile> = routed
         .iter()
         .map(|(path, content)| {
             let context: Vec<(String, String)> =
                 set.iter().filter(|(p, _)| p != path).cloned().collect();
             let checks = Checks {
-                expect: t.expect.as_ref(),
+                // The prompt's expectations are its contract, checked below.
+                expect: None,
                 policies: &t.policies,
                 context: &context,
             };
@@ -164,7 +150,13 @@ fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>,
             } else {
                 ctx.validator.check(t.output, &path, &content, &checks)
             };
-            let current = std::fs::read_to_string(ctx.settings.root.join(&path)).ok();
+            let current = std::fs::read_to_string(ctx.settings.root.join(&path))
+                .ok()
+                .map(|disk| match on_record.get(&path) {
+                    // A derived template: the answer is compared with the manifest it came from.
+                    Some(m) if disk.contains("{{") => m.clone(),
+                    _ => disk,
+                });
             StagedFile {
                 path,
                 content,
@@ -173,6 +165,25 @@ fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>,
             }
         })
         .collect();
+    if let Some(contract) = contract {
+        let inputs: Vec<(&str, &str, &[String])> = routed
+            .iter()
+            .map(|(path, content)| {
+                let kinds = t
+                    .targets
+                    .iter()
+                    .find(|tg| tg.path == *path)
+                    .map_or(&[][..], |tg| &tg.kinds[..]);
+                (path.as_str(), content.as_str(), kinds)
+            })
+            .collect();
+        for (i, d) in ctx.validator.check_contract(t.output, contract, &inputs) {
+            files[i].diagnostics.push(d);
+        }
+        for f in &mut files {
+            f.diagnostics.sort_by_key(|d| (d.line, d.column));
+        }
+    }
     // What did not fit the targets is a finding (sent back for repair), on the
     // first file, or on the first target when nothing fitted at all.
     if !problems.is_empty() {
@@ -199,7 +210,7 @@ fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>,
 
 /// With one target, everything goes there; with several, YAML documents go to
 /// the target whose `kinds` list their kind.
-fn route(t: &Template, text: &str) -> Routed {
+pub(crate) fn route(t: &Template, text: &str) -> Routed {
     if t.targets.len() == 1 {
         return Routed {
             files: vec![(t.targets[0].path.clone(), text.to_owned())],
@@ -246,9 +257,9 @@ fn route(t: &Template, text: &str) -> Routed {
 }
 
 /// An answer split over a prompt's targets, and what did not fit.
-struct Routed {
-    files: Vec<(String, String)>,
-    problems: Vec<String>,
+pub(crate) struct Routed {
+    pub(crate) files: Vec<(String, String)>,
+    pub(crate) problems: Vec<String>,
 }
 
 /// The documents of a YAML stream, as text, without their `---` lines.
@@ -296,12 +307,12 @@ pub async fn prepare_conversation(
     let started = Instant::now();
     let t = job.template.clone();
     for target in &t.targets {
-        let roots = if t.output == crate::artifact::OutputKind::Report {
-            repo::REPORT_ROOTS
-        } else {
-            repo::ARTIFACT_ROOTS
-        };
-        repo::confine(&ctx.settings.root, &t.reference(), &target.path, roots)?;
+        repo::confine(
+            &ctx.settings.root,
+            &t.reference(),
+            &target.path,
+            target_roots(t.output),
+        )?;
     }
     on(Stage::Filling);
     let filled = fill(ctx, &t, &job.sets)?;
@@ -323,12 +334,22 @@ pub async fn prepare_conversation(
     let mut previous: Option<String> = None;
     let mut timings = Timings::default();
     let mut manual = job.manual;
-    let forward = |e: backend::Event| on(Stage::Backend(e));
+    // What streams in is shown a line at a time, each line redacted.
+    let stream = std::sync::Mutex::new(secrets::LineRedactor::default());
+    let forward = |e: backend::Event| match e {
+        backend::Event::Delta(d) => {
+            let lines = stream.lock().map(|mut s| s.push(&d)).unwrap_or_default();
+            if !lines.is_empty() {
+                on(Stage::Backend(backend::Event::Delta(lines)));
+            }
+        }
+        other => on(Stage::Backend(other)),
+    };
     loop {
         let number = attempts.len() as u32 + 1;
         on(Stage::Waiting { attempt: number });
         let asked = Instant::now();
-        let response: Response = match manual.take() {
+        let mut response: Response = match manual.take() {
             Some(text) => ctx.broker.manual(&request, text),
             None => match ctx.broker.ask(&request, &forward).await {
                 Ok(r) => r,
@@ -343,6 +364,20 @@ pub async fn prepare_conversation(
             },
         };
         timings.backend_ms += asked.elapsed().as_millis();
+        let rest = stream.lock().map(|mut s| s.finish()).unwrap_or_default();
+        if !rest.is_empty() {
+            on(Stage::Backend(backend::Event::Delta(rest)));
+        }
+        // A credential in the answer is replaced by a placeholder before the
+        // answer goes anywhere: the terminal, the conversation, the cache.
+        // The placeholder is a finding, so the answer cannot pass.
+        let (redacted, found) = redact(t.output, &response.text);
+        if !found.is_empty() {
+            response.text = redacted;
+            if let Some(r) = &mut response.record {
+                r.response = response.text.clone();
+            }
+        }
         if let Some(r) = &response.record {
             records.push(r.clone());
         }
@@ -351,7 +386,7 @@ pub async fn prepare_conversation(
         let files = match extract::extract(t.output, &response.text) {
             Ok(x) => {
                 on(Stage::Validating);
-                artifacts(ctx, &t, &x.text)?
+                artifacts(ctx, &t, filled.contract.as_ref(), &x.text)?
             }
             Err(e) => nothing_found(ctx, &t, &e),
         };
@@ -420,7 +455,7 @@ pub async fn prepare_conversation(
     // Reached when a repair could not be asked: report the last findings.
     let last = attempts.last().cloned();
     timings.total_ms = started.elapsed().as_millis();
-    let files = artifacts_from_last(ctx, &t, &request)?;
+    let files = artifacts_from_last(ctx, &t, filled.contract.as_ref(), &request)?;
     // The unanswered repair request is not part of the conversation.
     if request
         .turns
@@ -453,7 +488,9 @@ pub async fn prepare_conversation(
 pub fn hand_edited(ctx: &Context, job: &Job, base: &Staged, text: &str) -> Result<Staged, Error> {
     let t = job.template.clone();
     let filled = fill(ctx, &t, &job.sets)?;
-    let files = artifacts(ctx, &t, text)?;
+    let (text, _) = redact(t.output, text);
+    let text = text.as_str();
+    let files = artifacts(ctx, &t, filled.contract.as_ref(), text)?;
     let backend = if base.backend.ends_with(EDITED) {
         base.backend.clone()
     } else {
@@ -529,6 +566,33 @@ pub fn hand_edited(ctx: &Context, job: &Job, base: &Staged, text: &str) -> Resul
     })
 }
 
+/// The values step (between validation and the ChangeSet): the passing
+/// jobs' chart manifests become Helm templates with `.Values` references, and
+/// the chart's other derived files (values.yaml, values.schema.json, the
+/// other templates) join the first chart job. See `crate::chartgen`.
+pub fn derive_chart(ctx: &Context, jobs: &mut [Staged]) -> Result<(), Error> {
+    crate::chartgen::stage::derive_into(ctx, jobs)
+}
+
+/// An answer with every credential replaced by its placeholder: the one
+/// secret heuristic over the whole text, plus the values found in its
+/// manifests' structure (an env var's `value` under a secret-like `name`).
+fn redact(output: crate::artifact::OutputKind, text: &str) -> (String, Vec<secrets::Kind>) {
+    let structured: Vec<(String, secrets::Kind)> = match output {
+        crate::artifact::OutputKind::Kubernetes | crate::artifact::OutputKind::Helm => {
+            match extract::extract(output, text) {
+                Ok(x) => secrets::in_manifests(&crate::validate::yaml::parse(&x.text).documents)
+                    .into_iter()
+                    .map(|f| (f.literal, f.kind))
+                    .collect(),
+                Err(_) => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    };
+    secrets::redact(text, &structured)
+}
+
 /// The suffix of the backend name of an artifact a person edited after the assistant answered.
 pub const EDITED: &str = "+edited";
 
@@ -553,6 +617,7 @@ fn nothing_found(ctx: &Context, t: &Template, e: &extract::ExtractError) -> Vec<
 fn artifacts_from_last(
     ctx: &Context,
     t: &Template,
+    contract: Option<&Contract>,
     request: &Request,
 ) -> Result<Vec<StagedFile>, Error> {
     let last = request
@@ -563,103 +628,51 @@ fn artifacts_from_last(
         .map(|t| t.content.as_str())
         .unwrap_or("");
     match extract::extract(t.output, last) {
-        Ok(x) => artifacts(ctx, t, &x.text),
+        Ok(x) => artifacts(ctx, t, contract, &x.text),
         Err(e) => Ok(nothing_found(ctx, t, &e)),
     }
 }
-
-/// Options for the last step.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ApplyOptions {
-    pub commit: bool,
-    /// Overwrite targets that have uncommitted changes.
-    pub force: bool,
-}
-
-#[derive(Debug, Default)]
-pub struct Applied {
-    pub written: Vec<String>,
-    pub commit: Option<String>,
-}
-
-/// Write the passing jobs of a ChangeSet: artifacts, cache entries and the lock,
-/// each atomically; then one commit of exactly those paths.
-pub fn apply(ctx: &Context, set: &ChangeSet, opts: ApplyOptions) -> Result<Applied, Error> {
-    let root = &ctx.settings.root;
-    let repo = if opts.commit {
-        Some(Repo::open(root).ok_or_else(|| Error::NotARepo { root: root.clone() })?)
-    } else {
-        Repo::open(root)
+/// Subject, body, and trailers naming prompt@version, backend and model. Only
+/// the jobs whose files changed are named, and only their changed files are
+/// listed and counted (a job that changed nothing is not in the commit).
+pub fn commit_message(jobs: &[&Staged], adopted: &[String]) -> String {
+    let changed: Vec<&Staged> = jobs
+        .iter()
+        .copied()
+        .filter(|s| s.files.iter().any(|f| f.changed()))
+        .collect();
+    let jobs: &[&Staged] = if changed.is_empty() { jobs } else { &changed };
+    let files = |s: &&Staged| -> Vec<String> {
+        let all = s.files.iter().all(|f| !f.changed());
+        s.files
+            .iter()
+            .filter(|f| all || f.changed())
+            .map(|f| f.path.clone())
+            .collect()
     };
-    let jobs: Vec<&Staged> = set.jobs.iter().filter(|s| s.passed()).collect();
-    // Refuse before writing anything: a target with the user's uncommitted edits.
-    if !opts.force
-        && let Some(repo) = &repo
-    {
-        for s in &jobs {
-            for f in s.files.iter().filter(|f| f.changed()) {
-                if f.current.is_some() && repo.is_dirty(&f.path)? {
-                    return Err(Error::DirtyTarget {
-                        path: f.path.clone().into(),
-                    });
-                }
-            }
-        }
-    }
-    let mut lock = Lockfile::read(root)?;
-    let before = lock.clone();
-    let mut written = Vec::new();
-    for s in &jobs {
-        for f in &s.files {
-            if f.changed() {
-                repo::write_atomic(&root.join(&f.path), f.content.as_bytes())?;
-                written.push(f.path.clone());
-            }
-        }
-        for entry in &s.cache {
-            let rel = crate::backend::cache::Cache::rel_path(&entry.key);
-            // A hand-written answer is keyed by the prompt alone: the newest one wins.
-            let text = crate::backend::cache::Cache::render(entry);
-            let on_disk = std::fs::read_to_string(root.join(&rel)).ok();
-            let replace = on_disk.is_none()
-                || (entry.hand_written && on_disk.as_deref() != Some(text.as_str()));
-            if replace {
-                repo::write_atomic(&root.join(&rel), text.as_bytes())?;
-                written.push(rel.to_string_lossy().into_owned());
-            }
-        }
-        lock.upsert(s.lock.iter().cloned());
-    }
-    if lock != before {
-        repo::write_atomic(&root.join(crate::lock::LOCK_FILE), lock.render().as_bytes())?;
-        written.push(crate::lock::LOCK_FILE.to_owned());
-    }
-    let mut applied = Applied {
-        written,
-        commit: None,
-    };
-    if opts.commit && !applied.written.is_empty() {
-        let repo = repo.expect("checked above");
-        applied.commit = repo.commit_paths(&applied.written, &commit_message(&jobs))?;
-    }
-    Ok(applied)
-}
-
-/// Subject, body, and trailers naming prompt@version, backend and model.
-pub fn commit_message(jobs: &[&Staged]) -> String {
+    let count: usize = jobs.iter().map(|s| files(s).len()).sum();
     let subject = match jobs {
         [one] => format!("dockhand: generate {}", one.template.reference()),
-        many => format!("dockhand: regenerate {} artifacts", many.len()),
+        _ => format!(
+            "dockhand: regenerate {count} artifact{}",
+            if count == 1 { "" } else { "s" }
+        ),
     };
     let mut body = String::new();
     for s in jobs {
-        for f in &s.files {
+        for path in files(s) {
             body.push_str(&format!(
                 "- {} ({} attempt{})\n",
-                f.path,
+                path,
                 s.attempts.len(),
                 if s.attempts.len() == 1 { "" } else { "s" }
             ));
+        }
+    }
+    if !adopted.is_empty() {
+        body.push_str("\nWith what an earlier --no-commit run wrote, which this lock records:\n");
+        for p in adopted {
+            body.push_str(&format!("- {p}\n"));
         }
     }
     let mut trailers = String::new();

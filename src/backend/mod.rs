@@ -71,7 +71,8 @@ pub struct Response {
     pub model: Option<String>,
     pub text: String,
     pub hand_written: bool,
-    /// The cache entry to store when the artifact is accepted (None when replayed).
+    /// The cache entry the answer is kept in when the artifact is accepted
+    /// (for a replayed answer, the entry it came from).
     pub record: Option<CacheEntry>,
     pub from_cache: bool,
 }
@@ -223,7 +224,8 @@ impl Broker {
             model: e.model.clone(),
             text: e.response.clone(),
             hand_written: e.hand_written,
-            record: None,
+            // Kept so that the commit holds the entry the artifact replays from.
+            record: Some(e),
             from_cache: true,
         }))
     }
@@ -271,6 +273,7 @@ impl Broker {
             return Err(Error::NoBackend {
                 prompt: req.prompt.clone(),
                 reasons,
+                report: live_only,
             });
         }
         if live_only {
@@ -303,6 +306,7 @@ impl Broker {
         Err(Error::NoBackend {
             prompt: req.prompt.clone(),
             reasons,
+            report: live_only,
         })
     }
 
@@ -519,6 +523,7 @@ pub fn system_message(tool: Tool, output: OutputKind) -> String {
     };
     format!(
         "You stand in for {who}. Answer the request with {form}, as {who} would produce it. \
-         Do not add anything that was not asked for."
+         Produce exactly the resources the request names, each with every setting it asks for \
+         (probes, security context, resources included), and never write a credential into it."
     )
 }

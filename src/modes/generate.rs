@@ -35,7 +35,9 @@ pub fn run(settings: Settings, args: &GenerateArgs, ui: &Ui) -> Result<Outcome, 
     let staged = super::block_on_interruptible(&rt, pipeline::prepare(&ctx, job, &on));
     progress.finish(&line, &name, &staged);
     progress.done();
-    let staged = staged?;
+    let mut jobs = vec![staged.map_err(Error::with_set_flag)?];
+    pipeline::derive_chart(&ctx, &mut jobs)?;
+    let staged = jobs.pop().expect("one job");
     ui.info(&super::show::staged(ui, &staged));
     if !staged.passed() {
         ui.err(&format!(
@@ -53,17 +55,35 @@ pub fn run(settings: Settings, args: &GenerateArgs, ui: &Ui) -> Result<Outcome, 
             force: args.force,
         },
     )?;
+    let mut out = String::new();
     if applied.written.is_empty() {
-        ui.out("up to date: nothing changed\n");
-    } else {
-        let mut out = String::new();
-        for w in &applied.written {
-            out.push_str(&format!("wrote {w}\n"));
-        }
-        if let Some(c) = &applied.commit {
-            out.push_str(&format!("committed {}\n", &c[..c.len().min(12)]));
-        }
-        ui.out(&out);
+        out.push_str("up to date: nothing changed\n");
     }
+    for w in &applied.written {
+        out.push_str(&format!("wrote {w}\n"));
+    }
+    match &applied.commit {
+        Some(c) => out.push_str(&format!("committed {}\n", &c[..c.len().min(12)])),
+        None if !args.no_commit && !applied.written.is_empty() => {
+            out.push_str("nothing new to commit (HEAD already holds it)\n")
+        }
+        None => {}
+    }
+    out.push_str(&adopted(&applied));
+    ui.out(&out);
     Ok(Outcome::Clean)
+}
+
+/// The lines naming what an earlier `--no-commit` run wrote and this commit took along.
+pub(super) fn adopted(applied: &pipeline::Applied) -> String {
+    if applied.adopted.is_empty() || applied.commit.is_none() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "the commit includes what an earlier --no-commit run wrote, which the lock records:\n",
+    );
+    for p in &applied.adopted {
+        out.push_str(&format!("  {p}\n"));
+    }
+    out
 }

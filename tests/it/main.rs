@@ -1,17 +1,25 @@
 //! dockhand's one integration-test binary.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // tests say what they skipped
 
 mod harness;
 mod openai_server;
 
+mod atomic;
 mod backends;
+mod chart_values;
 mod charts;
 mod cli;
+mod contract;
 mod generate;
+mod hints;
+mod init;
+mod justfile;
 mod peers;
 mod prompts;
 mod regen;
 mod review;
 mod safety;
+mod secrets;
 mod session;
 mod snapshots;
 mod validate;

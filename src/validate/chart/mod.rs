@@ -328,6 +328,9 @@ pub fn check_files_with(
         }
     }
     let values = coalesce(user, &defaults);
+    if chart.files.contains_key("values.schema.json") {
+        rep.touch(&path_of("values.schema.json"));
+    }
 
     // 4. templates: read, parse, check `.Values` references
     let mut sources = read_templates(chart, &mut rep);

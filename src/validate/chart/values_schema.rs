@@ -2,9 +2,9 @@
 //! against the chart's JSON Schema, as `helm template` checks them (helm
 //! does this itself when it renders). The keywords implemented are the
 //! structural ones (`type`, `properties`, `required`, `additionalProperties`,
-//! `items`, `enum`, `const`, numeric and length bounds); a schema using any
-//! other assertion (`$ref`, `allOf`, `pattern`, ...) is not checked, and
-//! says so (the chart is then not fully checked).
+//! `items`, `enum`, `const`, numeric and length bounds, `pattern`); a
+//! schema using any other assertion (`$ref`, `allOf`, ...) is not checked,
+//! and says so (the chart is then not fully checked).
 
 use serde_json::Value as J;
 
@@ -43,6 +43,7 @@ const IMPLEMENTED: &[&str] = &[
     "maxLength",
     "minItems",
     "maxItems",
+    "pattern",
 ];
 
 /// A keyword the checker does not implement, with its JSON pointer in the
@@ -65,6 +66,12 @@ pub(super) fn unsupported_keyword(schema: &J) -> Option<String> {
                         .find_map(|(name, sub)| walk(sub, &format!("{here}/{name}")))
                 }),
                 "additionalProperties" | "items" => walk(v, &here),
+                // Go's regexp and Rust's regex share RE2's syntax; a pattern
+                // neither reads is not checked.
+                "pattern" => match v.as_str().map(regex::Regex::new) {
+                    Some(Ok(_)) => None,
+                    _ => Some(format!("the pattern at {here}")),
+                },
                 _ => None,
             };
             if found.is_some() {
@@ -187,6 +194,15 @@ fn validate(schema: &J, v: &J, at: &str, out: &mut Vec<(String, String)>) {
     }
     let count = |k: &str| s.get(k).and_then(J::as_u64).map(|n| n as usize);
     if let J::String(text) = v {
+        if let Some(p) = s.get("pattern").and_then(J::as_str)
+            && let Ok(re) = regex::Regex::new(p)
+            && !re.is_match(text)
+        {
+            out.push((
+                at.to_owned(),
+                format!("at {shown}: '{text}' does not match pattern '{p}'"),
+            ));
+        }
         let len = text.chars().count();
         if let Some(m) = count("minLength").filter(|m| len < *m) {
             out.push((
@@ -290,8 +306,19 @@ mod tests {
     #[test]
     fn unsupported_keywords_are_named() {
         assert_eq!(
-            unsupported_keyword(&json!({"properties": {"a": {"pattern": "^x"}}})).as_deref(),
-            Some("`pattern` (at /properties/a/pattern)")
+            unsupported_keyword(&json!({"properties": {"a": {"pattern": "^x"}}})),
+            None
+        );
+        assert_eq!(
+            unsupported_keyword(&json!({"properties": {"a": {"pattern": "(?<=x)"}}})).as_deref(),
+            Some("the pattern at /properties/a/pattern")
+        );
+        assert_eq!(
+            check(&json!({"pattern": "^[a-z]+$"}), &json!("Abc")),
+            [(
+                String::new(),
+                "at '': 'Abc' does not match pattern '^[a-z]+$'".to_owned()
+            )]
         );
         assert_eq!(
             unsupported_keyword(&json!({"$ref": "#/definitions/x"})).as_deref(),
