@@ -17,7 +17,7 @@ pub fn validate(settings: &Settings, args: &ValidateArgs, ui: &Ui) -> Result<Out
         kube_version: config.kube_version.clone(),
         policy: config.policy.clone(),
         renderer: config.chart_renderer.clone(),
-        helm_timeout: config.helm_timeout,
+        helm: config.helm_limits,
         ..Default::default()
     };
     let validator = Validator::new(config)?;

@@ -70,8 +70,9 @@ pub struct ValidatorConfig {
     pub enabled: Vec<String>,
     /// How charts are rendered (`[tools.helm] binary`, else helm on PATH).
     pub chart_renderer: chart::Renderer,
-    /// Limit for one `helm template` run (`[tools.helm] timeout_secs`).
-    pub helm_timeout: std::time::Duration,
+    /// Timeout and output limit for `helm template` (`[limits]`, or
+    /// `[tools.helm] timeout_secs`).
+    pub helm_limits: chart::HelmLimits,
 }
 
 /// The validation stage: strict schemas compiled once per run, policies, silences.
@@ -207,7 +208,7 @@ impl Validator {
             kube_version: self.config.kube_version.clone(),
             policy: self.config.policy.clone(),
             renderer: chart::Renderer::BuiltIn,
-            helm_timeout: self.config.helm_timeout,
+            helm: self.config.helm_limits,
             strict_values: true,
             ..Default::default()
         };

@@ -175,7 +175,8 @@ fn a_looping_chart_does_not_hang_validate() {
         .collect();
     assert_eq!(errors.len(), 1, "{}", out.stdout);
     assert!(
-        errors[0].starts_with("looping/Chart.yaml:1:1: error[chart/render]: `")
+        errors[0]
+            .starts_with("looping/Chart.yaml:1:1: error[chart/render]: helm template failed: `")
             && errors[0].contains(
                 "did not finish within 2 s; it was killed together with its process group"
             ),
@@ -201,7 +202,7 @@ fn a_configured_helm_that_does_not_exist_is_named() {
     assert_eq!(
         errors,
         [
-            "v1-range/Chart.yaml:1:1: error[chart/render]: cannot run helm: `/nonexistent/helm` was not found: it is not on PATH or not executable (install it, or set its path in dockhand.toml)"
+            "v1-range/Chart.yaml:1:1: error[chart/render]: cannot run helm: `/nonexistent/helm` does not exist"
         ],
         "{}",
         out.stdout

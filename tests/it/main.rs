@@ -10,6 +10,7 @@ mod chart_values;
 mod charts;
 mod cli;
 mod contract;
+mod faults;
 mod generate;
 mod hints;
 mod init;

@@ -23,8 +23,27 @@ pub(super) enum HelmRun {
     Failed(Diagnostic),
 }
 
+/// `helm template` runs through the same process runner as the assistants: in its own
+/// process group, killed at the timeout or as soon as its output passes the limit. A
+/// chart that loops cannot hang `validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HelmLimits {
+    pub timeout: std::time::Duration,
+    pub max_output: u64,
+}
+
+impl Default for HelmLimits {
+    fn default() -> Self {
+        HelmLimits {
+            timeout: crate::backend::process::DEFAULT_TIMEOUT,
+            max_output: crate::backend::process::DEFAULT_MAX_OUTPUT,
+        }
+    }
+}
+
 /// `helm template RELEASE DIR --kube-version V --debug --values F --set K=V`,
-/// under `opts.helm_timeout` and `opts.helm_output_limit`. A chart with files
+/// under `opts.helm` (timeout, output limit). A timeout, output over the
+/// limit or a helm that cannot be started is one finding. A chart with files
 /// laid over it is written to a temporary folder first (the files on disk
 /// are never changed).
 pub(super) fn run_helm(
@@ -81,28 +100,33 @@ pub(super) fn run_helm(
         args.push("--set".into());
         args.push(s.clone());
     }
-    let inv = Invocation::new(bin, args).with_timeout(opts.helm_timeout);
-    match process::run_blocking(&inv) {
-        Ok(c) if c.stdout.len() > opts.helm_output_limit => HelmRun::Failed(
-            Diagnostic::error(
-                "chart/render",
-                Pos::new(1, 1),
-                format!(
-                    "helm template printed {} bytes, over the limit of {} bytes; the output was not checked",
-                    c.stdout.len(),
-                    opts.helm_output_limit
-                ),
-            )
-            .with_hint("a template that loops? check `range` and `until` bounds"),
-        ),
+    let inv = Invocation::new(bin, args).with_timeout(opts.helm.timeout);
+    match process::run_blocking_limited(&inv, opts.helm.max_output) {
         Ok(c) => HelmRun::Ran(HelmOutput {
             success: c.success(),
             stdout: c.stdout,
             stderr: c.stderr,
         }),
-        Err(e @ ProcessError::Timeout { .. }) => HelmRun::Failed(
-            Diagnostic::error("chart/render", Pos::new(1, 1), e.to_string())
-                .with_hint("a template that loops? raise `[tools.helm] timeout_secs` if the chart is just big"),
+        Err(ProcessError::Timeout { argv, after, .. }) => {
+            // Without helm's debug lines: they name temporary paths.
+            let e = ProcessError::Timeout {
+                argv,
+                after,
+                stderr_tail: String::new(),
+                partial: None,
+            };
+            HelmRun::Failed(
+                Diagnostic::error(
+                    "chart/render",
+                    Pos::new(1, 1),
+                    format!("helm template failed: {e} (raise [limits] helm_timeout_secs in dockhand.toml to allow longer)"),
+                )
+                .with_hint("fix the template or values helm points at"),
+            )
+        }
+        Err(e @ ProcessError::TooLarge { .. }) => HelmRun::Failed(
+            Diagnostic::error("chart/render", Pos::new(1, 1), format!("helm template failed: {e}"))
+                .with_hint("fix the template or values helm points at"),
         ),
         Err(e) => HelmRun::Failed(
             Diagnostic::error("chart/render", Pos::new(1, 1), format!("cannot run helm: {e}"))

@@ -78,12 +78,13 @@ mod to_yaml;
 mod values;
 mod values_schema;
 
+pub use helm::HelmLimits;
+
 #[cfg(test)]
 mod tests;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde_json::{Map, Value as J};
 
@@ -100,12 +101,6 @@ use values::{coalesce, load_values, merge_maps, parse_set};
 
 /// Appended to a template's path for findings about its rendered output.
 pub const RENDERED_SUFFIX: &str = " (rendered)";
-
-/// How long one `helm template` may run, unless configured.
-pub const DEFAULT_HELM_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// How much output one `helm template` may print (stdout), in bytes.
-pub const DEFAULT_HELM_OUTPUT_LIMIT: usize = 64 * 1024 * 1024;
 
 /// How to render a chart's templates.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -138,10 +133,8 @@ pub struct ChartOptions {
     /// `--set` strings (`a.b=c,d[0]=e`), applied after the values files.
     pub set: Vec<String>,
     pub renderer: Renderer,
-    /// Limit for one `helm template` run.
-    pub helm_timeout: Duration,
-    /// Limit for what one `helm template` run prints.
-    pub helm_output_limit: usize,
+    /// Timeout and output limit for `helm template` (the assistants').
+    pub helm: HelmLimits,
     /// Kubernetes version of the strict schemas (and helm's `--kube-version`).
     pub kube_version: String,
     /// Settings of the project's policies.
@@ -157,8 +150,7 @@ impl Default for ChartOptions {
             values_files: Vec::new(),
             set: Vec::new(),
             renderer: Renderer::Auto,
-            helm_timeout: DEFAULT_HELM_TIMEOUT,
-            helm_output_limit: DEFAULT_HELM_OUTPUT_LIMIT,
+            helm: HelmLimits::default(),
             kube_version: DEFAULT_KUBE_VERSION.to_owned(),
             policy: PolicyConfig::default(),
             strict_values: false,
@@ -416,7 +408,7 @@ pub fn check_files_with(
                 }
             }
             None => {
-                let schema_ok = check_values_schema(chart, &values, &mut rep);
+                let schema_ok = check_values_schema(chart, &values, opts, &mut rep);
                 let (files, ok) =
                     render_builtin(chart, &chart_name, &meta, &values, &sources, &mut rep);
                 let ok = ok && schema_ok;
@@ -503,7 +495,12 @@ pub fn check_files_with(
 
 /// `values.schema.json` against the merged values (helm does this itself
 /// when it renders). Returns whether the schema could be checked.
-fn check_values_schema(chart: &ChartFiles, values: &J, rep: &mut Report) -> bool {
+fn check_values_schema(
+    chart: &ChartFiles,
+    values: &J,
+    opts: &ChartOptions,
+    rep: &mut Report,
+) -> bool {
     let Some(Ok(text)) = chart.text("values.schema.json") else {
         return true;
     };
@@ -543,11 +540,22 @@ fn check_values_schema(chart: &ChartFiles, values: &J, rep: &mut Report) -> bool
         .and_then(Result::ok)
         .map(yaml::parse);
     for (pointer, message) in values_schema::check(&schema, values) {
-        let pos = parsed
+        // At the value in values.yaml when it comes from there; else at the
+        // override that set it.
+        let merged = values.pointer(&pointer);
+        let in_defaults = parsed
             .as_ref()
             .and_then(|p| p.documents.first())
             .and_then(|d| d.root.lookup(&pointer))
-            .map_or(Pos::new(1, 1), |n| n.pos);
+            .filter(|n| pointer.is_empty() || merged.is_none_or(|m| values::values_json(n) == *m));
+        let (path, pos) = match in_defaults {
+            Some(n) => (values_path.clone(), n.pos),
+            None if !opts.set.is_empty() => ("--set".to_owned(), Pos::new(1, 1)),
+            None => match opts.values_files.last() {
+                Some(f) => (f.to_string_lossy().into_owned(), Pos::new(1, 1)),
+                None => (values_path.clone(), Pos::new(1, 1)),
+            },
+        };
         let mut d = Diagnostic::error(
             "chart/values-schema",
             pos,
@@ -557,7 +565,7 @@ fn check_values_schema(chart: &ChartFiles, values: &J, rep: &mut Report) -> bool
         if !pointer.is_empty() {
             d = d.with_pointer(pointer);
         }
-        rep.add(&values_path, d);
+        rep.add(&path, d);
     }
     true
 }

@@ -548,7 +548,10 @@ fn a_looping_chart_is_stopped_by_the_timeout() {
         "kind: ConfigMap\n{{- range $i := until 1000000000 }}{{ $i }}{{ end }}\n",
     );
     let opts = ChartOptions {
-        helm_timeout: Duration::from_secs(2),
+        helm: HelmLimits {
+            timeout: Duration::from_secs(2),
+            ..HelmLimits::default()
+        },
         ..with_helm(&helm)
     };
     let started = std::time::Instant::now();
@@ -570,7 +573,8 @@ fn a_looping_chart_is_stopped_by_the_timeout() {
         .find(|d| d.code == "chart/render")
         .unwrap();
     assert!(
-        d.message.starts_with("`") && d.message.contains("did not finish within 2 s"),
+        d.message.starts_with("helm template failed: `")
+            && d.message.ends_with("did not finish within 2 s; it was killed together with its process group (raise [limits] helm_timeout_secs in dockhand.toml to allow longer)"),
         "{}",
         d.message
     );
@@ -582,10 +586,13 @@ fn helm_output_over_the_limit_is_refused() {
     let Some(helm) = peer_helm() else { return };
     let dir = scratch_chart(
         "helm-big",
-        "kind: ConfigMap\ndata:\n{{- range $i := until 20000 }}\n  k{{ $i }}: \"0123456789012345678901234567890123456789\"{{ end }}\n",
+        "kind: ConfigMap\ndata:\n{{- range $i := until 10000 }}\n  k{{ $i }}: \"0123456789012345678901234567890123456789\"{{ end }}\n",
     );
     let opts = ChartOptions {
-        helm_output_limit: 100_000,
+        helm: HelmLimits {
+            max_output: 100 * 1024,
+            ..HelmLimits::default()
+        },
         ..with_helm(&helm)
     };
     let r = check_chart(&dir, &opts);
@@ -598,9 +605,8 @@ fn helm_output_over_the_limit_is_refused() {
         .find(|d| d.code == "chart/render")
         .unwrap();
     assert!(
-        d.message.starts_with("helm template printed ")
-            && d.message
-                .ends_with("bytes, over the limit of 100000 bytes; the output was not checked"),
+        d.message.starts_with("helm template failed: `")
+            && d.message.ends_with("wrote more than 100 KiB to stdout; it was stopped and its answer discarded (raise [limits] max_answer_bytes in dockhand.toml if the answer is meant to be this big)"),
         "{}",
         d.message
     );
