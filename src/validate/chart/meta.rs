@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value as J};
 
-use super::render::go_print;
+use super::gofmt::go_print;
 use crate::validate::diagnostic::{Diagnostic, Pos, Severity};
 use crate::validate::yaml::{self, Node, Value};
 

@@ -62,12 +62,16 @@
 //! **Layout.** This file holds the public API and the orchestration
 //! ([`check_files`]); the parts live in `files` (reading the chart once),
 //! `meta` (Chart.yaml), `layout` (charts/, crds/, templates/), `values`
-//! (values files, `--set`, merging), `template` (reading templates,
-//! `.Values` references and their guards, unsupported constructs), `gotmpl`
-//! (the Go-template parser), `render` (the built-in renderer), `to_yaml`
-//! (helm's `toYaml`) and `helm` (running `helm template`).
+//! (values files, `--set`, merging), `values_schema` (values.schema.json),
+//! `template` (reading templates, `.Values` references and their guards,
+//! object names, unsupported constructs), `functions` (the functions helm
+//! defines), `gotmpl` (the Go-template parser), `render` (the built-in
+//! renderer), `gofmt` (Go's value formatting), `to_yaml` (helm's `toYaml`)
+//! and `helm` (running `helm template`).
 
 mod files;
+mod functions;
+mod gofmt;
 mod gotmpl;
 mod helm;
 mod layout;

@@ -3,12 +3,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::{Map, Number, Value as J};
+use serde_json::{Map, Value as J};
 
 use super::files::ChartFiles;
+use super::functions::undefined_functions;
+use super::gofmt::{go_quote, print_top, strval};
 use super::gotmpl;
 use super::meta::ChartMeta;
-use super::template::{Defines, Source, undefined_functions, unsupported};
+use super::template::{Defines, Source, unsupported};
 use super::to_yaml::to_yaml;
 use super::{LineIndex, RenderedFile, Report};
 use crate::validate::diagnostic::{Diagnostic, Pos, Severity};
@@ -564,125 +566,10 @@ fn walk_fields(file: usize, at: usize, v: &J, chain: &[String]) -> R<J> {
     Ok(cur.clone())
 }
 
-/// An action's output: Go's `%v`, with helm's `<no value>` removal for nil.
-fn print_top(v: &J) -> String {
-    if v.is_null() {
-        String::new()
-    } else {
-        go_print(v)
-    }
-}
-
-/// Go's `fmt.Sprint` of a decoded JSON value.
-pub(super) fn go_print(v: &J) -> String {
-    match v {
-        J::Null => "<nil>".to_owned(),
-        J::Bool(b) => b.to_string(),
-        J::Number(n) => go_number(n),
-        J::String(s) => s.clone(),
-        J::Array(a) => format!("[{}]", a.iter().map(go_print).collect::<Vec<_>>().join(" ")),
-        J::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            format!(
-                "map[{}]",
-                keys.iter()
-                    .map(|k| format!("{k}:{}", go_print(&m[*k])))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )
-        }
-    }
-}
-
-fn go_number(n: &Number) -> String {
-    if n.is_f64() {
-        go_float(n.as_f64().unwrap_or(0.0))
-    } else {
-        n.to_string()
-    }
-}
-
-/// Go's `strconv.FormatFloat(f, 'g', -1, 64)` (also `%v`).
-pub(super) fn go_float(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".to_owned();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "+Inf" } else { "-Inf" }.to_owned();
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0" } else { "0" }.to_owned();
-    }
-    let e = format!("{f:e}");
-    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let sign = if f < 0.0 { "-" } else { "" };
-    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
-    if !(-4..6).contains(&exp) {
-        let rest = if digits.len() > 1 {
-            format!(".{}", &digits[1..])
-        } else {
-            String::new()
-        };
-        format!(
-            "{sign}{}{rest}e{}{:02}",
-            &digits[..1],
-            if exp < 0 { '-' } else { '+' },
-            exp.abs()
-        )
-    } else if exp >= 0 {
-        let int_len = exp as usize + 1;
-        if digits.len() <= int_len {
-            format!("{sign}{digits}{}", "0".repeat(int_len - digits.len()))
-        } else {
-            format!("{sign}{}.{}", &digits[..int_len], &digits[int_len..])
-        }
-    } else {
-        format!("{sign}0.{}{digits}", "0".repeat((-exp - 1) as usize))
-    }
-}
-
-/// Sprig's `strval`.
-fn strval(v: &J) -> String {
-    go_print(v)
-}
-
-/// Go's `strconv.Quote`.
-fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
-                if (c as u32) < 0x10000 {
-                    out.push_str(&format!("\\u{:04x}", c as u32));
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::chart::gofmt::go_float;
     use crate::validate::chart::values::load_values;
 
     /// Render one template text with the built-in renderer.

@@ -8,7 +8,7 @@
 
 use serde_json::Value as J;
 
-use super::render::go_float;
+use super::gofmt::go_float;
 
 /// Keywords that assert nothing (annotations) and are safe to skip.
 const ANNOTATIONS: &[&str] = &[
