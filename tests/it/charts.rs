@@ -436,3 +436,43 @@ fn a_chart_is_read_once_per_run_and_artifacts_are_laid_over_it_in_memory() {
     );
     assert!(!p.exists(rel));
 }
+
+#[test]
+fn a_template_the_built_in_renderer_cannot_render_is_rendered_by_helm_in_the_pipeline() {
+    let Some(peers) =
+        peers("a_template_the_built_in_renderer_cannot_render_is_rendered_by_helm_in_the_pipeline")
+    else {
+        return;
+    };
+    let p = Project::empty();
+    crate::harness::copy_dir(&fixture("charts/v1-range"), &p.path().join("charts/demo"));
+    let settings = dockhand::settings::Settings::resolve(
+        p.path().to_owned(),
+        None,
+        &dockhand::settings::Env::default(),
+    )
+    .unwrap();
+    let mut config = settings.validator_config(None);
+    config.chart_renderer = dockhand::validate::chart::Renderer::Helm(peers.join("helm"));
+    let validator = dockhand::validate::Validator::new(config).unwrap();
+    let rel = "charts/demo/templates/extra.yaml";
+    let checks = dockhand::validate::Checks::default();
+    // `range` is outside the built-in subset: helm renders the chart with the
+    // artifact laid over it, and the rendered document is checked.
+    let template = |replicas: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n{{{{- range $k, $v := .Values.settings }}}}\n  {{{{ $k }}}}: {{{{ $v | quote }}}}\n{{{{- end }}}}\n  replicas: {replicas}\n"
+        )
+    };
+    assert_eq!(
+        validator.check_in_chart(p.path(), rel, &template("\"2\""), &checks),
+        []
+    );
+    let bad = validator.check_in_chart(p.path(), rel, &template("2"), &checks);
+    let codes: Vec<(&str, usize, usize)> = bad
+        .iter()
+        .map(|d| (d.code.as_str(), d.line, d.column))
+        .collect();
+    assert_eq!(codes, [("schema/type", 8, 13)], "{bad:#?}");
+    assert!(!p.exists(rel), "nothing is written beside the chart");
+}
