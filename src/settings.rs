@@ -93,7 +93,8 @@ pub struct OpenAiSettings {
 #[serde(deny_unknown_fields)]
 pub struct ToolConfigFile {
     pub binary: Option<PathBuf>,
-    #[serde(default)]
+    /// An array, or one string split as a POSIX shell would (`shlex`).
+    #[serde(default, deserialize_with = "crate::backend::adapter::tool_args")]
     pub args: Vec<String>,
     pub timeout_secs: Option<u64>,
     /// kubectl-ai only: `google` or `sozercan` (default: detected).
@@ -114,6 +115,8 @@ pub struct ToolSettings {
     pub gordon: ToolConfigFile,
     pub kubectl_ai: ToolConfigFile,
     pub kagent: ToolConfigFile,
+    /// `[tools.helm]`: the chart renderer (`binary`, `timeout_secs`).
+    pub helm: ToolConfigFile,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -209,6 +212,8 @@ struct ToolsSection {
     kubectl_ai: ToolConfigFile,
     #[serde(default)]
     kagent: ToolConfigFile,
+    #[serde(default)]
+    helm: ToolConfigFile,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -469,6 +474,7 @@ impl Settings {
                 gordon: file.tools.gordon,
                 kubectl_ai: file.tools.kubectl_ai,
                 kagent: file.tools.kagent,
+                helm: file.tools.helm,
             },
             policies: file.policies,
             ignores: file.ignore,
@@ -521,6 +527,20 @@ impl Settings {
                 paths,
                 stages: self.policies.stages.clone().into_iter().collect(),
             }),
+            chart_renderer: match &self.tools.helm.binary {
+                Some(p) if p.components().count() > 1 && p.is_relative() => {
+                    crate::validate::chart::Renderer::Helm(self.root.join(p))
+                }
+                Some(p) => crate::validate::chart::Renderer::Helm(p.clone()),
+                None => crate::validate::chart::Renderer::Auto,
+            },
+            helm_limits: {
+                let mut limits = self.helm_limits();
+                if let Some(secs) = self.tools.helm.timeout_secs {
+                    limits.timeout = std::time::Duration::from_secs(secs);
+                }
+                limits
+            },
         }
     }
 

@@ -128,6 +128,11 @@ pub struct ValidatorConfig {
     /// `None` without dockhand.toml: then only the schema and the general
     /// rules run (and whatever a prompt names, in the pipeline).
     pub project: Option<ProjectPolicies>,
+    /// How charts are rendered (`[tools.helm] binary`, else helm on PATH).
+    pub chart_renderer: chart::Renderer,
+    /// Timeout and output limit for `helm template` (`[limits]`, or
+    /// `[tools.helm] timeout_secs`).
+    pub helm_limits: chart::HelmLimits,
 }
 
 /// The validation stage: strict schemas compiled once per run, policies, silences.
@@ -136,6 +141,8 @@ pub struct Validator {
     config: ValidatorConfig,
     /// The project root, canonical, for matching paths.
     root: Option<PathBuf>,
+    /// Charts read once per run, for artifacts checked inside their chart.
+    charts: std::sync::Mutex<std::collections::HashMap<PathBuf, std::sync::Arc<chart::ChartFiles>>>,
 }
 
 impl Validator {
@@ -150,6 +157,7 @@ impl Validator {
             schemas,
             config,
             root,
+            charts: Default::default(),
         })
     }
 
@@ -321,10 +329,13 @@ impl Validator {
         out
     }
 
-    /// A Helm chart file (`output = "helm"`) is checked inside its chart: the chart
-    /// on disk is copied to a scratch folder with `content` in place of `rel`, then
-    /// rendered and checked whole. Only the findings about `rel` are returned.
-    /// Without a chart around it, plain YAML is checked as manifests.
+    /// A Helm chart file (`output = "helm"`) is checked inside its chart: the
+    /// chart is read once per run into memory, `content` is laid over `rel`,
+    /// and the whole chart is rendered and checked. The built-in renderer runs
+    /// first (pure, in memory); helm renders only a chart it cannot render
+    /// fully. Only the findings about `rel` are returned. A value the chart
+    /// lacks is an error here (a wrong answer). Without a chart around it,
+    /// plain YAML is checked as manifests.
     pub fn check_in_chart(
         &self,
         root: &Path,
@@ -351,44 +362,40 @@ impl Validator {
         let inner = target
             .strip_prefix(chart_dir)
             .unwrap_or(Path::new(rel))
-            .to_owned();
-        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let name = chart_dir
-            .file_name()
-            .map(|s| s.to_os_string())
-            .unwrap_or_default();
-        let scratch =
-            std::env::temp_dir().join(format!("dockhand-chart-{}-{n}", std::process::id()));
-        let copy = scratch.join(name);
-        let staged = copy_dir(chart_dir, &copy)
-            .and_then(|()| std::fs::create_dir_all(copy.join(&inner).parent().unwrap_or(&copy)))
-            .and_then(|()| std::fs::write(copy.join(&inner), content));
-        let mut out = match staged {
-            Err(e) => vec![Diagnostic::error(
-                "chart/scratch",
-                Pos::new(1, 1),
-                format!("could not stage the chart: {e}"),
-            )],
-            Ok(()) => {
-                let opts = chart::ChartOptions {
-                    kube_version: self.config.kube_version.clone(),
-                    policy: self.config.policy.clone(),
-                    ..Default::default()
-                };
-                let ours = copy.join(&inner).to_string_lossy().into_owned();
-                chart::check_chart(&copy, &opts)
-                    .files
-                    .into_iter()
-                    .filter(|(path, _)| {
-                        *path == ours
-                            || path.strip_suffix(chart::RENDERED_SUFFIX) == Some(ours.as_str())
-                    })
-                    .flat_map(|(_, d)| d)
-                    .collect()
-            }
+            .to_string_lossy()
+            .replace('\\', "/");
+        let files = {
+            let mut cache = self.charts.lock().unwrap_or_else(|e| e.into_inner());
+            cache
+                .entry(chart_dir.to_owned())
+                .or_insert_with(|| std::sync::Arc::new(chart::ChartFiles::read(chart_dir)))
+                .clone()
         };
-        let _ = std::fs::remove_dir_all(&scratch);
+        let files = files.with_file(&inner, content);
+        let mut opts = chart::ChartOptions {
+            kube_version: self.config.kube_version.clone(),
+            policy: self.config.policy.clone(),
+            renderer: chart::Renderer::BuiltIn,
+            helm: self.config.helm_limits,
+            strict_values: true,
+            ..Default::default()
+        };
+        let mut result = chart::check_files_with(&files, &opts, Some(self.schemas));
+        if !result.complete
+            && let Some(helm) = self.config.chart_renderer.helm_binary()
+        {
+            opts.renderer = chart::Renderer::Helm(helm);
+            result = chart::check_files_with(&files, &opts, Some(self.schemas));
+        }
+        let ours = files.dir().join(&inner).to_string_lossy().into_owned();
+        let mut out: Vec<Diagnostic> = result
+            .files
+            .into_iter()
+            .filter(|(path, _)| {
+                *path == ours || path.strip_suffix(chart::RENDERED_SUFFIX) == Some(ours.as_str())
+            })
+            .flat_map(|(_, d)| d)
+            .collect();
         let set = self.policy_set(
             self.project_rel(Path::new(rel), true).as_deref(),
             checks.policies,
@@ -460,7 +467,8 @@ impl Validator {
     ) -> Vec<FileReport> {
         let rel = self.project_rel(dir, false);
         let set = self.policy_set(rel.as_deref(), &[]);
-        let result = chart::check_chart(dir, opts);
+        let result =
+            chart::check_files_with(&chart::ChartFiles::read(dir), opts, Some(self.schemas));
         let mut reports: Vec<FileReport> = result
             .files
             .into_iter()
@@ -711,18 +719,4 @@ fn under(rel: &str, prefix: &str) -> bool {
         || rel
             .strip_prefix(prefix)
             .is_some_and(|rest| rest.starts_with('/'))
-}
-
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let dest = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &dest)?;
-        } else {
-            std::fs::copy(entry.path(), dest)?;
-        }
-    }
-    Ok(())
 }

@@ -7,6 +7,7 @@ mod openai_server;
 mod atomic;
 mod backends;
 mod chart_values;
+mod charts;
 mod cli;
 mod contract;
 mod faults;

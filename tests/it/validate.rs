@@ -234,17 +234,11 @@ fn project_with_chart(name: &str) -> Project {
 
 #[test]
 fn chart_rules_fire_with_their_codes() {
-    for (name, code) in [
-        ("bad-missing-value", "chart/missing-value"),
-        ("bad-chart-yaml", "chart/version"),
-        ("bad-range", "chart/unsupported-template"),
-    ] {
-        Test::new()
-            .args(["validate", &chart(name)])
-            .status(1)
-            .stdout_has(format!("[{code}]"))
-            .run();
-    }
+    Test::new()
+        .args(["validate", &chart("bad-chart-yaml")])
+        .status(1)
+        .stdout_has("[chart/version]")
+        .run();
     // Policies fire on the project's own chart only.
     for (name, code) in [
         ("bad-literal-secret", "policy/secret-env"),
