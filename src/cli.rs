@@ -121,6 +121,9 @@ pub struct BrokerArgs {
     /// Never make a live call: answer from the response cache or fail.
     #[arg(long)]
     pub offline: bool,
+    /// Ask the live backend even when the response cache holds an answer.
+    #[arg(long, conflicts_with = "offline")]
+    pub refresh: bool,
 }
 
 #[derive(Debug, Args)]

@@ -49,6 +49,10 @@ pub struct BrokerSettings {
     /// `--backend`: use only this one (after the cache).
     pub only: Option<String>,
     pub offline: bool,
+    /// `--refresh`: skip the cache lookup and ask the live backend.
+    pub refresh: bool,
+    /// `--model` was given: a cached answer from another model is not replayed.
+    pub model_given: bool,
     /// Jobs at once per backend (assistants rate-limit).
     pub concurrency: BTreeMap<String, usize>,
 }
@@ -358,6 +362,8 @@ impl Settings {
                 chain,
                 only,
                 offline: broker.is_some_and(|b| b.offline),
+                refresh: broker.is_some_and(|b| b.refresh),
+                model_given: broker.is_some_and(|b| b.model.is_some()),
                 concurrency: file.broker.concurrency,
             },
             openai: OpenAiSettings {

@@ -238,9 +238,10 @@ impl Broker {
         } else {
             self.chain_for(req.tool)
         };
-        if self.uses_cache() && !live_only {
+        if self.uses_cache() && !live_only && !self.settings.broker.refresh {
             let mut candidates: Vec<(String, Option<String>)> = Vec::new();
-            // The lock's record first, unless `--backend` asked for another backend.
+            // The lock's record first, unless `--backend` asked for another backend
+            // or `--model` for another model.
             if let Some(p) = &req.prefer
                 && self
                     .settings
@@ -248,6 +249,7 @@ impl Broker {
                     .only
                     .as_ref()
                     .is_none_or(|only| *only == p.0 || only == "cache")
+                && (!self.settings.broker.model_given || p.1 == self.model_for(&p.0))
             {
                 candidates.push(p.clone());
             }
@@ -279,7 +281,7 @@ impl Broker {
                 "not used for reports: only the agent that sees the cluster can report on it"
                     .to_owned(),
             ));
-        } else if self.uses_cache() {
+        } else if self.uses_cache() && !self.settings.broker.refresh {
             reasons.push((
                 "cache".to_owned(),
                 "no recorded answer for this exact prompt".to_owned(),
