@@ -80,6 +80,8 @@ pub struct ToolConfigFile {
     pub flavour: Option<String>,
     /// kubectl-ai (google) only.
     pub llm_provider: Option<String>,
+    /// kubectl-ai only: the kubeconfig it may use (default: an empty one, no cluster access).
+    pub kubeconfig: Option<PathBuf>,
     pub model: Option<String>,
     /// kagent only.
     pub agent: Option<String>,

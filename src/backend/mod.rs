@@ -106,7 +106,7 @@ pub struct Broker {
     settings: Settings,
     cache: Cache,
     http: reqwest::Client,
-    kubectl_ai_flavour: tokio::sync::OnceCell<Result<kubectl_ai::Flavour, String>>,
+    kubectl_ai_flavour: tokio::sync::OnceCell<Result<kubectl_ai::Detected, String>>,
     /// One semaphore per live backend: assistants rate-limit, so each has its own cap
     /// (`[broker.concurrency]`), whatever `--jobs` says.
     limits: std::collections::BTreeMap<String, std::sync::Arc<tokio::sync::Semaphore>>,
@@ -417,17 +417,19 @@ impl Broker {
         gordon::interpret(process::run(inv).await).map_err(|e| e.to_string())
     }
 
-    /// The kubectl-ai flavour: from config, else detected from `--help` once per run.
-    async fn flavour(&self, cfg: &process::ToolConfig) -> Result<kubectl_ai::Flavour, String> {
+    /// The kubectl-ai flavour (from config, else from `--help`) and whether it writes a
+    /// trace: probed once per run.
+    async fn kubectl_ai_detected(
+        &self,
+        cfg: &process::ToolConfig,
+    ) -> Result<kubectl_ai::Detected, String> {
         self.kubectl_ai_flavour
             .get_or_init(|| async {
-                if let Some(f) = &self.settings.tools.kubectl_ai.flavour {
-                    return f.parse();
-                }
-                let out = process::run(kubectl_ai::probe_invocation(cfg)).await.map_err(|e| e.to_string())?;
-                kubectl_ai::judge_probe(&out, None).flavour.ok_or_else(|| {
-                    "could not tell the kubectl-ai flavour from --help; set [tools.kubectl-ai] flavour".to_owned()
-                })
+                let configured = match &self.settings.tools.kubectl_ai.flavour {
+                    Some(f) => Some(f.parse::<kubectl_ai::Flavour>()?),
+                    None => None,
+                };
+                kubectl_ai::detect(cfg, configured).await
             })
             .await
             .clone()
@@ -437,15 +439,16 @@ impl Broker {
         let t = &self.settings.tools.kubectl_ai;
         let cfg = tool_config(t, 300);
         require(&cfg, "kubectl-ai")?;
-        let flavour = self.flavour(&cfg).await?;
-        let inv = kubectl_ai::invocation(
-            flavour,
-            &cfg,
-            t.llm_provider.as_deref(),
-            t.model.as_deref(),
-            &flatten(turns),
-        );
-        kubectl_ai::interpret(flavour, process::run(inv).await).map_err(|e| e.to_string())
+        let detected = self.kubectl_ai_detected(&cfg).await?;
+        let kubeconfig = t.kubeconfig.as_ref().map(|k| self.settings.root.join(k));
+        let opts = kubectl_ai::AskOptions {
+            provider: t.llm_provider.as_deref(),
+            model: t.model.as_deref(),
+            kubeconfig: kubeconfig.as_deref(),
+        };
+        kubectl_ai::ask(&cfg, detected, &opts, &flatten(turns))
+            .await
+            .map_err(|e| e.to_string())
     }
 
     async fn ask_kagent(&self, req: &Request, turns: &[Turn]) -> Result<String, String> {

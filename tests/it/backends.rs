@@ -68,45 +68,161 @@ fn tool(p: &Project, path_dir: &Path, log: &Path) -> Test {
         .env("FAKE_LOG", log.to_string_lossy())
 }
 
+/// The lines the fakes noted besides argv (e.g. which kubeconfig they were given).
+fn notes(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("--- kubeconfig:"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A logged argv with the per-run temporary folder replaced by `<tmp>`.
+fn redact_tmp(call: &[String]) -> Vec<String> {
+    let tmp = std::env::temp_dir().to_string_lossy().into_owned();
+    call.iter()
+        .map(|a| {
+            if a.starts_with(&tmp) && a.contains("dockhand-kubectl-ai-") {
+                let name = a.rsplit('/').next().unwrap();
+                format!("<tmp>/{name}")
+            } else {
+                a.clone()
+            }
+        })
+        .collect()
+}
+
 #[test]
-fn kubectl_ai_google_answer_is_extracted_and_locked() {
+fn kubectl_ai_google_answer_comes_from_the_trace_and_runs_without_credentials() {
     let p = Project::seeded();
     let (_logdir, log) = log_file();
     let dir = only(&["kubectl-ai"]);
     tool(&p, dir.path(), &log)
         .args(["generate", "backend-deployment"])
-        .env("FAKE_KUBECTL_AI_MODE", "running")
         .env("FAKE_ANSWER_FILE", answer("backend-deployment"))
         .run();
     assert_eq!(
         lock_backend(&p, "charts/todo-app/templates/backend-deployment.yaml"),
         "kubectl-ai"
     );
-    assert!(
-        p.read("charts/todo-app/templates/backend-deployment.yaml")
-            .starts_with("apiVersion: apps/v1\n")
+    let want = std::fs::read_to_string(answer("backend-deployment")).unwrap();
+    let yaml = want
+        .split("```yaml\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    assert_eq!(
+        p.read("charts/todo-app/templates/backend-deployment.yaml"),
+        yaml
     );
     let calls = logged(&log);
-    // flavour detection, then the call
+    // flavour (and trace support) detection, then the call
     assert_eq!(calls[0], vec!["kubectl-ai", "--help"]);
-    let call = &calls[1];
-    assert_eq!(&call[..2], &["kubectl-ai".to_owned(), "--quiet".to_owned()]);
+    let call = redact_tmp(&calls[1]);
+    assert_eq!(
+        &call[..6],
+        &[
+            "kubectl-ai",
+            "--quiet",
+            "--kubeconfig",
+            "<tmp>/kubeconfig",
+            "--trace-path",
+            "<tmp>/trace.yaml"
+        ]
+    );
     assert!(
-        call.last()
-            .unwrap()
-            .starts_with("Create a Kubernetes Deployment for todo-backend"),
+        call[6].starts_with("Create a Kubernetes Deployment for todo-backend"),
         "{call:?}"
     );
-    assert!(!call.iter().any(|a| a.contains("skip-permissions")));
+    assert_eq!(call.len(), 7);
+    // An empty kubeconfig, also in $KUBECONFIG: no cluster credentials.
+    let kc = &calls[1][3];
+    assert_eq!(
+        notes(&log),
+        vec![format!(
+            "--- kubeconfig: {kc} (0 bytes), KUBECONFIG={kc} ---"
+        )]
+    );
+    assert!(!Path::new(kc).exists(), "the temporary folder is removed");
     let msg = p.git(&["log", "-1", "--format=%B"]);
     assert!(msg.contains("Dockhand-Backend: kubectl-ai"), "{msg}");
 }
 
 #[test]
-fn kubectl_ai_sozercan_flavour_gets_raw_and_no_confirmation() {
+fn kubectl_ai_without_trace_support_is_read_from_its_glamour_output() {
+    // An older kubectl-ai: no --trace-path. Its terminal output has no fences and a wrapped
+    // annotation line; the whole Deployment must still come out.
     let p = Project::seeded();
     let (_logdir, log) = log_file();
     let dir = only(&["kubectl-ai"]);
+    let md = repo_root().join("tests/fixtures/tool-output/kubectl-ai-google-answer.md");
+    tool(&p, dir.path(), &log)
+        .args(["generate", "backend-deployment"])
+        .env("FAKE_KUBECTL_AI_VERSION", "old")
+        .env("FAKE_ANSWER_FILE", md.to_string_lossy())
+        .run();
+    let want = std::fs::read_to_string(&md).unwrap();
+    let yaml = want
+        .split("```yaml\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    assert_eq!(
+        p.read("charts/todo-app/templates/backend-deployment.yaml"),
+        yaml
+    );
+    let call = redact_tmp(&logged(&log)[1]);
+    assert_eq!(
+        &call[..4],
+        &["kubectl-ai", "--quiet", "--kubeconfig", "<tmp>/kubeconfig"]
+    );
+    assert_eq!(call.len(), 5, "no --trace-path: {call:?}");
+}
+
+#[test]
+fn a_configured_kubeconfig_is_given_to_kubectl_ai() {
+    let p = Project::seeded();
+    p.write("kube/config", "apiVersion: v1\nkind: Config\n");
+    p.write(
+        "dockhand.toml",
+        &format!(
+            "{}\n[tools.kubectl-ai]\nkubeconfig = \"kube/config\"\n",
+            p.read("dockhand.toml")
+        ),
+    );
+    let (_logdir, log) = log_file();
+    let dir = only(&["kubectl-ai"]);
+    tool(&p, dir.path(), &log)
+        .args(["generate", "backend-deployment", "--no-commit", "--force"])
+        .env("FAKE_ANSWER_FILE", answer("backend-deployment"))
+        .run();
+    let kc = p.path().join("kube/config").to_string_lossy().into_owned();
+    assert_eq!(
+        notes(&log),
+        vec![format!(
+            "--- kubeconfig: {kc} (28 bytes), KUBECONFIG={kc} ---"
+        )]
+    );
+}
+
+#[test]
+fn kubectl_ai_sozercan_flavour_gets_raw_and_nothing_that_applies() {
+    let p = Project::seeded();
+    let (_logdir, log) = log_file();
+    let dir = only(&["kubectl-ai"]);
+    p.write(
+        "dockhand.toml",
+        &format!(
+            "{}\n[tools.kubectl-ai]\nargs = [\"--require-confirmation=false\", \"--skip-permissions\"]\n",
+            p.read("dockhand.toml")
+        ),
+    );
+    p.git(&["commit", "-qam", "unsafe args"]);
     tool(&p, dir.path(), &log)
         .args(["generate", "backend-deployment"])
         .env("FAKE_KUBECTL_AI_FLAVOUR", "sozercan")
@@ -118,13 +234,7 @@ fn kubectl_ai_sozercan_flavour_gets_raw_and_no_confirmation() {
         call[1].starts_with("Create a Kubernetes Deployment"),
         "{call:?}"
     );
-    assert_eq!(
-        &call[2..],
-        &[
-            "--raw".to_owned(),
-            "--require-confirmation=false".to_owned()
-        ]
-    );
+    assert_eq!(&call[2..], &["--raw".to_owned()]);
 }
 
 #[test]
