@@ -79,6 +79,8 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Run the kagent health passes against the cluster.
     Health(HealthArgs),
+    /// Serve dockhand's tools (validate, extract, prompts, generate, regen check) over MCP on stdio.
+    Mcp,
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]

@@ -50,6 +50,17 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// The MCP transport failed (`dockhand mcp`): `stage` is what it was doing.
+    #[error("MCP server: {stage}: {message}")]
+    Mcp {
+        stage: &'static str,
+        message: String,
+    },
+
+    /// A path given to `dockhand mcp` that leaves the project.
+    #[error("{}: outside the project {} (give a path relative to its root)", path.display(), root.display())]
+    OutsideProject { path: PathBuf, root: PathBuf },
+
     #[error("{}:{line}: {message}", path.display())]
     Prompt {
         path: PathBuf,

@@ -20,6 +20,7 @@ pub mod hash;
 pub mod health;
 pub mod library;
 pub mod lock;
+pub mod mcp;
 pub mod modes;
 pub mod pipeline;
 pub mod repo;

@@ -4,9 +4,10 @@
 mod doctor;
 mod generate;
 mod health;
+mod mcp;
 mod progress;
 mod prompts;
-mod regen;
+pub(crate) mod regen;
 mod review;
 mod session;
 mod show;
@@ -121,6 +122,7 @@ fn dispatch(cli: Cli, env: &Env, ui: &Ui) -> Result<Outcome, Error> {
         Command::Extract(args) => tools::extract(args, ui),
         Command::Doctor(args) => doctor::run(&settings(&cli, env, None)?, args, ui),
         Command::Health(args) => health::run(settings(&cli, env, Some(&args.broker))?, args, ui),
+        Command::Mcp => mcp::run(crate::settings::find_root(cli.global.root.as_deref())?, env),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "dockhand", &mut out);

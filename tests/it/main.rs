@@ -6,6 +6,7 @@ mod openai_server;
 mod backends;
 mod cli;
 mod generate;
+mod mcp;
 mod peers;
 mod prompts;
 mod regen;
