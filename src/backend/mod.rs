@@ -107,6 +107,8 @@ pub struct Broker {
     cache: Cache,
     http: reqwest::Client,
     kubectl_ai_flavour: tokio::sync::OnceCell<Result<kubectl_ai::Detected, String>>,
+    /// kagent conversations of this run, so that repair follow-ups keep the agent's context.
+    kagent_sessions: kagent::Sessions,
     /// One semaphore per live backend: assistants rate-limit, so each has its own cap
     /// (`[broker.concurrency]`), whatever `--jobs` says.
     limits: std::collections::BTreeMap<String, std::sync::Arc<tokio::sync::Semaphore>>,
@@ -121,6 +123,7 @@ impl Broker {
                 .build()
                 .expect("http client builds"),
             kubectl_ai_flavour: tokio::sync::OnceCell::new(),
+            kagent_sessions: kagent::Sessions::default(),
             limits: ["openai", "gordon", "kubectl-ai", "kagent"]
                 .into_iter()
                 .map(|b| {
@@ -460,15 +463,15 @@ impl Broker {
             .clone()
             .or_else(|| t.agent.clone())
             .unwrap_or_else(|| "k8s-agent".into());
-        let inv = kagent::invocation(
-            &cfg,
-            &agent,
-            &flatten(turns),
-            t.namespace.as_deref(),
-            t.url.as_deref(),
-            t.stream,
-        );
-        kagent::interpret(process::run(inv).await).map_err(|e| e.to_string())
+        let opts = kagent::AskOptions {
+            agent: &agent,
+            namespace: t.namespace.as_deref(),
+            url: t.url.as_deref(),
+            stream: t.stream,
+        };
+        kagent::ask(&cfg, &opts, &self.kagent_sessions, turns)
+            .await
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -735,3 +735,76 @@ charts/todo-app/templates/backend-service.yaml:9:3: warning[policy/service-selec
         ("", "", 0)
     );
 }
+
+// --- kagent: A2A 1.0 output, repair follow-ups in the same session -----------------------------
+
+#[test]
+fn kagent_repairs_in_the_same_session_with_only_the_follow_up() {
+    let p = Project::seeded();
+    // backend-service asked of kagent instead of kubectl-ai.
+    let prompt = p.read("prompts/kubectl-ai/backend-service@1.0.0.md");
+    std::fs::remove_file(p.path().join("prompts/kubectl-ai/backend-service@1.0.0.md")).unwrap();
+    p.write(
+        "prompts/kagent/backend-service@1.0.0.md",
+        &prompt.replace("tool = \"kubectl-ai\"", "tool = \"kagent\""),
+    );
+    p.git(&["add", "-A"]);
+    p.git(&["commit", "-qm", "kagent writes the service"]);
+    let good = std::fs::read_to_string(answer("backend-service")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.md");
+    std::fs::write(&bad, good.replace("targetPort: 8000", "targetPort: [8000]")).unwrap();
+    let (_logdir, log) = log_file();
+    let tools = only(&["kagent"]);
+    tool(&p, tools.path(), &log)
+        .args(["-q", "generate", "backend-service", "--backend", "kagent"])
+        .env("FAKE_KAGENT_SHAPE", "v1")
+        .env("FAKE_ANSWER_FILE", bad.to_string_lossy())
+        .env("FAKE_REPAIR_FILE", answer("backend-service"))
+        .run();
+    let calls = logged(&log);
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    // The first call: the filled prompt, a new session.
+    assert_eq!(
+        calls[0],
+        [
+            "kagent",
+            "invoke",
+            "--agent",
+            "k8s-agent",
+            "--task",
+            "Create a Kubernetes ClusterIP Service named todo-backend that selects pods labelled app: todo-backend\nand exposes port 8000 with targetPort 8000.\n",
+            "--namespace",
+            "kagent",
+        ]
+    );
+    // The follow-up: only the findings, in the session the first answer came in.
+    assert_eq!(
+        &calls[1][..4],
+        &["kagent", "invoke", "--agent", "k8s-agent"]
+    );
+    assert_eq!(
+        &calls[1][6..],
+        &["--namespace", "kagent", "--session", "ctx-fake-1"]
+    );
+    assert!(
+        calls[1][5].contains("schema/type") && !calls[1][5].contains("Create a Kubernetes"),
+        "{}",
+        calls[1][5]
+    );
+    let yaml = good
+        .split("```yaml\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    assert_eq!(
+        p.read("charts/todo-app/templates/backend-service.yaml"),
+        yaml
+    );
+    assert_eq!(
+        lock_backend(&p, "charts/todo-app/templates/backend-service.yaml"),
+        "kagent"
+    );
+}
