@@ -107,6 +107,8 @@ pub struct Broker {
     cache: Cache,
     http: reqwest::Client,
     kubectl_ai_flavour: tokio::sync::OnceCell<Result<kubectl_ai::Detected, String>>,
+    /// What `docker ai --help` showed, probed once per run.
+    gordon_behaviours: tokio::sync::OnceCell<gordon::Behaviours>,
     /// kagent conversations of this run, so that repair follow-ups keep the agent's context.
     kagent_sessions: kagent::Sessions,
     /// One semaphore per live backend: assistants rate-limit, so each has its own cap
@@ -124,6 +126,7 @@ impl Broker {
                 .expect("http client builds"),
             kubectl_ai_flavour: tokio::sync::OnceCell::new(),
             kagent_sessions: kagent::Sessions::default(),
+            gordon_behaviours: tokio::sync::OnceCell::new(),
             limits: ["openai", "gordon", "kubectl-ai", "kagent"]
                 .into_iter()
                 .map(|b| {
@@ -416,8 +419,13 @@ impl Broker {
     async fn ask_gordon(&self, turns: &[Turn]) -> Result<String, String> {
         let cfg = tool_config(&self.settings.tools.gordon, 300);
         require(&cfg, "docker")?;
-        let inv = gordon::invocation(&cfg, &flatten(turns));
-        gordon::interpret(process::run(inv).await).map_err(|e| e.to_string())
+        let found = *self
+            .gordon_behaviours
+            .get_or_init(|| gordon::detect(&cfg))
+            .await;
+        gordon::ask(&cfg, &self.settings.root, found, &flatten(turns))
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// The kubectl-ai flavour (from config, else from `--help`) and whether it writes a
