@@ -877,3 +877,93 @@ fn kagent_repairs_in_the_same_session_with_only_the_follow_up() {
         "kagent"
     );
 }
+
+// --- doctor: which behaviours the installed versions show ------------------------------------
+
+fn doctor_backends(env: &[(&str, &str)]) -> serde_json::Value {
+    let p = Project::seeded();
+    let dir = only(&["docker", "kubectl-ai", "kagent"]);
+    let mut t = p
+        .dockhand()
+        .path_prefix(dir.path())
+        .args(["doctor", "--format", "json"]);
+    for (k, v) in env {
+        t = t.env(k, *v);
+    }
+    let out = t.run();
+    assert_eq!(out.stderr, "");
+    let all: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let prefix = format!("{}/", dir.path().display());
+    serde_json::Value::Array(
+        all.as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| ["gordon", "kubectl-ai", "kagent"].contains(&c["name"].as_str().unwrap()))
+            .map(|c| {
+                let mut c = c.clone();
+                let path = c["path"].as_str().unwrap().replace(&prefix, "<bin>/");
+                c["path"] = path.into();
+                c
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn doctor_says_which_behaviours_the_installed_versions_show() {
+    let current = doctor_backends(&[("FAKE_KAGENT_SHAPE", "v1")]);
+    assert_eq!(
+        current,
+        serde_json::json!([
+            {"name": "gordon", "kind": "backend", "found": true, "path": "<bin>/docker",
+             "version": "Version: v1.9.11", "configured": false, "usable": true,
+             "behaviours": [
+                "takes the first prompt as an argument",
+                "has -C/--working-dir: runs in a temporary folder holding copies of the context files the prompt names",
+                "may ask approval ([Y/n/a]) or open its terminal UI: stdin is closed, and either ends the run with a message",
+                "may write the Dockerfile instead of printing it: the folder is diffed"]},
+            {"name": "kubectl-ai", "kind": "backend", "found": true, "path": "<bin>/kubectl-ai",
+             "version": "google flavour", "flavour": "google", "configured": false, "usable": true,
+             "behaviours": [
+                "has --trace-path: the answer is the model's last message from the trace file",
+                "never given --skip-permissions: a change to the cluster ends the run",
+                "an empty kubeconfig: no cluster access"]},
+            {"name": "kagent", "kind": "backend", "found": true, "path": "<bin>/kagent",
+             "version": "{\"kagent_version\":\"0.11.2\",\"git_commit\":\"5229184\",\"build_date\":\"2026-11-20\"}",
+             "configured": false, "usable": true,
+             "behaviours": [
+                "prints A2A 1.0 JSON (TASK_STATE_*, no \"kind\" fields)",
+                "repair follow-ups continue the conversation with --session"]},
+        ])
+    );
+    let older = doctor_backends(&[
+        ("FAKE_DOCKER_AI_VERSION", "old"),
+        ("FAKE_KUBECTL_AI_VERSION", "old"),
+    ]);
+    let behaviours: Vec<&serde_json::Value> = older
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["behaviours"])
+        .collect();
+    assert_eq!(
+        behaviours,
+        [
+            &serde_json::json!([
+                "takes the first prompt as an argument",
+                "no -C/--working-dir: runs with a temporary folder (holding the context files) as its current directory",
+                "may ask approval ([Y/n/a]) or open its terminal UI: stdin is closed, and either ends the run with a message",
+                "may write the Dockerfile instead of printing it: the folder is diffed"
+            ]),
+            &serde_json::json!([
+                "no --trace-path: the answer is read from its glamour-rendered terminal output",
+                "never given --skip-permissions: a change to the cluster ends the run",
+                "an empty kubeconfig: no cluster access"
+            ]),
+            &serde_json::json!([
+                "prints A2A 0.x JSON (\"kind\" fields, lower-case states)",
+                "repair follow-ups continue the conversation with --session"
+            ]),
+        ]
+    );
+}
