@@ -19,7 +19,9 @@ use super::{heredoc_delims, strip_ansi};
 
 /// Characters after which glamour (lipgloss `Wrap`) breaks inside a word: the rejoined
 /// pieces get no space between them. (It also breaks after `,` and `;`, but those are
-/// nearly always followed by a space it dropped, so a space is put back there.)
+/// nearly always followed by a space it dropped, so a space is put back there, even when
+/// the piece filled the line.) Any other piece that filled the line to the last column was
+/// cut mid-word; the rest were cut at a space.
 const IN_WORD_BREAKPOINTS: &[char] = &['.', '-', '+', '|'];
 
 /// The wrap width when the output carries no padding to measure it from.
@@ -68,6 +70,33 @@ fn width_of(line: &str) -> usize {
 
 fn is_fence(trimmed: &str) -> bool {
     trimmed.starts_with("```") || trimmed.starts_with("~~~")
+}
+
+/// Does this look like glamour's rendering in a pipe? Either most non-blank lines are padded
+/// with spaces to one common width, or the text sits behind a 2-space margin with unfenced
+/// code (`apiVersion:` / `FROM `) 4 spaces in.
+pub fn looks_rendered(raw: &str) -> bool {
+    let text = strip_ansi(raw);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.is_empty() {
+        return false;
+    }
+    let mut widths = std::collections::BTreeMap::<usize, usize>::new();
+    for l in lines.iter().filter(|l| l.ends_with(' ')) {
+        *widths.entry(width_of(l)).or_default() += 1;
+    }
+    let padded = widths.values().max().copied().unwrap_or(0);
+    if padded >= 3 && padded * 2 >= lines.len() {
+        return true;
+    }
+    let margin = lines.iter().map(|l| indent(l)).min().unwrap_or(0);
+    let fenced = lines.iter().any(|l| is_fence(l.trim()));
+    margin == 2
+        && !fenced
+        && lines.iter().any(|l| {
+            let t = l.trim_start();
+            indent(l) == 4 && (t.starts_with("apiVersion:") || t.starts_with("FROM "))
+        })
 }
 
 /// Turn glamour output back into markdown (see the module docs).
@@ -187,7 +216,7 @@ pub fn unrender(raw: &str) -> Unrendered {
                 }
                 // A piece that filled the width to the last column was cut mid-word.
                 let hard = width_of(last) >= width && !last.ends_with(' ');
-                if !hard && !line.ends_with(IN_WORD_BREAKPOINTS) {
+                if line.ends_with([',', ';']) || (!hard && !line.ends_with(IN_WORD_BREAKPOINTS)) {
                     line.push(' ');
                 }
                 line.push_str(next.trim());
@@ -220,5 +249,56 @@ pub fn unrender(raw: &str) -> Unrendered {
     Unrendered {
         markdown: markdown.trim_end().to_owned(),
         heredocs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pad(l: &str) -> String {
+        format!("{l:<30}")
+    }
+
+    #[test]
+    fn wrapped_pieces_are_rejoined_by_how_they_were_cut() {
+        // Width 30. A cut at a space (space put back), after `-` (none), and a hard cut in
+        // the middle of a word filling the line to the last column (none).
+        let raw = [
+            pad("  Intro:"),
+            pad(""),
+            pad("    args: [\"--host\", \"0.0.0.0\","),
+            pad("  \"--port\"]"),
+            pad("    url: https://example.com/a-"),
+            pad("  b/c"),
+            "    token: abcdefghijklmnopqrstuvwx".to_owned(),
+            pad("  yz"),
+            pad(""),
+            pad("  Done."),
+        ]
+        .join("\n");
+        assert!(looks_rendered(&raw));
+        assert_eq!(
+            unrender(&raw).markdown,
+            "Intro:\n\n```\nargs: [\"--host\", \"0.0.0.0\", \"--port\"]\nurl: https://example.com/a-b/c\ntoken: abcdefghijklmnopqrstuvwxyz\n```\n\nDone."
+        );
+    }
+
+    #[test]
+    fn fenced_answers_pass_through_and_plain_text_is_not_taken_for_glamour() {
+        let fenced = "  Here:\n\n  ```yaml\n  kind: A\n    x: 1\n  ```\n";
+        assert_eq!(
+            unrender(fenced).markdown,
+            "Here:\n\n```yaml\nkind: A\n  x: 1\n```"
+        );
+        assert!(!looks_rendered(fenced));
+        assert!(!looks_rendered(
+            "Here is it:\n\n```yaml\napiVersion: v1\n```\n"
+        ));
+        assert!(!looks_rendered("apiVersion: v1\nkind: Namespace\n"));
+        // Trailing spaces stripped, but the 2-space margin and 4-space code remain.
+        assert!(looks_rendered(
+            "  Here:\n\n    apiVersion: v1\n    kind: Namespace\n"
+        ));
     }
 }

@@ -581,7 +581,22 @@ fn finish(lines: &[String], blocks: usize) -> Extracted {
 ///   FROM); else the unfenced text from the first `FROM `/`ARG `/`# syntax=`
 ///   line, up to the first line that is not Dockerfile syntax.
 /// - **Report**: the whole text, ANSI-stripped and trimmed.
+///
+/// Text rendered by glamour (kubectl-ai in a pipe: no fences, code 4 spaces in, padded,
+/// long lines wrapped onto the margin) is first turned back into markdown
+/// ([`glamour::unrender`]).
 pub fn extract(kind: OutputKind, response: &str) -> Result<Extracted, ExtractError> {
+    // kubectl-ai's glamour rendering: fences back, wrapped lines rejoined, commands' heredocs
+    // set aside (see `glamour`).
+    if kind != OutputKind::Report && glamour::looks_rendered(response) {
+        let markdown = glamour::unrender(response).answer();
+        // Its fences are dockhand's, not the assistant's: the text was unfenced.
+        return extract_text(kind, &markdown).map(|x| Extracted { blocks: 0, ..x });
+    }
+    extract_text(kind, response)
+}
+
+fn extract_text(kind: OutputKind, response: &str) -> Result<Extracted, ExtractError> {
     let lines = normalise(response);
     let nothing = Err(ExtractError::NothingFound { kind });
     match kind {

@@ -967,3 +967,35 @@ fn doctor_says_which_behaviours_the_installed_versions_show() {
         ]
     );
 }
+
+// --- `dockhand extract` on kubectl-ai's terminal output ----------------------------------------
+
+fn quiet_yaml() -> String {
+    let md = std::fs::read_to_string(fixture("tool-output/kubectl-ai-google-answer.md")).unwrap();
+    md.split("```yaml\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn extract_reads_the_whole_manifest_from_glamour_output_with_wrapped_lines() {
+    // Before: the wrapped annotation ended the YAML, and a cut-off Deployment came out, exit 0.
+    let out = Test::new()
+        .args(["extract", "--as", "kubernetes"])
+        .arg(fixture("tool-output/kubectl-ai-google-quiet.txt").to_string_lossy())
+        .run();
+    assert_eq!((out.stdout, out.stderr), (quiet_yaml(), String::new()));
+}
+
+#[test]
+fn extract_never_takes_the_heredoc_of_a_command_when_the_manifest_is_shown() {
+    let out = Test::new()
+        .args(["extract", "--as", "kubernetes"])
+        .arg(fixture("tool-output/kubectl-ai-google-heredoc.txt").to_string_lossy())
+        .run();
+    assert_eq!((out.stdout, out.stderr), (quiet_yaml(), String::new()));
+}
