@@ -554,3 +554,68 @@ fn fake_probe_detects_both_flavours() {
         assert!(p.availability.is_available(), "{p:?}");
     }
 }
+
+// --- ask(): sandbox, trace, terminal -----------------------------------------------------------
+
+fn ask_fake(detected: Detected, env: &[(&str, &str)]) -> Result<String, KubectlAiError> {
+    let inv_cfg = ToolConfig {
+        binary: Some(super::super::process::test_support::fake_bin("kubectl-ai")),
+        timeout: Duration::from_secs(20),
+        ..cfg()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = Sandbox::new(None, detected.trace).unwrap();
+    let mut inv = invocation(
+        detected.flavour,
+        &inv_cfg,
+        None,
+        None,
+        Some(&sandbox),
+        "Write a Deployment for todo-backend",
+    );
+    for (k, v) in env {
+        inv = inv.with_env(*k, *v);
+    }
+    let result = rt.block_on(super::super::process::run(inv));
+    interpret_with_trace(detected.flavour, result, &sandbox)
+}
+
+#[test]
+fn with_a_trace_the_answer_is_the_models_markdown_untouched() {
+    let traced = ask_fake(
+        Detected {
+            flavour: Flavour::Google,
+            trace: true,
+        },
+        &[],
+    )
+    .unwrap();
+    // Byte for byte the model's answer: its fences and its own line breaks (glamour rewrapped
+    // the first sentence in the terminal).
+    assert_eq!(traced, markdown_answer() + "\n");
+    let terminal = ask_fake(
+        Detected {
+            flavour: Flavour::Google,
+            trace: false,
+        },
+        &[],
+    )
+    .unwrap();
+    assert_ne!(terminal, traced);
+    assert!(terminal.starts_with(
+        "Here is a Deployment for `todo-backend` that uses the locally built image\nand reads"
+    ));
+    // A permission request is an error even though the trace holds the model's messages.
+    let err = ask_fake(
+        Detected {
+            flavour: Flavour::Google,
+            trace: true,
+        },
+        &[("FAKE_KUBECTL_AI_MODE", "permission")],
+    )
+    .unwrap_err();
+    assert!(matches!(err, KubectlAiError::Permission { .. }), "{err:?}");
+}
