@@ -149,11 +149,95 @@ pub enum Error {
         message: String,
     },
 
+    #[error("cannot write {}: {cause}; {}", path.display(), if *restored == 0 { "nothing was written, dockhand.lock is unchanged".to_owned() } else { format!("the {restored} file(s) this run had already written were restored, dockhand.lock is unchanged") })]
+    Write {
+        path: PathBuf,
+        cause: WriteCause,
+        restored: usize,
+    },
+
+    #[error(
+        "{source}\nthe commit did not happen, so the {restored} file(s) this run wrote were restored and dockhand.lock is unchanged"
+    )]
+    CommitFailed { source: Box<Error>, restored: usize },
+
+    #[error("{}: changed since dockhand wrote it (its content no longer matches the output hash in dockhand.lock); pass --force to overwrite", path.display())]
+    HandEdited { path: PathBuf },
+
+    #[error("{}: exists but dockhand.lock has no entry for it, so it was not written by dockhand; pass --force to overwrite", path.display())]
+    Unrecorded { path: PathBuf },
+
+    #[error("dockhand.lock holds entries of an earlier run that were never committed (--no-commit); this commit would take them without what they need:{}\ncommit or discard that run's changes first (restoring dockhand.lock as HEAD has it drops its entries), or pass --no-commit", pending.iter().map(|(p, why)| format!("\n  {p}: {why}")).collect::<String>())]
+    PendingLock {
+        pending: Vec<(String, PendingProblem)>,
+    },
+
+    #[error("{}: the response cache is a symlink to {}, outside the repository; refused (answers must live in the repository to be committed and replayed)", path.display(), real.display())]
+    CacheOutside { path: PathBuf, real: PathBuf },
+
+    #[error("{}:{line}: lock format version {found} is newer than this dockhand understands (up to {supported}); upgrade dockhand", path.display())]
+    LockVersion {
+        path: PathBuf,
+        line: usize,
+        found: u64,
+        supported: u32,
+    },
+
     #[error("{0}")]
     Schema(String),
 
     #[error("interrupted")]
     Interrupted,
+}
+
+/// Why one file of a run could not be written.
+#[derive(Debug)]
+pub enum WriteCause {
+    Io(std::io::Error),
+    /// The path (or a folder on the way) became a symlink.
+    Symlink,
+    /// A folder on the way resolves outside the repository.
+    Outside,
+    Directory,
+    ReadOnly,
+}
+
+impl std::fmt::Display for WriteCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteCause::Io(e) => write!(f, "{e}"),
+            WriteCause::Symlink => write!(f, "it is a symlink"),
+            WriteCause::Outside => {
+                write!(f, "a folder on the way leads outside the repository")
+            }
+            WriteCause::Directory => write!(f, "it is a directory"),
+            WriteCause::ReadOnly => write!(f, "it is read-only"),
+        }
+    }
+}
+
+/// What a lock entry of an earlier, uncommitted run lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PendingProblem {
+    FileMissing,
+    FileEdited,
+    NoCacheEntry,
+}
+
+impl std::fmt::Display for PendingProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PendingProblem::FileMissing => write!(f, "the file is missing"),
+            PendingProblem::FileEdited => write!(
+                f,
+                "the file no longer matches its lock entry (edited since it was generated)"
+            ),
+            PendingProblem::NoCacheEntry => write!(
+                f,
+                "no cache entry in .dockhand/cache holds its answer, so a clone could not replay it"
+            ),
+        }
+    }
 }
 
 impl Error {

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::error::{Error, VarOrigin};
 use crate::library::{Template, VarType};
 use crate::settings::ConfigValue;
+use crate::validate::contract::{self, Contract};
 
 /// A prompt with its variables filled: what is sent to the assistant.
 #[derive(Debug, Clone)]
@@ -20,6 +21,8 @@ pub struct FilledPrompt {
     pub text: String,
     /// `sha256:` of the canonical JSON of `values`.
     pub vars_hash: String,
+    /// What the artifact must be, filled from the same values as `text`.
+    pub contract: Option<Contract>,
 }
 
 fn environment() -> minijinja::Environment<'static> {
@@ -54,6 +57,35 @@ pub fn check_syntax(t: &Template) -> Result<(), Error> {
         .map_err(|e| template_error(t, &e))?;
     let mut used: Vec<String> = compiled.undeclared_variables(false).into_iter().collect();
     used.sort();
+    if let Some(src) = &t.contract {
+        let err = |message: String| Error::Prompt {
+            path: t.path.clone(),
+            line: src.line,
+            message: format!("contract: {message}"),
+        };
+        let mut strings = Vec::new();
+        contract::templates(&src.value, &mut strings);
+        for s in &strings {
+            let compiled = env.template_from_str(s).map_err(|e| err(e.to_string()))?;
+            for name in compiled.undeclared_variables(false) {
+                if t.var(&name).is_none() {
+                    return Err(err(format!(
+                        "`{s}` uses `{name}`, which the front matter does not declare"
+                    )));
+                }
+            }
+        }
+        contract::check_shape(src, &|name| {
+            t.var(name).map(|v| match v.ty {
+                VarType::String => Value::from("x"),
+                VarType::Integer => Value::from(1),
+                VarType::Number => Value::from(1.0),
+                VarType::Boolean => Value::Bool(true),
+                VarType::List => Value::from(vec!["x"]),
+            })
+        })
+        .map_err(err)?;
+    }
     for name in used {
         if t.var(&name).is_none() {
             let line = t
@@ -167,12 +199,26 @@ pub fn fill(
     let text = compiled
         .render(&values)
         .map_err(|e| template_error(t, &e))?;
+    let contract = match &t.contract {
+        None => None,
+        Some(src) => {
+            let err = |message: String| Error::Prompt {
+                path: t.path.clone(),
+                line: src.line,
+                message: format!("contract: {message}"),
+            };
+            let render = |s: &str| env.render_str(s, &values).map_err(|e| e.to_string());
+            let filled = contract::fill_value(&src.value, &values, &render).map_err(err)?;
+            Some(contract::from_value(filled).map_err(err)?)
+        }
+    };
     let canonical = serde_json::to_vec(&values).expect("values serialize");
     Ok(FilledPrompt {
         template: t.clone(),
         vars_hash: crate::hash::tagged(&canonical),
         values,
         text,
+        contract,
     })
 }
 

@@ -9,6 +9,9 @@ use crate::settings::line_of;
 
 pub const LOCK_FILE: &str = "dockhand.lock";
 
+/// The lock format this dockhand writes and understands.
+pub const VERSION: u32 = 1;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockEntry {
     /// Target path, relative to the root.
@@ -48,17 +51,42 @@ impl Lockfile {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Lockfile {
-                    version: 1,
+                    version: VERSION,
                     artifacts: Vec::new(),
                 });
             }
             Err(source) => return Err(Error::Io { path, source }),
         };
-        toml::from_str(&text).map_err(|e| Error::Lock {
-            line: e.span().map(|s| line_of(&text, s.start)).unwrap_or(1),
+        Lockfile::parse(&text, &path)
+    }
+
+    /// Parse a lock's text (`path` names it in errors). A newer format version
+    /// is refused before the rest is read: its fields may mean other things.
+    pub fn parse(text: &str, path: &Path) -> Result<Lockfile, Error> {
+        #[derive(Deserialize)]
+        struct Head {
+            version: toml::Spanned<u64>,
+        }
+        let broken = |e: toml::de::Error| Error::Lock {
+            line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
             message: e.message().to_owned(),
-            path,
-        })
+            path: path.to_owned(),
+        };
+        let head: Head = toml::from_str(text).map_err(broken)?;
+        if *head.version.get_ref() > u64::from(VERSION) {
+            return Err(Error::LockVersion {
+                path: path.to_owned(),
+                line: line_of(text, head.version.span().start),
+                found: *head.version.get_ref(),
+                supported: VERSION,
+            });
+        }
+        toml::from_str(text).map_err(broken)
+    }
+
+    /// The entry for a target path.
+    pub fn entry(&self, path: &str) -> Option<&LockEntry> {
+        self.artifacts.iter().find(|a| a.path == path)
     }
 
     /// Replace the entries for the given paths; keep the rest; sort by path.
@@ -68,7 +96,7 @@ impl Lockfile {
             self.artifacts.push(e);
         }
         self.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-        self.version = 1;
+        self.version = VERSION;
     }
 
     pub fn render(&self) -> String {
@@ -88,5 +116,41 @@ impl Lockfile {
             }
         }
         ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ENTRY: &str = "[[artifact]]\npath = \"charts/a.yaml\"\nprompt = \"a\"\nversion = \"1.0.0\"\ntemplate_hash = \"t\"\nvars_hash = \"v\"\nbackend = \"manual\"\nresponse_hash = \"r\"\noutput_hash = \"o\"\n";
+
+    #[test]
+    fn reads_its_own_version() {
+        let lock =
+            Lockfile::parse(&format!("version = 1\n{ENTRY}"), Path::new("dockhand.lock")).unwrap();
+        assert_eq!(lock.entry("charts/a.yaml").map(|e| e.attempts), Some(1));
+        let rendered = lock.render();
+        assert_eq!(
+            Lockfile::parse(&rendered, Path::new("dockhand.lock")).unwrap(),
+            lock
+        );
+    }
+
+    #[test]
+    fn a_future_version_is_refused_with_its_line_even_if_the_rest_changed_shape() {
+        let text = "# dockhand.lock\nversion = 2\n[[artifact]]\nwhere = 3\n";
+        let err = Lockfile::parse(text, Path::new("dockhand.lock")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "dockhand.lock:2: lock format version 2 is newer than this dockhand understands (up to 1); upgrade dockhand"
+        );
+    }
+
+    #[test]
+    fn a_broken_lock_names_its_line() {
+        let text = format!("version = 1\n{}", ENTRY.replace("path = ", "path == "));
+        let err = Lockfile::parse(&text, Path::new("dockhand.lock")).unwrap_err();
+        assert!(matches!(err, Error::Lock { line: 3, .. }), "{err:?}");
     }
 }

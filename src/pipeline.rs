@@ -18,8 +18,9 @@ use crate::lock::{LockEntry, Lockfile};
 use crate::repo::{self, Repo};
 use crate::settings::Settings;
 use crate::stage::{Attempt, ChangeSet, Staged, StagedFile, Timings};
+use crate::validate::contract::Contract;
 use crate::validate::diagnostic::Diagnostic;
-use crate::validate::{Checks, Validator};
+use crate::validate::{Checks, Validator, secrets};
 
 /// What a run needs, built once: settings, the library, the broker, the validator.
 pub struct Context {
@@ -27,10 +28,16 @@ pub struct Context {
     pub library: Library,
     pub broker: Broker,
     pub validator: Validator,
+    /// Artifacts of the set being regenerated that are missing on disk, as the
+    /// lock and the cache reproduce them (see [`missing_from_cache`]): the
+    /// cross-resource checks see them in place of the missing files.
+    pub restore: BTreeMap<String, String>,
 }
 
 impl Context {
     pub fn new(settings: Settings) -> Result<Context, Error> {
+        // Answers replayed from, or written to, outside the repository: refused up front.
+        crate::backend::cache::Cache::new(&settings.root).confined(None)?;
         let library = Library::load(&settings.root)?;
         let validator = Validator::new(settings.validator_config(None))?;
         let broker = Broker::new(&settings);
@@ -39,6 +46,7 @@ impl Context {
             library,
             broker,
             validator,
+            restore: BTreeMap::new(),
         })
     }
 }
@@ -104,44 +112,98 @@ pub fn repair_message(files: &[StagedFile]) -> String {
 }
 
 /// The other manifests beside the targets (the chart's other templates, as on
-/// disk), so that cross-resource policies see the whole set.
+/// disk, and those of the set being regenerated that are missing on disk, from
+/// the cache), so that cross-resource policies see the whole set.
 fn context_for(ctx: &Context, routed: &[(String, String)]) -> Vec<(String, String)> {
+    use std::path::Path;
     let mut dirs: Vec<std::path::PathBuf> = routed
         .iter()
-        .filter_map(|(p, _)| std::path::Path::new(p).parent().map(|d| d.to_owned()))
+        .filter_map(|(p, _)| Path::new(p).parent().map(|d| d.to_owned()))
         .collect();
     dirs.sort();
     dirs.dedup();
-    let mut out: Vec<(String, String)> = routed.to_vec();
-    for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(ctx.settings.root.join(&dir)) else {
-            continue;
-        };
-        let mut names: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().into_string().ok())
-            .collect();
-        names.sort();
-        for name in names
-            .into_iter()
-            .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
-        {
-            let rel = dir.join(&name).to_string_lossy().into_owned();
-            if routed.iter().any(|(p, _)| *p == rel) {
-                continue;
-            }
-            if let Ok(text) = std::fs::read_to_string(ctx.settings.root.join(&rel))
-                && !text.contains("{{")
+    let is_yaml = |n: &str| n.ends_with(".yaml") || n.ends_with(".yml");
+    let mut beside: BTreeMap<String, String> = BTreeMap::new();
+    for dir in &dirs {
+        if let Ok(entries) = std::fs::read_dir(ctx.settings.root.join(dir)) {
+            for name in entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| is_yaml(n))
             {
-                out.push((rel, text));
+                let rel = dir.join(&name).to_string_lossy().into_owned();
+                if let Ok(text) = std::fs::read_to_string(ctx.settings.root.join(&rel)) {
+                    beside.insert(rel, text);
+                }
+            }
+        }
+        for (rel, text) in &ctx.restore {
+            if Path::new(rel).parent() == Some(dir.as_path()) && is_yaml(rel) {
+                beside.entry(rel.clone()).or_insert_with(|| text.clone());
             }
         }
     }
+    let mut out: Vec<(String, String)> = routed.to_vec();
+    out.extend(
+        beside
+            .into_iter()
+            .filter(|(rel, text)| !routed.iter().any(|(p, _)| p == rel) && !text.contains("{{")),
+    );
     out
 }
 
+/// The locked artifacts missing on disk, as the lock's record in the cache
+/// reproduces them: the answer whose hash the lock holds, extracted and routed
+/// like a fresh one, kept only when it hashes to the lock's output hash.
+pub fn missing_from_cache(
+    ctx: &Context,
+    lock: &Lockfile,
+) -> Result<BTreeMap<String, String>, Error> {
+    let missing: Vec<&LockEntry> = lock
+        .artifacts
+        .iter()
+        .filter(|e| std::fs::symlink_metadata(ctx.settings.root.join(&e.path)).is_err())
+        .collect();
+    let mut out = BTreeMap::new();
+    if missing.is_empty() {
+        return Ok(out);
+    }
+    let cache = crate::backend::cache::Cache::new(&ctx.settings.root).entries()?;
+    for e in missing {
+        let reference = crate::library::PromptRef {
+            id: e.prompt.clone(),
+            version: e.version.parse().ok(),
+        };
+        let Ok(t) = ctx.library.resolve(&reference) else {
+            continue;
+        };
+        let Some((_, answer)) = cache.iter().find(|(_, c)| {
+            c.prompt == t.reference()
+                && crate::hash::tagged(c.response.as_bytes()) == e.response_hash
+        }) else {
+            continue;
+        };
+        let Ok(x) = extract::extract(t.output, &answer.response) else {
+            continue;
+        };
+        if let Some((path, content)) = route(&t, &x.text)
+            .files
+            .into_iter()
+            .find(|(p, c)| *p == e.path && crate::hash::tagged(c.as_bytes()) == e.output_hash)
+        {
+            out.insert(path, content);
+        }
+    }
+    Ok(out)
+}
+
 /// Split the extracted text over the template's targets and validate each file.
-fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>, Error> {
+fn artifacts(
+    ctx: &Context,
+    t: &Template,
+    contract: Option<&Contract>,
+    text: &str,
+) -> Result<Vec<StagedFile>, Error> {
     let Routed {
         files: routed,
         problems,
@@ -153,7 +215,8 @@ fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>,
             let context: Vec<(String, String)> =
                 set.iter().filter(|(p, _)| p != path).cloned().collect();
             let checks = Checks {
-                expect: t.expect.as_ref(),
+                // The prompt's expectations are its contract, checked below.
+                expect: None,
                 policies: &t.policies,
                 context: &context,
             };
@@ -173,6 +236,25 @@ fn artifacts(ctx: &Context, t: &Template, text: &str) -> Result<Vec<StagedFile>,
             }
         })
         .collect();
+    if let Some(contract) = contract {
+        let inputs: Vec<(&str, &str, &[String])> = routed
+            .iter()
+            .map(|(path, content)| {
+                let kinds = t
+                    .targets
+                    .iter()
+                    .find(|tg| tg.path == *path)
+                    .map_or(&[][..], |tg| &tg.kinds[..]);
+                (path.as_str(), content.as_str(), kinds)
+            })
+            .collect();
+        for (i, d) in ctx.validator.check_contract(t.output, contract, &inputs) {
+            files[i].diagnostics.push(d);
+        }
+        for f in &mut files {
+            f.diagnostics.sort_by_key(|d| (d.line, d.column));
+        }
+    }
     // What did not fit the targets is a finding (sent back for repair), on the
     // first file, or on the first target when nothing fitted at all.
     if !problems.is_empty() {
@@ -296,12 +378,12 @@ pub async fn prepare_conversation(
     let started = Instant::now();
     let t = job.template.clone();
     for target in &t.targets {
-        let roots = if t.output == crate::artifact::OutputKind::Report {
-            repo::REPORT_ROOTS
-        } else {
-            repo::ARTIFACT_ROOTS
-        };
-        repo::confine(&ctx.settings.root, &t.reference(), &target.path, roots)?;
+        repo::confine(
+            &ctx.settings.root,
+            &t.reference(),
+            &target.path,
+            target_roots(t.output),
+        )?;
     }
     on(Stage::Filling);
     let filled = fill(ctx, &t, &job.sets)?;
@@ -328,7 +410,7 @@ pub async fn prepare_conversation(
         let number = attempts.len() as u32 + 1;
         on(Stage::Waiting { attempt: number });
         let asked = Instant::now();
-        let response: Response = match manual.take() {
+        let mut response: Response = match manual.take() {
             Some(text) => ctx.broker.manual(&request, text),
             None => match ctx.broker.ask(&request, &forward).await {
                 Ok(r) => r,
@@ -343,6 +425,16 @@ pub async fn prepare_conversation(
             },
         };
         timings.backend_ms += asked.elapsed().as_millis();
+        // A credential in the answer is replaced by a placeholder before the
+        // answer goes anywhere: the terminal, the conversation, the cache.
+        // The placeholder is a finding, so the answer cannot pass.
+        let (redacted, found) = redact(t.output, &response.text);
+        if !found.is_empty() {
+            response.text = redacted;
+            if let Some(r) = &mut response.record {
+                r.response = response.text.clone();
+            }
+        }
         if let Some(r) = &response.record {
             records.push(r.clone());
         }
@@ -351,7 +443,7 @@ pub async fn prepare_conversation(
         let files = match extract::extract(t.output, &response.text) {
             Ok(x) => {
                 on(Stage::Validating);
-                artifacts(ctx, &t, &x.text)?
+                artifacts(ctx, &t, filled.contract.as_ref(), &x.text)?
             }
             Err(e) => nothing_found(ctx, &t, &e),
         };
@@ -420,7 +512,7 @@ pub async fn prepare_conversation(
     // Reached when a repair could not be asked: report the last findings.
     let last = attempts.last().cloned();
     timings.total_ms = started.elapsed().as_millis();
-    let files = artifacts_from_last(ctx, &t, &request)?;
+    let files = artifacts_from_last(ctx, &t, filled.contract.as_ref(), &request)?;
     // The unanswered repair request is not part of the conversation.
     if request
         .turns
@@ -453,7 +545,9 @@ pub async fn prepare_conversation(
 pub fn hand_edited(ctx: &Context, job: &Job, base: &Staged, text: &str) -> Result<Staged, Error> {
     let t = job.template.clone();
     let filled = fill(ctx, &t, &job.sets)?;
-    let files = artifacts(ctx, &t, text)?;
+    let (text, _) = redact(t.output, text);
+    let text = text.as_str();
+    let files = artifacts(ctx, &t, filled.contract.as_ref(), text)?;
     let backend = if base.backend.ends_with(EDITED) {
         base.backend.clone()
     } else {
@@ -529,6 +623,25 @@ pub fn hand_edited(ctx: &Context, job: &Job, base: &Staged, text: &str) -> Resul
     })
 }
 
+/// An answer with every credential replaced by its placeholder: the one
+/// secret heuristic over the whole text, plus the values found in its
+/// manifests' structure (an env var's `value` under a secret-like `name`).
+fn redact(output: crate::artifact::OutputKind, text: &str) -> (String, Vec<secrets::Kind>) {
+    let structured: Vec<(String, secrets::Kind)> = match output {
+        crate::artifact::OutputKind::Kubernetes | crate::artifact::OutputKind::Helm => {
+            match extract::extract(output, text) {
+                Ok(x) => secrets::in_manifests(&crate::validate::yaml::parse(&x.text).documents)
+                    .into_iter()
+                    .map(|f| (f.literal, f.kind))
+                    .collect(),
+                Err(_) => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    };
+    secrets::redact(text, &structured)
+}
+
 /// The suffix of the backend name of an artifact a person edited after the assistant answered.
 pub const EDITED: &str = "+edited";
 
@@ -553,6 +666,7 @@ fn nothing_found(ctx: &Context, t: &Template, e: &extract::ExtractError) -> Vec<
 fn artifacts_from_last(
     ctx: &Context,
     t: &Template,
+    contract: Option<&Contract>,
     request: &Request,
 ) -> Result<Vec<StagedFile>, Error> {
     let last = request
@@ -563,7 +677,7 @@ fn artifacts_from_last(
         .map(|t| t.content.as_str())
         .unwrap_or("");
     match extract::extract(t.output, last) {
-        Ok(x) => artifacts(ctx, t, &x.text),
+        Ok(x) => artifacts(ctx, t, contract, &x.text),
         Err(e) => Ok(nothing_found(ctx, t, &e)),
     }
 }
@@ -578,13 +692,19 @@ pub struct ApplyOptions {
 
 #[derive(Debug, Default)]
 pub struct Applied {
+    /// The files this run wrote (artifacts, cache entries, the lock).
     pub written: Vec<String>,
+    /// Files an earlier `--no-commit` run wrote that this commit took with it,
+    /// because the lock it commits holds their entries.
+    pub adopted: Vec<String>,
     pub commit: Option<String>,
 }
 
-/// Write the passing jobs of a ChangeSet: artifacts, cache entries and the lock,
-/// each atomically; then one commit of exactly those paths.
+/// Write the passing jobs of a ChangeSet as one unit: artifacts, cache entries
+/// and the lock (see [`repo::write_all`]); then one commit of exactly the paths
+/// the run stands for. If the commit fails, the files are restored.
 pub fn apply(ctx: &Context, set: &ChangeSet, opts: ApplyOptions) -> Result<Applied, Error> {
+    use crate::backend::cache::Cache;
     let root = &ctx.settings.root;
     let repo = if opts.commit {
         Some(Repo::open(root).ok_or_else(|| Error::NotARepo { root: root.clone() })?)
@@ -592,61 +712,204 @@ pub fn apply(ctx: &Context, set: &ChangeSet, opts: ApplyOptions) -> Result<Appli
         Repo::open(root)
     };
     let jobs: Vec<&Staged> = set.jobs.iter().filter(|s| s.passed()).collect();
-    // Refuse before writing anything: a target with the user's uncommitted edits.
-    if !opts.force
-        && let Some(repo) = &repo
-    {
+    let cache = Cache::new(root);
+    cache.confined(None)?;
+    // A folder on the way may have become a symlink since `prepare` checked.
+    for s in &jobs {
+        for f in &s.files {
+            repo::confine(
+                root,
+                &s.template.reference(),
+                &f.path,
+                target_roots(s.template.output),
+            )?;
+        }
+    }
+    let lock_now = Lockfile::read(root)?;
+    // Refuse before writing anything: a target with the user's own edits.
+    if !opts.force {
         for s in &jobs {
             for f in s.files.iter().filter(|f| f.changed()) {
-                if f.current.is_some() && repo.is_dirty(&f.path)? {
-                    return Err(Error::DirtyTarget {
-                        path: f.path.clone().into(),
-                    });
+                if let Some(current) = &f.current {
+                    refuse_edited(repo.as_ref(), &lock_now, &f.path, current)?;
                 }
             }
         }
     }
-    let mut lock = Lockfile::read(root)?;
-    let before = lock.clone();
-    let mut written = Vec::new();
+    // The unit: every changed artifact, every new cache entry, the lock.
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut ours: Vec<String> = Vec::new();
     for s in &jobs {
         for f in &s.files {
+            ours.push(f.path.clone());
             if f.changed() {
-                repo::write_atomic(&root.join(&f.path), f.content.as_bytes())?;
-                written.push(f.path.clone());
+                files.push((f.path.clone(), f.content.clone().into_bytes()));
             }
         }
         for entry in &s.cache {
-            let rel = crate::backend::cache::Cache::rel_path(&entry.key);
+            let rel = Cache::rel_path(&entry.key).to_string_lossy().into_owned();
             // A hand-written answer is keyed by the prompt alone: the newest one wins.
-            let text = crate::backend::cache::Cache::render(entry);
+            let text = Cache::render(entry);
             let on_disk = std::fs::read_to_string(root.join(&rel)).ok();
             let replace = on_disk.is_none()
                 || (entry.hand_written && on_disk.as_deref() != Some(text.as_str()));
-            if replace {
-                repo::write_atomic(&root.join(&rel), text.as_bytes())?;
-                written.push(rel.to_string_lossy().into_owned());
+            if replace && !files.iter().any(|(p, _)| *p == rel) {
+                files.push((rel.clone(), text.into_bytes()));
             }
+            ours.push(rel);
         }
+    }
+    let mut lock = lock_now.clone();
+    for s in &jobs {
         lock.upsert(s.lock.iter().cloned());
     }
-    if lock != before {
-        repo::write_atomic(&root.join(crate::lock::LOCK_FILE), lock.render().as_bytes())?;
-        written.push(crate::lock::LOCK_FILE.to_owned());
+    if lock != lock_now {
+        files.push((
+            crate::lock::LOCK_FILE.to_owned(),
+            lock.render().into_bytes(),
+        ));
     }
+    // What the commit takes: this run's paths, and the lock when this run's
+    // entries differ from HEAD's. Entries of an earlier uncommitted run in that
+    // lock come whole (their files and cache entries), or the run is refused.
+    let mut adopted = Vec::new();
+    if opts.commit
+        && let Some(repo) = &repo
+    {
+        let head = match repo.at_head(crate::lock::LOCK_FILE) {
+            Some(text) => Lockfile::parse(&text, &root.join(crate::lock::LOCK_FILE))?,
+            None => Lockfile::default(),
+        };
+        let mine: Vec<&LockEntry> = jobs.iter().flat_map(|s| s.lock.iter()).collect();
+        if mine.iter().any(|e| head.entry(&e.path) != Some(*e)) {
+            ours.push(crate::lock::LOCK_FILE.to_owned());
+            let pending: Vec<&LockEntry> = lock
+                .artifacts
+                .iter()
+                .filter(|e| !mine.iter().any(|m| m.path == e.path))
+                .filter(|e| head.entry(&e.path) != Some(*e))
+                .collect();
+            adopted = adopt(root, &cache, &pending)?;
+        }
+    }
+    let mut written = repo::write_all(root, &files)?;
     let mut applied = Applied {
-        written,
+        written: written.paths(),
+        adopted,
         commit: None,
     };
-    if opts.commit && !applied.written.is_empty() {
+    if opts.commit {
         let repo = repo.expect("checked above");
-        applied.commit = repo.commit_paths(&applied.written, &commit_message(&jobs))?;
+        let mut paths: Vec<String> = ours;
+        paths.extend(applied.adopted.iter().cloned());
+        let mut seen = std::collections::BTreeSet::new();
+        paths.retain(|p| seen.insert(p.clone()));
+        let message = commit_message(&jobs, &applied.adopted);
+        let committed =
+            repo.index_of(&paths)
+                .and_then(|saved| match repo.commit_paths(&paths, &message) {
+                    Ok(c) => Ok(c),
+                    Err(e) => {
+                        let _ = repo.restore_index(&paths, &saved);
+                        Err(e)
+                    }
+                });
+        match committed {
+            Ok(c) => applied.commit = c,
+            Err(e) => {
+                let restored = written.rollback();
+                return Err(Error::CommitFailed {
+                    source: Box::new(e),
+                    restored,
+                });
+            }
+        }
     }
     Ok(applied)
 }
 
+/// Where a prompt's targets may live.
+fn target_roots(output: crate::artifact::OutputKind) -> &'static [&'static str] {
+    if output == crate::artifact::OutputKind::Report {
+        repo::REPORT_ROOTS
+    } else {
+        repo::ARTIFACT_ROOTS
+    }
+}
+
+/// A target's current content is the user's own when, in git, it has
+/// uncommitted changes; outside git, when it no longer matches the output hash
+/// dockhand.lock recorded for it (or the lock has no entry for it).
+fn refuse_edited(
+    repo: Option<&Repo>,
+    lock: &Lockfile,
+    path: &str,
+    current: &str,
+) -> Result<(), Error> {
+    match repo {
+        Some(repo) if repo.is_dirty(path)? => Err(Error::DirtyTarget { path: path.into() }),
+        Some(_) => Ok(()),
+        None => match lock.entry(path) {
+            None => Err(Error::Unrecorded { path: path.into() }),
+            Some(e) if e.output_hash != crate::hash::tagged(current.as_bytes()) => {
+                Err(Error::HandEdited { path: path.into() })
+            }
+            Some(_) => Ok(()),
+        },
+    }
+}
+
+/// The files and cache entries of lock entries an earlier run left
+/// uncommitted: each file must match its entry, and some cache entry must hold
+/// its answer. Returns the paths to commit with them, or refuses naming what is
+/// missing.
+fn adopt(
+    root: &std::path::Path,
+    cache: &crate::backend::cache::Cache,
+    pending: &[&LockEntry],
+) -> Result<Vec<String>, Error> {
+    use crate::error::PendingProblem;
+    if pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    let entries = cache.entries()?;
+    let mut paths = Vec::new();
+    let mut problems = Vec::new();
+    for e in pending {
+        match std::fs::read(root.join(&e.path)) {
+            Err(_) => problems.push((e.path.clone(), PendingProblem::FileMissing)),
+            Ok(b) if crate::hash::tagged(&b) != e.output_hash => {
+                problems.push((e.path.clone(), PendingProblem::FileEdited))
+            }
+            Ok(_) => paths.push(e.path.clone()),
+        }
+        let reference = format!("{}@{}", e.prompt, e.version);
+        let same_prompt: Vec<&(std::path::PathBuf, crate::backend::cache::CacheEntry)> = entries
+            .iter()
+            .filter(|(_, c)| c.prompt == reference)
+            .collect();
+        if !same_prompt
+            .iter()
+            .any(|(_, c)| crate::hash::tagged(c.response.as_bytes()) == e.response_hash)
+        {
+            problems.push((e.path.clone(), PendingProblem::NoCacheEntry));
+        }
+        paths.extend(
+            same_prompt
+                .iter()
+                .map(|(p, _)| p.to_string_lossy().into_owned()),
+        );
+    }
+    if !problems.is_empty() {
+        return Err(Error::PendingLock { pending: problems });
+    }
+    paths.sort();
+    paths.dedup();
+    Ok(paths)
+}
+
 /// Subject, body, and trailers naming prompt@version, backend and model.
-pub fn commit_message(jobs: &[&Staged]) -> String {
+pub fn commit_message(jobs: &[&Staged], adopted: &[String]) -> String {
     let subject = match jobs {
         [one] => format!("dockhand: generate {}", one.template.reference()),
         many => format!("dockhand: regenerate {} artifacts", many.len()),
@@ -660,6 +923,12 @@ pub fn commit_message(jobs: &[&Staged]) -> String {
                 s.attempts.len(),
                 if s.attempts.len() == 1 { "" } else { "s" }
             ));
+        }
+    }
+    if !adopted.is_empty() {
+        body.push_str("\nWith what an earlier --no-commit run wrote, which this lock records:\n");
+        for p in adopted {
+            body.push_str(&format!("- {p}\n"));
         }
     }
     let mut trailers = String::new();

@@ -36,14 +36,68 @@ pub fn key(backend: &str, model: Option<&str>, messages: &[Turn]) -> String {
 
 #[derive(Debug, Clone)]
 pub struct Cache {
+    root: PathBuf,
     dir: PathBuf,
 }
 
 impl Cache {
     pub fn new(root: &Path) -> Cache {
         Cache {
+            root: root.to_owned(),
             dir: root.join(CACHE_DIR),
         }
+    }
+
+    /// Refuse a cache folder, or an entry in it, that resolves outside the
+    /// repository (a symlink): its answers would be replayed from, and new
+    /// ones written to, a place no commit holds.
+    pub fn confined(&self, entry: Option<&Path>) -> Result<(), Error> {
+        let Ok(root) = self.root.canonicalize() else {
+            return Ok(());
+        };
+        let outside = |path: &Path| -> Option<Error> {
+            let real = path.canonicalize().ok()?;
+            (!real.starts_with(&root)).then(|| Error::CacheOutside {
+                path: path.strip_prefix(&self.root).unwrap_or(path).to_owned(),
+                real,
+            })
+        };
+        // `.dockhand` itself, the cache folder, then the entry.
+        let folders = [self.root.join(".dockhand"), self.dir.clone()];
+        for p in folders.iter().map(PathBuf::as_path).chain(entry) {
+            if let Some(e) = outside(p) {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Every entry in the cache folder, with its path relative to the root.
+    pub fn entries(&self) -> Result<Vec<(PathBuf, CacheEntry)>, Error> {
+        self.confined(None)?;
+        let read = match std::fs::read_dir(&self.dir) {
+            Ok(r) => r,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(Error::Io {
+                    path: self.dir.clone(),
+                    source,
+                });
+            }
+        };
+        let mut keys: Vec<String> = read
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter_map(|n| n.strip_suffix(".json").map(str::to_owned))
+            .collect();
+        keys.sort();
+        let mut out = Vec::new();
+        for key in keys {
+            if let Some(entry) = self.get(&key)? {
+                out.push((Cache::rel_path(&key), entry));
+            }
+        }
+        Ok(out)
     }
 
     /// Path relative to the root for an entry, as committed.
@@ -53,6 +107,7 @@ impl Cache {
 
     pub fn get(&self, key: &str) -> Result<Option<CacheEntry>, Error> {
         let path = self.dir.join(format!("{key}.json"));
+        self.confined(Some(&path))?;
         match std::fs::read_to_string(&path) {
             Ok(text) => serde_json::from_str(&text)
                 .map(Some)

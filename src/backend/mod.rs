@@ -71,7 +71,8 @@ pub struct Response {
     pub model: Option<String>,
     pub text: String,
     pub hand_written: bool,
-    /// The cache entry to store when the artifact is accepted (None when replayed).
+    /// The cache entry the answer is kept in when the artifact is accepted
+    /// (for a replayed answer, the entry it came from).
     pub record: Option<CacheEntry>,
     pub from_cache: bool,
 }
@@ -229,7 +230,8 @@ impl Broker {
             model: e.model.clone(),
             text: e.response.clone(),
             hand_written: e.hand_written,
-            record: None,
+            // Kept so that the commit holds the entry the artifact replays from.
+            record: Some(e),
             from_cache: true,
         }))
     }

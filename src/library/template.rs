@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::artifact::OutputKind;
 use crate::error::Error;
 use crate::settings::line_of;
+use crate::validate::contract::ContractSource;
 use crate::validate::dockerfile::Expectations;
 
 /// The assistant a prompt is written for.
@@ -108,9 +109,11 @@ pub struct Template {
     pub targets: Vec<Target>,
     pub vars: Vec<VarSpec>,
     pub policies: Vec<String>,
-    /// Dockerfile expectations (stages, base images, ports) the answer must meet.
+    /// What the artifact must be (`[contract]`), before its variables are filled.
+    /// A 1.0 prompt's `[expect]` (Dockerfile stages, base images, ports) is read
+    /// as a contract too.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expect: Option<Expectations>,
+    pub contract: Option<ContractSource>,
     /// kagent only: the agent to invoke.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
@@ -160,6 +163,8 @@ struct FrontMatter {
     vars: BTreeMap<String, toml::Spanned<VarFile>>,
     #[serde(default)]
     expect: Option<Expectations>,
+    #[serde(default)]
+    contract: Option<toml::Spanned<toml::Value>>,
     #[serde(default)]
     agent: Option<String>,
 }
@@ -278,6 +283,29 @@ pub fn parse(rel: &Path, text: &str) -> Result<Template, Error> {
     }
     vars.sort_by_key(|v| v.line);
     let body = text[body_start..].to_owned();
+    let contract = match (fm.contract, fm.expect) {
+        (Some(_), Some(_)) => {
+            let line = fm_text
+                .find("[expect]")
+                .map(|o| line_of(fm_text, o) + 1)
+                .unwrap_or(1);
+            return Err(err(
+                line,
+                "`[expect]` is the 1.0 form of `[contract.dockerfile]`; use one of them".into(),
+            ));
+        }
+        (Some(c), None) => {
+            let line = line_of(fm_text, c.span().start) + 1;
+            let value = serde_json::to_value(c.into_inner())
+                .map_err(|e| err(line, format!("contract: {e}")))?;
+            Some(ContractSource { value, line })
+        }
+        (None, Some(e)) => Some(ContractSource {
+            value: serde_json::json!({ "dockerfile": e }),
+            line: 1,
+        }),
+        (None, None) => None,
+    };
     Ok(Template {
         id: fm.id,
         version,
@@ -297,7 +325,7 @@ pub fn parse(rel: &Path, text: &str) -> Result<Template, Error> {
             .collect(),
         vars,
         policies: fm.policies,
-        expect: fm.expect,
+        contract,
         agent: fm.agent,
         path: rel.to_owned(),
         body,

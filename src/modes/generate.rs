@@ -53,17 +53,31 @@ pub fn run(settings: Settings, args: &GenerateArgs, ui: &Ui) -> Result<Outcome, 
             force: args.force,
         },
     )?;
+    let mut out = String::new();
     if applied.written.is_empty() {
-        ui.out("up to date: nothing changed\n");
-    } else {
-        let mut out = String::new();
-        for w in &applied.written {
-            out.push_str(&format!("wrote {w}\n"));
-        }
-        if let Some(c) = &applied.commit {
-            out.push_str(&format!("committed {}\n", &c[..c.len().min(12)]));
-        }
-        ui.out(&out);
+        out.push_str("up to date: nothing changed\n");
     }
+    for w in &applied.written {
+        out.push_str(&format!("wrote {w}\n"));
+    }
+    if let Some(c) = &applied.commit {
+        out.push_str(&format!("committed {}\n", &c[..c.len().min(12)]));
+    }
+    out.push_str(&adopted(&applied));
+    ui.out(&out);
     Ok(Outcome::Clean)
+}
+
+/// The lines naming what an earlier `--no-commit` run wrote and this commit took along.
+pub(super) fn adopted(applied: &pipeline::Applied) -> String {
+    if applied.adopted.is_empty() || applied.commit.is_none() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "the commit includes what an earlier --no-commit run wrote, which the lock records:\n",
+    );
+    for p in &applied.adopted {
+        out.push_str(&format!("  {p}\n"));
+    }
+    out
 }

@@ -72,8 +72,11 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
     } else {
         Some(RunLock::acquire(&settings.root, lock_wait())?)
     };
-    let ctx = Arc::new(Context::new(settings)?);
+    let mut ctx = Context::new(settings)?;
     let lock = Lockfile::read(&ctx.settings.root)?;
+    // A deleted artifact: the others' cross-resource checks see it as the cache has it.
+    ctx.restore = pipeline::missing_from_cache(&ctx, &lock)?;
+    let ctx = Arc::new(ctx);
     let jobs = jobs(&ctx, &lock, &args.ids)?;
     if jobs.is_empty() {
         ui.out("nothing to regenerate: dockhand.lock has no artifacts\n");
@@ -226,13 +229,21 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
             })
             .count();
         report.push_str(&match (&applied.commit, n) {
-            (_, 0) => "up to date: every artifact matches\n".to_owned(),
+            (Some(c), 0) => format!(
+                "up to date: every artifact matches; committed {}\n",
+                &c[..c.len().min(12)]
+            ),
+            (None, 0) => "up to date: every artifact matches\n".to_owned(),
             (Some(c), n) => format!(
                 "wrote {n} artifact(s); committed {}\n",
                 &c[..c.len().min(12)]
             ),
-            (None, n) => format!("wrote {n} artifact(s); not committed\n"),
+            (None, n) if args.no_commit => format!("wrote {n} artifact(s); not committed\n"),
+            (None, n) => {
+                format!("wrote {n} artifact(s); nothing new to commit (HEAD already holds them)\n")
+            }
         });
+        report.push_str(&super::generate::adopted(&applied));
         outcome = if errors > 0 {
             None
         } else if findings {

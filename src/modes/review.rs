@@ -19,8 +19,11 @@ use crate::ui::Ui;
 
 pub fn run(settings: Settings, args: &ReviewArgs, ui: &Ui) -> Result<Outcome, Error> {
     let _lock = RunLock::acquire(&settings.root, lock_wait())?;
-    let ctx = Arc::new(Context::new(settings)?);
+    let mut ctx = Context::new(settings)?;
     let lock = Lockfile::read(&ctx.settings.root)?;
+    // A deleted artifact: the others' cross-resource checks see it as the cache has it.
+    ctx.restore = pipeline::missing_from_cache(&ctx, &lock)?;
+    let ctx = Arc::new(ctx);
     let jobs = super::regen::jobs(&ctx, &lock, &args.ids)?;
     let rt = super::runtime()?;
     let on = |_: pipeline::Stage| {};

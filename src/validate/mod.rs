@@ -2,10 +2,12 @@
 //! and its prompt ask for, and `validate PATH...` over files and folders.
 
 pub mod chart;
+pub mod contract;
 pub mod diagnostic;
 pub mod dockerfile;
 pub mod policy;
 pub mod schema;
+pub mod secrets;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -92,10 +94,15 @@ impl Validator {
         let mut out = match kind {
             OutputKind::Kubernetes | OutputKind::Helm => self.check_manifests(path, text, checks),
             OutputKind::Dockerfile => {
-                dockerfile::check(text, checks.expect.unwrap_or(&Default::default()))
+                let mut out = dockerfile::check(text, checks.expect.unwrap_or(&Default::default()));
+                out.extend(secrets::dockerfile_findings(text));
+                out
             }
             OutputKind::Report => Vec::new(),
         };
+        if kind == OutputKind::Kubernetes {
+            out.extend(contract::helm::plain_manifest(text));
+        }
         self.silence(path, text, &mut out);
         out.sort_by_key(|d| (d.line, d.column));
         out
@@ -104,6 +111,7 @@ impl Validator {
     fn check_manifests(&self, path: &str, text: &str, checks: &Checks<'_>) -> Vec<Diagnostic> {
         let parsed = yaml::parse(text);
         let mut out = parsed.diagnostics;
+        out.extend(secrets::manifest_findings(&parsed.documents));
         for doc in &parsed.documents {
             out.extend(
                 self.schemas
@@ -210,8 +218,58 @@ impl Validator {
             }
         };
         let _ = std::fs::remove_dir_all(&scratch);
+        out.extend(contract::helm::template(content));
+        out.extend(secrets::text_findings(content));
         self.silence(rel, content, &mut out);
         out.sort_by_key(|d| (d.line, d.column));
+        out
+    }
+
+    /// The prompt's contract over the files of one answer (`files`: path,
+    /// text, the kinds its target takes). Findings carry their file's index.
+    pub fn check_contract(
+        &self,
+        output: OutputKind,
+        contract: &contract::Contract,
+        files: &[(&str, &str, &[String])],
+    ) -> Vec<(usize, Diagnostic)> {
+        let mut out: Vec<(usize, Diagnostic)> = match output {
+            OutputKind::Kubernetes if !contract.resources.is_empty() => {
+                let parsed: Vec<Vec<yaml::Document>> = files
+                    .iter()
+                    .map(|(_, text, _)| yaml::parse(text).documents)
+                    .collect();
+                let inputs: Vec<contract::manifest::File<'_>> = parsed
+                    .iter()
+                    .zip(files)
+                    .map(|(documents, (_, _, kinds))| contract::manifest::File { documents, kinds })
+                    .collect();
+                contract::manifest::check(&contract.resources, &inputs)
+            }
+            OutputKind::Dockerfile => match &contract.dockerfile {
+                Some(c) => files
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, (_, text, _))| {
+                        contract::dockerfile::check(c, text)
+                            .into_iter()
+                            .map(move |d| (i, d))
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        for (i, (path, text, _)) in files.iter().enumerate() {
+            let mut mine: Vec<Diagnostic> = out
+                .iter()
+                .filter(|(f, _)| *f == i)
+                .map(|(_, d)| d.clone())
+                .collect();
+            self.silence(path, text, &mut mine);
+            out.retain(|(f, _)| *f != i);
+            out.extend(mine.into_iter().map(|d| (i, d)));
+        }
         out
     }
 
@@ -249,6 +307,10 @@ impl Validator {
     fn silence(&self, path: &str, text: &str, out: &mut Vec<Diagnostic>) {
         let lines: Vec<&str> = text.lines().collect();
         out.retain(|d| {
+            // A credential is never silenced: it must not land, whatever a comment says.
+            if d.code.starts_with("secret/") {
+                return true;
+            }
             if self
                 .config
                 .ignores
@@ -335,11 +397,24 @@ impl Validator {
                 "Helm template: not validated on its own (it needs its chart's values)",
             )],
         };
+        // The snippets shown with the findings never show a credential.
+        let source = if diagnostics.iter().any(|d| d.code.starts_with("secret/")) {
+            let structured: Vec<(String, secrets::Kind)> = match kind {
+                FileKind::Kubernetes => secrets::in_manifests(&yaml::parse(&text).documents)
+                    .into_iter()
+                    .map(|f| (f.literal, f.kind))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            secrets::redact(&text, &structured).0
+        } else {
+            text
+        };
         FileReport {
             path,
             kind,
             diagnostics,
-            source: text,
+            source,
         }
     }
 }

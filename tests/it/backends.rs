@@ -134,7 +134,7 @@ fn kubectl_ai_google_answer_comes_from_the_trace_and_runs_without_credentials() 
         ]
     );
     assert!(
-        call[6].starts_with("Create a Kubernetes Deployment for todo-backend"),
+        call[6].starts_with("Create one Kubernetes Deployment named todo-backend"),
         "{call:?}"
     );
     assert_eq!(call.len(), 7);
@@ -231,7 +231,7 @@ fn kubectl_ai_sozercan_flavour_gets_raw_and_nothing_that_applies() {
     let call = logged(&log).pop().unwrap();
     assert_eq!(call[0], "kubectl-ai");
     assert!(
-        call[1].starts_with("Create a Kubernetes Deployment"),
+        call[1].starts_with("Create one Kubernetes Deployment"),
         "{call:?}"
     );
     assert_eq!(&call[2..], &["--raw".to_owned()]);
@@ -286,7 +286,7 @@ fn fallback_follows_the_configured_order_and_says_why() {
         .collect();
     assert_eq!(
         skipped,
-        vec!["backend-service@1.0.0: skipped kubectl-ai: `kubectl-ai` not found on PATH"],
+        vec!["backend-service@1.1.0: skipped kubectl-ai: `kubectl-ai` not found on PATH"],
         "{}",
         out.stderr
     );
@@ -772,7 +772,7 @@ fn review_with_another_model_asks_that_model_instead_of_replaying_the_lock() {
     assert_eq!(
         (out.stdout.as_str(), out.stderr.as_str()),
         (
-            "backend-service@1.0.0 attempt 1: openai model m-new: 0 error(s), 1 warning(s)\n\
+            "backend-service@1.1.0 attempt 1: openai model m-new: 0 error(s), 1 warning(s)\n\
 charts/todo-app/templates/backend-service.yaml:9:3: warning[policy/service-selector]: Service `todo-backend` selects `app=todo-backend`, but the checked files contain no Deployment or other workload to match it against\n  |\n9 |   selector:\n  |   ^\n  at /spec/selector\n  hint: make the Service's `spec.selector` equal to labels of the Deployment's pod template, and its `targetPort` a `containerPort` (or port name) of that pod\n\
 --- a/charts/todo-app/templates/backend-service.yaml\n\
 +++ b/charts/todo-app/templates/backend-service.yaml\n\
@@ -810,15 +810,23 @@ charts/todo-app/templates/backend-service.yaml:9:3: warning[policy/service-selec
 #[test]
 fn kagent_repairs_in_the_same_session_with_only_the_follow_up() {
     let p = Project::seeded();
-    // backend-service asked of kagent instead of kubectl-ai.
-    let prompt = p.read("prompts/kubectl-ai/backend-service@1.0.0.md");
-    std::fs::remove_file(p.path().join("prompts/kubectl-ai/backend-service@1.0.0.md")).unwrap();
-    p.write(
-        "prompts/kagent/backend-service@1.0.0.md",
-        &prompt.replace("tool = \"kubectl-ai\"", "tool = \"kagent\""),
-    );
+    // backend-service (every version) asked of kagent instead of kubectl-ai.
+    for v in ["1.0.0", "1.1.0"] {
+        let from = format!("prompts/kubectl-ai/backend-service@{v}.md");
+        let prompt = p.read(&from);
+        std::fs::remove_file(p.path().join(&from)).unwrap();
+        p.write(
+            &format!("prompts/kagent/backend-service@{v}.md"),
+            &prompt.replace("tool = \"kubectl-ai\"", "tool = \"kagent\""),
+        );
+    }
     p.git(&["add", "-A"]);
     p.git(&["commit", "-qm", "kagent writes the service"]);
+    let filled = p
+        .dockhand()
+        .args(["prompts", "render", "backend-service"])
+        .run()
+        .stdout;
     let good = std::fs::read_to_string(answer("backend-service")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.md");
@@ -842,7 +850,7 @@ fn kagent_repairs_in_the_same_session_with_only_the_follow_up() {
             "--agent",
             "k8s-agent",
             "--task",
-            "Create a Kubernetes ClusterIP Service named todo-backend that selects pods labelled app: todo-backend\nand exposes port 8000 with targetPort 8000.\n",
+            filled.as_str(),
             "--namespace",
             "kagent",
         ]
@@ -857,7 +865,7 @@ fn kagent_repairs_in_the_same_session_with_only_the_follow_up() {
         &["--namespace", "kagent", "--session", "ctx-fake-1"]
     );
     assert!(
-        calls[1][5].contains("schema/type") && !calls[1][5].contains("Create a Kubernetes"),
+        calls[1][5].contains("schema/type") && !calls[1][5].contains(filled.trim()),
         "{}",
         calls[1][5]
     );

@@ -55,7 +55,7 @@ fn streams_validates_writes_locks_caches_and_commits() {
     assert!(
         msgs[1]
             .1
-            .contains("Create a Kubernetes Deployment for todo-backend")
+            .contains("Create one Kubernetes Deployment named todo-backend")
     );
 
     // The lock pins how it was made.
@@ -63,7 +63,7 @@ fn streams_validates_writes_locks_caches_and_commits() {
     let entry = &lock["artifact"][0];
     assert_eq!(entry["path"].as_str(), Some(TARGET));
     assert_eq!(entry["prompt"].as_str(), Some("backend-deployment"));
-    assert_eq!(entry["version"].as_str(), Some("1.0.0"));
+    assert_eq!(entry["version"].as_str(), Some("1.1.0"));
     assert_eq!(entry["backend"].as_str(), Some("openai"));
     assert_eq!(entry["model"].as_str(), Some("gpt-4o-mini"));
     assert_eq!(entry["hand_written"].as_bool(), Some(false));
@@ -90,7 +90,7 @@ fn streams_validates_writes_locks_caches_and_commits() {
     assert_eq!(p.commit_count(), 3);
     let msg = p.git(&["log", "-1", "--format=%B"]);
     assert!(
-        msg.contains("Dockhand-Prompt: backend-deployment@1.0.0"),
+        msg.contains("Dockhand-Prompt: backend-deployment@1.1.0"),
         "{msg}"
     );
     assert!(msg.contains("Dockhand-Backend: openai"), "{msg}");

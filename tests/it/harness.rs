@@ -249,30 +249,18 @@ impl Test {
         cmd
     }
 
+    /// Run without checking the exit status or output (the caller judges them).
+    pub fn run_any(mut self) -> Output {
+        self.stdout_has.clear();
+        self.stderr_has.clear();
+        self.stdout_lacks.clear();
+        let (status, mut out) = self.spawn_and_wait();
+        out.status = status;
+        out
+    }
+
     pub fn run(self) -> Output {
-        let mut cmd = self.command();
-        cmd.stdin(if self.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        });
-        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("dockhand runs");
-        if let Some(input) = &self.stdin {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-        }
-        let out = child.wait_with_output().unwrap();
-        let output = Output {
-            status: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
+        let (_, output) = self.spawn_and_wait();
         let ctx = || {
             format!(
                 "dockhand {:?}\n--- stdout\n{}\n--- stderr\n{}",
@@ -302,6 +290,34 @@ impl Test {
             );
         }
         output
+    }
+
+    fn spawn_and_wait(&self) -> (i32, Output) {
+        let mut cmd = self.command();
+        cmd.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("dockhand runs");
+        if let Some(input) = &self.stdin {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        let status = out.status.code().unwrap_or(-1);
+        let output = Output {
+            status,
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        (status, output)
     }
 }
 

@@ -3,8 +3,10 @@
 mod harness;
 mod openai_server;
 
+mod atomic;
 mod backends;
 mod cli;
+mod contract;
 mod generate;
 mod mcp;
 mod peers;
@@ -12,6 +14,7 @@ mod prompts;
 mod regen;
 mod review;
 mod safety;
+mod secrets;
 mod session;
 mod snapshots;
 mod validate;

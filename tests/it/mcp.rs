@@ -163,11 +163,11 @@ fn a_real_mcp_client_lists_validates_renders_and_generates() {
             },
         },
         "render": {
-            "reference": "backend-service@1.0.0",
-            "text": "Create a Kubernetes ClusterIP Service named todo-backend that selects pods labelled app: todo-backend\nand exposes port 9000 with targetPort 9000.\n",
+            "reference": "backend-service@1.1.0",
+            "text": "Create one Kubernetes Service named todo-backend, and nothing else: type ClusterIP, selecting the pods labelled app: todo-backend,\nwith one port 9000 and targetPort 9000. Write plain YAML, no Helm template syntax.\n",
         },
         "errors": [
-            {"code": -32000, "message": "no prompt `nope` in the library (known: backend-deployment@1.0.0, backend-dockerfile@1.0.0, backend-service@1.0.0, frontend@1.0.0, frontend-configmap@1.0.0, frontend-dockerfile@1.0.0, health-resources@1.0.0, health-stability@1.0.0)"},
+            {"code": -32000, "message": "no prompt `nope` in the library (known: backend-deployment@1.0.0, backend-deployment@1.1.0, backend-dockerfile@1.0.0, backend-dockerfile@1.1.0, backend-service@1.0.0, backend-service@1.1.0, frontend@1.0.0, frontend@1.1.0, frontend-configmap@1.0.0, frontend-configmap@1.1.0, frontend-dockerfile@1.0.0, frontend-dockerfile@1.1.0, health-resources@1.0.0, health-stability@1.0.0)"},
             {"code": -32000, "message": format!("../outside.yaml: outside the project {} (give a path relative to its root)", p.path().display())},
             {"code": -32000, "message": "no Kubernetes manifest found in the response (expected a ```yaml block or bare YAML with top-level `apiVersion:` and `kind:`)"},
         ],
@@ -320,7 +320,7 @@ fn generate_with_apply_refuses_a_target_with_uncommitted_edits() {
     p.write(target, &edited);
     let changed = std::fs::read_to_string(&answer)
         .unwrap()
-        .replace("port: 8000", "port: 8001");
+        .replace("protocol: TCP", "protocol: TCP\n      name: http");
     let call = |id: i64, apply: bool| {
         json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
             "name": "generate",

@@ -3,10 +3,16 @@
 use crate::harness::Project;
 
 #[test]
-fn lists_the_seed_prompts_at_1_0_0() {
+fn lists_the_seed_prompts_at_1_0_0_and_1_1_0() {
     let p = Project::seeded();
     let out = p.dockhand().args(["prompts", "list"]).run();
     for id in [
+        "backend-dockerfile@1.1.0",
+        "frontend-dockerfile@1.1.0",
+        "backend-deployment@1.1.0",
+        "backend-service@1.1.0",
+        "frontend@1.1.0",
+        "frontend-configmap@1.1.0",
         "backend-dockerfile@1.0.0",
         "frontend-dockerfile@1.0.0",
         "backend-deployment@1.0.0",
@@ -33,10 +39,10 @@ fn list_json_carries_the_front_matter() {
         .run();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let all = v.as_array().unwrap();
-    assert_eq!(all.len(), 8);
+    assert_eq!(all.len(), 14);
     let dep = all
         .iter()
-        .find(|t| t["id"] == "backend-deployment")
+        .find(|t| t["id"] == "backend-deployment" && t["version"] == "1.0.0")
         .unwrap();
     assert_eq!(dep["version"], "1.0.0");
     assert_eq!(dep["tool"], "kubectl-ai");
@@ -68,7 +74,7 @@ fn render_fills_from_dockhand_toml_then_set() {
     p.dockhand()
         .args(["prompts", "render", "backend-deployment"])
         .stdout_has("image: todo-backend:latest, imagePullPolicy: Never")
-        .stdout_has("replicas: 2, port: 8000")
+        .stdout_has("replicas: 2, containerPort: 8000")
         .stdout_has("DATABASE_URL, OPENAI_API_KEY, BETTER_AUTH_SECRET")
         .run();
     p.dockhand()
@@ -79,7 +85,7 @@ fn render_fills_from_dockhand_toml_then_set() {
             "--set",
             "backend_replicas=3",
         ])
-        .stdout_has("replicas: 3, port: 8000")
+        .stdout_has("replicas: 3, containerPort: 8000")
         .run();
 }
 
@@ -99,7 +105,7 @@ fn set_with_the_wrong_type_names_the_declaration() {
         .run();
     assert!(
         out.stderr
-            .contains("prompts/kubectl-ai/backend-deployment@1.0.0.md:"),
+            .contains("prompts/kubectl-ai/backend-deployment@1.1.0.md:"),
         "{}",
         out.stderr
     );
@@ -119,7 +125,7 @@ fn unknown_set_variable_is_an_error() {
         ])
         .status(2)
         .stderr_has("unknown variable `colour`")
-        .stderr_has("prompts/kubectl-ai/backend-service@1.0.0.md")
+        .stderr_has("prompts/kubectl-ai/backend-service@1.1.0.md")
         .run();
 }
 
@@ -152,7 +158,7 @@ fn missing_required_variable_names_its_declaration_line() {
         .map(|l| format!("{l}\n"))
         .collect();
     p.write("dockhand.toml", &toml);
-    let prompt = p.read("prompts/kubectl-ai/backend-deployment@1.0.0.md");
+    let prompt = p.read("prompts/kubectl-ai/backend-deployment@1.1.0.md");
     let line = prompt
         .lines()
         .position(|l| l == "[vars.backend_image]")
@@ -161,7 +167,7 @@ fn missing_required_variable_names_its_declaration_line() {
     p.dockhand()
         .args(["prompts", "render", "backend-deployment"])
         .status(2)
-        .stderr_has(format!("prompts/kubectl-ai/backend-deployment@1.0.0.md:{line}: backend-deployment@1.0.0 needs variable `backend_image`"))
+        .stderr_has(format!("prompts/kubectl-ai/backend-deployment@1.1.0.md:{line}: backend-deployment@1.1.0 needs variable `backend_image`"))
         .run();
 }
 
@@ -193,7 +199,7 @@ fn per_prompt_values_override_shared_ones() {
     p.write("dockhand.toml", &toml);
     p.dockhand()
         .args(["prompts", "render", "backend-service"])
-        .stdout_has("exposes port 8080")
+        .stdout_has("with one port 8080 and targetPort 8080")
         .run();
 }
 

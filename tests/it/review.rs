@@ -105,29 +105,30 @@ fn review_apply_rejects_what_fails_validation() {
 #[test]
 fn a_new_prompt_version_shows_the_template_diff_beside_the_output() {
     let (p, server) = changed();
-    let old = p.read("prompts/kubectl-ai/backend-service@1.0.0.md");
+    let old = p.read("prompts/kubectl-ai/backend-service@1.1.0.md");
     p.write(
-        "prompts/kubectl-ai/backend-service@1.1.0.md",
-        &old.replace("version = \"1.0.0\"", "version = \"1.1.0\"")
+        "prompts/kubectl-ai/backend-service@1.2.0.md",
+        &old.replace("version = \"1.1.0\"", "version = \"1.2.0\"")
             .replace(
-                "Create a Kubernetes ClusterIP",
-                "Create one Kubernetes ClusterIP",
+                "Create one Kubernetes Service",
+                "Create exactly one Kubernetes Service",
             ),
     );
     let out = p
         .dockhand()
-        .args(["review", "backend-service@1.1.0", "--backend", "openai"])
+        .args(["review", "backend-service@1.2.0", "--backend", "openai"])
         .openai(&server)
         .status(1)
         .run();
     assert!(
         out.stdout
-            .contains("prompt backend-service@1.0.0 → backend-service@1.1.0"),
+            .contains("prompt backend-service@1.1.0 → backend-service@1.2.0"),
         "{}",
         out.stdout
     );
     assert!(
-        out.stdout.contains("+Create one Kubernetes ClusterIP"),
+        out.stdout
+            .contains("+Create exactly one Kubernetes Service"),
         "{}",
         out.stdout
     );
@@ -153,7 +154,8 @@ mod interactive {
     }
 
     /// backend-deployment generated, then the config changes replicas and the
-    /// memory limit: two hunks far apart.
+    /// assistant also delays the liveness probe (which the prompt's contract
+    /// leaves open): two hunks far apart.
     fn two_hunks() -> (Project, TestServer) {
         let p = Project::seeded();
         p.dockhand()
@@ -162,16 +164,15 @@ mod interactive {
             .run();
         let toml = p
             .read("dockhand.toml")
-            .replace("backend_replicas = 2", "backend_replicas = 3")
-            .replace(
-                "backend_limits_memory = \"512Mi\"",
-                "backend_limits_memory = \"640Mi\"",
-            );
+            .replace("backend_replicas = 2", "backend_replicas = 3");
         p.write("dockhand.toml", &toml);
         p.git(&["commit", "-qam", "more"]);
         let changed = answer("backend-deployment")
             .replace("replicas: 2", "replicas: 3")
-            .replace("memory: 512Mi", "memory: 640Mi");
+            .replace(
+                "          livenessProbe:\n            tcpSocket:\n              port: 8000\n",
+                "          livenessProbe:\n            tcpSocket:\n              port: 8000\n            initialDelaySeconds: 10\n",
+            );
         (p, TestServer::start(vec![chat_json(&changed)]))
     }
 
@@ -186,7 +187,7 @@ mod interactive {
         run.assert_clean_exit();
         let text = p.read(DEPLOYMENT);
         assert!(
-            text.contains("replicas: 3") && text.contains("memory: 640Mi"),
+            text.contains("replicas: 3") && text.contains("initialDelaySeconds: 10"),
             "{text}"
         );
         assert_eq!(p.git(&["status", "--porcelain"]), "");
@@ -219,16 +220,20 @@ mod interactive {
                 Expect("[h]unk by hunk:"),
                 Send("h\r"),
                 Expect("accept hunk 1/2?"),
-                Send("n\r"),
-                Expect("accept hunk 2/2?"),
                 Send("y\r"),
+                Expect("accept hunk 2/2?"),
+                Send("n\r"),
                 Expect("accepted"),
             ],
         );
         run.assert_clean_exit();
         let text = p.read(DEPLOYMENT);
-        assert!(text.contains("replicas: 2"), "hunk 1 rejected: {text}");
-        assert!(text.contains("memory: 640Mi"), "hunk 2 accepted: {text}");
+        // Hunk 1 alone keeps the contract (replicas: 3, as now asked); hunk 2 is left out.
+        assert!(text.contains("replicas: 3"), "hunk 1 accepted: {text}");
+        assert!(
+            !text.contains("initialDelaySeconds"),
+            "hunk 2 rejected: {text}"
+        );
         let lock = p.read("dockhand.lock");
         assert!(lock.contains("backend = \"openai+edited\""), "{lock}");
         let msg = p.git(&["log", "-1", "--format=%B"]);

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::atomic::assert_whole;
 use crate::harness::{Project, fixture};
 use crate::openai_server::{Reply, TestServer, chat_json};
 
@@ -24,13 +25,19 @@ fn hold_lock(p: &Project) -> std::fs::File {
 fn a_second_run_fails_clearly_while_the_repo_lock_is_held() {
     let p = Project::seeded();
     let _held = hold_lock(&p);
-    p.dockhand()
+    let out = p
+        .dockhand()
         .args(["generate", "backend-service", "--response-file"])
         .arg(fixture("answers/backend-service.md").to_string_lossy())
         .env("DOCKHAND_LOCK_WAIT", "1")
         .status(2)
-        .stderr_has("another dockhand run holds the repository lock")
         .run();
+    assert_whole(
+        &out,
+        &[(p.path(), "[ROOT]")],
+        "",
+        "error: another dockhand run holds the repository lock [ROOT]/.git/dockhand-run.lock; waited 1s\n",
+    );
     assert!(!p.exists("charts/todo-app/templates/backend-service.yaml"));
 }
 
@@ -43,11 +50,18 @@ fn a_second_run_waits_for_the_lock_then_proceeds() {
         drop(held);
     });
     let started = Instant::now();
-    p.dockhand()
-        .args(["generate", "backend-service", "--response-file"])
+    let out = p
+        .dockhand()
+        .args(["-q", "generate", "backend-service", "--response-file"])
         .arg(fixture("answers/backend-service.md").to_string_lossy())
         .env("DOCKHAND_LOCK_WAIT", "20")
         .run();
+    assert_whole(
+        &out,
+        &[],
+        "wrote charts/todo-app/templates/backend-service.yaml\nwrote .dockhand/cache/[KEY].json\nwrote dockhand.lock\ncommitted [SHA]\n",
+        "",
+    );
     release.join().unwrap();
     assert!(
         started.elapsed() >= Duration::from_millis(1400),
@@ -65,7 +79,7 @@ fn sigint_while_waiting_leaves_no_partial_file_and_no_commit() {
     )]);
     let child = p
         .dockhand()
-        .args(["generate", "backend-service", "--backend", "openai"])
+        .args(["-q", "generate", "backend-service", "--backend", "openai"])
         .openai(&server)
         .command()
         .stdout(std::process::Stdio::piped())
@@ -93,7 +107,13 @@ fn sigint_while_waiting_leaves_no_partial_file_and_no_commit() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+    assert_eq!(
+        (
+            String::from_utf8_lossy(&out.stdout).as_ref(),
+            String::from_utf8_lossy(&out.stderr).as_ref()
+        ),
+        ("", "interrupted: nothing was written\n")
+    );
     let files = p.files();
     assert!(
         !files
@@ -110,24 +130,34 @@ const ESCAPING: &str = "+++\nid = \"escape\"\nversion = \"1.0.0\"\ntool = \"kube
 #[test]
 fn targets_outside_charts_and_docker_are_refused() {
     for (target, why) in [
-        ("../outside.yaml", "`..`"),
-        ("charts/../../outside.yaml", "`..`"),
-        ("/etc/passwd", "absolute"),
-        ("src/main.yaml", "charts/ or docker/"),
-        ("charts", "charts/ or docker/"),
+        ("../outside.yaml", "`..` or `.` in the path"),
+        ("charts/../../outside.yaml", "`..` or `.` in the path"),
+        ("/etc/passwd", "absolute path"),
+        ("src/main.yaml", "targets live under charts/ or docker/"),
+        ("charts", "targets live under charts/ or docker/"),
     ] {
         let p = Project::seeded();
         p.write(
             "prompts/kubectl-ai/escape.md",
             &ESCAPING.replace("TARGET", target),
         );
-        p.dockhand()
-            .args(["generate", "escape", "--response-file"])
+        let out = p
+            .dockhand()
+            .args(["-q", "generate", "escape", "--response-file"])
             .arg(fixture("answers/frontend-configmap.md").to_string_lossy())
             .status(2)
-            .stderr_has(format!("target `{target}` is refused"))
-            .stderr_has(why)
             .run();
+        assert_whole(
+            &out,
+            &[],
+            "",
+            &format!("error: escape@1.0.0: target `{target}` is refused: {why}\n"),
+        );
+        assert_eq!(p.commit_count(), 2);
+        assert_eq!(
+            p.git(&["status", "--porcelain"]),
+            "?? prompts/kubectl-ai/escape.md\n"
+        );
     }
 }
 
@@ -141,12 +171,18 @@ fn a_symlink_that_leads_outside_is_refused() {
         "prompts/kubectl-ai/escape.md",
         &ESCAPING.replace("TARGET", "charts/evil/cm.yaml"),
     );
-    p.dockhand()
-        .args(["generate", "escape", "--response-file"])
+    let out = p
+        .dockhand()
+        .args(["-q", "generate", "escape", "--response-file"])
         .arg(fixture("answers/frontend-configmap.md").to_string_lossy())
         .status(2)
-        .stderr_has("a symlink leads outside")
         .run();
+    assert_whole(
+        &out,
+        &[],
+        "",
+        "error: escape@1.0.0: target `charts/evil/cm.yaml` is refused: a symlink leads outside\n",
+    );
     assert!(
         std::fs::read_dir(outside.path()).unwrap().next().is_none(),
         "nothing written outside"
@@ -156,8 +192,8 @@ fn a_symlink_that_leads_outside_is_refused() {
 #[test]
 fn sigint_during_the_commit_lets_the_commit_finish_whole() {
     let p = Project::seeded();
-    let marker = p.path().join("../hook-started");
-    let _ = std::fs::remove_file(&marker);
+    let scratch = tempfile::tempdir().unwrap();
+    let marker = scratch.path().join("hook-started");
     // A slow pre-commit hook: the interrupt lands while git is committing.
     p.write(
         ".git/hooks/pre-commit",
@@ -170,7 +206,7 @@ fn sigint_during_the_commit_lets_the_commit_finish_whole() {
     .unwrap();
     let child = p
         .dockhand()
-        .args(["generate", "backend-service", "--response-file"])
+        .args(["-q", "generate", "backend-service", "--response-file"])
         .arg(fixture("answers/backend-service.md").to_string_lossy())
         .command()
         .stdout(std::process::Stdio::piped())
@@ -193,6 +229,17 @@ fn sigint_during_the_commit_lets_the_commit_finish_whole() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let out = crate::harness::Output {
+        status: 0,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_whole(
+        &out,
+        &[],
+        "wrote charts/todo-app/templates/backend-service.yaml\nwrote .dockhand/cache/[KEY].json\nwrote dockhand.lock\ncommitted [SHA]\n",
+        "",
+    );
     assert_eq!(p.commit_count(), 3, "the commit is whole");
     assert_eq!(
         p.git(&["status", "--porcelain"]),
@@ -200,5 +247,4 @@ fn sigint_during_the_commit_lets_the_commit_finish_whole() {
         "nothing half-written or half-staged"
     );
     assert!(!p.exists(".git/index.lock"));
-    let _ = std::fs::remove_file(&marker);
 }

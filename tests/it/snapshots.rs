@@ -3,7 +3,7 @@
 
 use crate::harness::{Project, fixture};
 
-fn settings(p: Option<&Project>) -> insta::Settings {
+pub(crate) fn settings(p: Option<&Project>) -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.set_snapshot_path("snapshots");
     s.set_prepend_module_to_snapshot(false);

@@ -1,0 +1,845 @@
+//! The one secret heuristic: what counts as a credential, wherever it sits.
+//!
+//! A credential is
+//! - a known token shape: OpenAI/Stripe-style `sk-…`/`sk_live_…`, GitHub `ghp_…`
+//!   (and `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), AWS `AKIA…`/`ASIA…`,
+//!   Slack `xoxb-…` (and `xoxa-`, `xoxp-`, `xoxr-`, `xoxs-`), a private key block;
+//! - a password in a URL (`scheme://user:pass@host`), unless it is a variable
+//!   reference (`$VAR`, `${VAR}`, `$(VAR)`, `{{ … }}`);
+//! - a high-entropy value under a secret-like name (see [`is_secret_name`]):
+//!   at least 16 characters, no spaces, two character classes or more and
+//!   more than 3 bits of Shannon entropy per character.
+//!
+//! Not credentials: image digests and sha256 checksums (`PYTHON_SHA256`,
+//! `@sha256:…`), GPG key fingerprints (`GPG_KEY`, `gpg --recv-keys …`: the
+//! names are not secret-like and the values have no token shape), public keys
+//! (`ssh-rsa AAAA…`, `BEGIN PUBLIC KEY`), and the names in a `secretKeyRef`.
+//!
+//! A credential found in an answer is replaced by a placeholder
+//! `<redacted:KIND>` before the answer goes anywhere (the terminal, the
+//! conversation, the cache); the placeholder is itself a finding, so a
+//! redacted answer never passes.
+
+use std::ops::Range;
+
+use super::diagnostic::{Diagnostic, Pos, pointer_token};
+use super::yaml::{Document, Node, Value};
+
+/// The start of the text that stands in for a redacted credential.
+pub const PLACEHOLDER_PREFIX: &str = "<redacted:";
+
+/// What kind of credential was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    OpenAiKey,
+    GithubToken,
+    AwsKey,
+    SlackToken,
+    PrivateKey,
+    UrlPassword,
+    HighEntropy,
+}
+
+impl Kind {
+    const ALL: [Kind; 7] = [
+        Kind::OpenAiKey,
+        Kind::GithubToken,
+        Kind::AwsKey,
+        Kind::SlackToken,
+        Kind::PrivateKey,
+        Kind::UrlPassword,
+        Kind::HighEntropy,
+    ];
+
+    /// The slug in the placeholder, `<redacted:SLUG>`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Kind::OpenAiKey => "api-key",
+            Kind::GithubToken => "github-token",
+            Kind::AwsKey => "aws-key",
+            Kind::SlackToken => "slack-token",
+            Kind::PrivateKey => "private-key",
+            Kind::UrlPassword => "url-password",
+            Kind::HighEntropy => "secret-value",
+        }
+    }
+
+    /// The finding's code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::PrivateKey => "secret/private-key",
+            Kind::UrlPassword => "secret/url-password",
+            Kind::HighEntropy => "secret/value",
+            _ => "secret/token",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::OpenAiKey => "an API key (`sk-…`)",
+            Kind::GithubToken => "a GitHub token (`ghp_…`)",
+            Kind::AwsKey => "an AWS access key (`AKIA…`)",
+            Kind::SlackToken => "a Slack token (`xox…-`)",
+            Kind::PrivateKey => "a private key block",
+            Kind::UrlPassword => "a password in a URL (`scheme://user:password@host`)",
+            Kind::HighEntropy => "a secret-looking value under a secret-like name",
+        }
+    }
+
+    fn from_slug(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.slug() == s)
+    }
+
+    pub fn placeholder(self) -> String {
+        format!("{PLACEHOLDER_PREFIX}{}>", self.slug())
+    }
+}
+
+/// One credential: where it sits in the scanned text (bytes) and what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub range: Range<usize>,
+    pub kind: Kind,
+}
+
+/// Whether a name (env var, ConfigMap key, flag, header) says its value is secret:
+/// `DATABASE_URL`, `*API_KEY`, `*APIKEY`, `*SECRET`, `*SECRET_KEY*`, `*PRIVATE_KEY`,
+/// `*ACCESS_KEY`, `*PASSWORD*`, `*PASSWD*`, `*TOKEN*` (not `TOKENIZER`),
+/// `*CREDENTIAL*`, `AUTHORIZATION`. Case-insensitive; `-` counts as `_` and
+/// leading dashes (`--api-key`) are ignored. `GPG_KEY`, `*_SHA256`,
+/// `SECRETARY` and `API_KEYS_PATH` are not secret-like.
+pub fn is_secret_name(name: &str) -> bool {
+    let u = name
+        .trim_start_matches('-')
+        .replace('-', "_")
+        .to_ascii_uppercase();
+    u == "DATABASE_URL"
+        || u == "API_KEY"
+        || u == "AUTHORIZATION"
+        || u.ends_with("_API_KEY")
+        || u.ends_with("APIKEY")
+        || u.ends_with("SECRET")
+        || u.contains("SECRET_KEY")
+        || u.ends_with("PRIVATE_KEY")
+        || u.ends_with("ACCESS_KEY")
+        || u.contains("PASSWORD")
+        || u.contains("PASSWD")
+        || u.contains("CREDENTIAL")
+        || (u.contains("TOKEN") && !u.contains("TOKENIZER"))
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+/// Length of the run of bytes from `at` that satisfy `ok`.
+fn run_len(s: &[u8], at: usize, ok: impl Fn(u8) -> bool) -> usize {
+    s[at..].iter().take_while(|b| ok(**b)).count()
+}
+
+/// Known token shapes, private key blocks and placeholders, anywhere in `s`.
+fn scan_tokens(s: &str, out: &mut Vec<Hit>) {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let boundary = i == 0 || !is_word(b[i - 1]);
+        let rest = &s[i..];
+        let mut found: Option<(usize, Kind)> = None;
+        if rest.starts_with(PLACEHOLDER_PREFIX)
+            && let Some(end) = rest.find('>')
+            && let Some(kind) = Kind::from_slug(&rest[PLACEHOLDER_PREFIX.len()..end])
+        {
+            found = Some((end + 1, kind));
+        } else if rest.starts_with("-----BEGIN ")
+            && let Some(close) = rest[11..].find("-----")
+            && rest[11..11 + close].ends_with("PRIVATE KEY")
+                | rest[11..11 + close].ends_with("PRIVATE KEY BLOCK")
+        {
+            let end = rest
+                .find("-----END ")
+                .and_then(|e| rest[e + 9..].find("-----").map(|c| e + 9 + c + 5))
+                .unwrap_or(rest.len());
+            found = Some((end, Kind::PrivateKey));
+        } else if boundary {
+            found = token_at(b, i);
+        }
+        match found {
+            Some((len, kind)) => {
+                out.push(Hit {
+                    range: i..i + len,
+                    kind,
+                });
+                i += len;
+            }
+            None => i += 1,
+        }
+    }
+}
+
+/// A token shape starting at `i` (which is at a word boundary): its length and kind.
+fn token_at(b: &[u8], i: usize) -> Option<(usize, Kind)> {
+    let rest = &b[i..];
+    let body = |prefix: usize, min: usize, ok: fn(u8) -> bool| {
+        let n = run_len(b, i + prefix, ok);
+        let tail = &b[i + prefix..i + prefix + n];
+        (n >= min
+            && tail.iter().any(u8::is_ascii_digit)
+            && tail.iter().any(u8::is_ascii_alphabetic))
+        .then_some(prefix + n)
+    };
+    let token_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+    if rest.starts_with(b"sk-") || rest.starts_with(b"sk_live_") || rest.starts_with(b"sk_test_") {
+        let prefix = if rest[2] == b'-' { 3 } else { 8 };
+        return body(prefix, 20, token_char).map(|n| (n, Kind::OpenAiKey));
+    }
+    for p in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"] {
+        if rest.starts_with(p.as_bytes()) {
+            return body(p.len(), 20, |c| c.is_ascii_alphanumeric() || c == b'_')
+                .map(|n| (n, Kind::GithubToken));
+        }
+    }
+    if rest.starts_with(b"AKIA") || rest.starts_with(b"ASIA") {
+        let n = run_len(b, i + 4, |c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        return (n == 16).then_some((20, Kind::AwsKey));
+    }
+    if rest.len() > 5 && rest.starts_with(b"xox") && b"abprs".contains(&rest[3]) && rest[4] == b'-'
+    {
+        return body(5, 10, |c| c.is_ascii_alphanumeric() || c == b'-')
+            .map(|n| (n, Kind::SlackToken));
+    }
+    None
+}
+
+/// Whether a value is a reference resolved elsewhere, not a literal.
+fn is_reference(v: &str) -> bool {
+    v.is_empty()
+        || v.starts_with('$')
+        || v.contains("${")
+        || v.contains("$(")
+        || v.contains("{{")
+        || v.contains(PLACEHOLDER_PREFIX)
+}
+
+/// Passwords in URLs: `scheme://user:pass@host`.
+fn scan_urls(s: &str, out: &mut Vec<Hit>) {
+    let mut from = 0;
+    while let Some(off) = s[from..].find("://") {
+        let at = from + off + 3;
+        from = at;
+        let scheme_ok = s[..at - 3]
+            .bytes()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+        if !scheme_ok {
+            continue;
+        }
+        let end = s[at..]
+            .find(|c: char| {
+                c.is_whitespace() || matches!(c, '/' | '?' | '#' | '"' | '\'' | '`' | ',' | ']')
+            })
+            .map_or(s.len(), |e| at + e);
+        let authority = &s[at..end];
+        let Some(amp) = authority.rfind('@') else {
+            continue;
+        };
+        let userinfo = &authority[..amp];
+        let Some(colon) = userinfo.find(':') else {
+            continue;
+        };
+        let password = &userinfo[colon + 1..];
+        if is_reference(password) && !password.contains(PLACEHOLDER_PREFIX) {
+            continue;
+        }
+        let start = at + colon + 1;
+        // A placeholder is reported by scan_tokens already.
+        if !password.starts_with(PLACEHOLDER_PREFIX) {
+            out.push(Hit {
+                range: start..start + password.len(),
+                kind: Kind::UrlPassword,
+            });
+        }
+        from = end;
+    }
+}
+
+/// Whether a literal looks like a generated secret (see the module docs).
+pub fn high_entropy(v: &str) -> bool {
+    if v.len() < 16 || v.chars().any(char::is_whitespace) || is_reference(v) {
+        return false;
+    }
+    // Paths and plain URLs are locations, not secrets (passwords in URLs are found apart).
+    if v.starts_with('/') || v.contains("://") {
+        return false;
+    }
+    let classes = [
+        v.bytes().any(|c| c.is_ascii_lowercase()),
+        v.bytes().any(|c| c.is_ascii_uppercase()),
+        v.bytes().any(|c| c.is_ascii_digit()),
+        v.bytes().any(|c| !c.is_ascii_alphanumeric()),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
+    if classes < 2 {
+        return false;
+    }
+    let mut counts = [0usize; 256];
+    for c in v.bytes() {
+        counts[c as usize] += 1;
+    }
+    let n = v.len() as f64;
+    let entropy: f64 = counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|c| {
+            let p = *c as f64 / n;
+            -p * p.log2()
+        })
+        .sum();
+    entropy > 3.0
+}
+
+/// A value under a name: token shapes, URL passwords, and a high-entropy value
+/// when the name is secret-like. Ranges are within `value`.
+pub fn scan_value(name: Option<&str>, value: &str) -> Vec<Hit> {
+    let mut out = scan(value);
+    if out.is_empty()
+        && let Some(name) = name
+        && is_secret_name(name)
+    {
+        let lit = strip_scheme(value.trim());
+        if high_entropy(lit) {
+            let start = value.find(lit).unwrap_or(0);
+            out.push(Hit {
+                range: start..start + lit.len(),
+                kind: Kind::HighEntropy,
+            });
+        }
+    }
+    out
+}
+
+/// `Bearer X`, `Basic X`, `token X` → `X`.
+fn strip_scheme(v: &str) -> &str {
+    for p in ["Bearer ", "bearer ", "Basic ", "basic ", "token ", "Token "] {
+        if let Some(r) = v.strip_prefix(p) {
+            return r.trim();
+        }
+    }
+    v
+}
+
+/// Free text (an answer, a Dockerfile, a config file): token shapes and URL
+/// passwords anywhere, and high-entropy values after a secret-like name on
+/// the same line (`NAME=value`, `NAME: value`, `--name=value`, `--name value`,
+/// `ENV NAME value`), or on a YAML `value:` line after `name: NAME`.
+pub fn scan(text: &str) -> Vec<Hit> {
+    let mut out = Vec::new();
+    scan_tokens(text, &mut out);
+    scan_urls(text, &mut out);
+    let mut pending_name: Option<String> = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        for (name, range) in pairs(line, &mut pending_name) {
+            let value = &line[range.clone()];
+            let lit = strip_scheme(value);
+            if is_secret_name(&name) && high_entropy(lit) {
+                let start = offset + range.start + value.find(lit).unwrap_or(0);
+                out.push(Hit {
+                    range: start..start + lit.len(),
+                    kind: Kind::HighEntropy,
+                });
+            }
+        }
+        offset += line.len();
+    }
+    normalise(out)
+}
+
+/// Sort, and drop hits that overlap an earlier one.
+fn normalise(mut hits: Vec<Hit>) -> Vec<Hit> {
+    hits.sort_by_key(|h| (h.range.start, std::cmp::Reverse(h.range.end)));
+    let mut out: Vec<Hit> = Vec::with_capacity(hits.len());
+    for h in hits {
+        if out.last().is_none_or(|l| h.range.start >= l.range.end) {
+            out.push(h);
+        }
+    }
+    out
+}
+
+fn unquote_range(line: &str, r: Range<usize>) -> Range<usize> {
+    let s = &line[r.clone()];
+    let t = s.trim();
+    let lead = s.len() - s.trim_start().len();
+    let mut r = r.start + lead..r.start + lead + t.len();
+    for q in ['"', '\''] {
+        if t.len() >= 2 && t.starts_with(q) && t.ends_with(q) {
+            r = r.start + 1..r.end - 1;
+        }
+    }
+    r
+}
+
+/// The (name, value range) pairs of one line.
+fn pairs(line: &str, pending_name: &mut Option<String>) -> Vec<(String, Range<usize>)> {
+    let mut out = Vec::new();
+    let body = line.trim_end_matches(['\n', '\r']);
+    let indent = body.len() - body.trim_start().len();
+    let mut t = &body[indent..];
+    let mut at = indent;
+    if let Some(r) = t.strip_prefix("- ") {
+        at += 2;
+        t = r;
+    }
+    // YAML `key: value`, and the env pair `name: X` / `value: Y`.
+    if let Some(colon) = t.find(": ") {
+        let key = t[..colon].trim().trim_matches(['"', '\'']);
+        if !key.is_empty() && !key.contains(char::is_whitespace) {
+            let r = unquote_range(body, at + colon + 2..body.len());
+            if key == "name" {
+                *pending_name = Some(body[r.clone()].to_owned());
+            } else if key == "value" {
+                if let Some(n) = pending_name.take() {
+                    out.push((n, r.clone()));
+                }
+            } else {
+                out.push((key.to_owned(), r.clone()));
+            }
+        }
+    }
+    // Words: `NAME=value`, `--name=value`, `--name value`, `ENV NAME value`.
+    let words = word_ranges(body);
+    for (k, w) in words.iter().enumerate() {
+        let word = &body[w.clone()];
+        if let Some(eq) = word.find('=') {
+            let name = word[..eq].trim_start_matches('-');
+            if !name.is_empty() && !name.contains(['"', '\'']) {
+                out.push((
+                    name.to_owned(),
+                    unquote_range(body, w.start + eq + 1..w.end),
+                ));
+            }
+        } else if word.starts_with("--")
+            && let Some(next) = words.get(k + 1)
+            && !body[next.clone()].starts_with('-')
+        {
+            out.push((word.to_owned(), unquote_range(body, next.clone())));
+        } else if k == 1
+            && matches!(
+                body[words[0].clone()].to_ascii_uppercase().as_str(),
+                "ENV" | "ARG"
+            )
+            && words.len() > 2
+        {
+            let last = words.last().expect("more than two words");
+            out.push((
+                word.to_owned(),
+                unquote_range(body, words[2].start..last.end),
+            ));
+        }
+    }
+    out
+}
+
+/// Byte ranges of the whitespace-separated words of a line, keeping quoted parts together.
+fn word_ranges(line: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut quote: Option<char> = None;
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                start.get_or_insert(i);
+            }
+            (None, c) if c.is_whitespace() => {
+                if let Some(s) = start.take() {
+                    out.push(s..i);
+                }
+            }
+            (None, _) => {
+                start.get_or_insert(i);
+            }
+        }
+    }
+    if let Some(s) = start {
+        out.push(s..line.len());
+    }
+    out
+}
+
+/// `text` with every hit of [`scan`], and every occurrence of each string in
+/// `also`, replaced by its placeholder. Returns the text and the kinds found.
+pub fn redact(text: &str, also: &[(String, Kind)]) -> (String, Vec<Kind>) {
+    let mut hits = scan(text);
+    for (value, kind) in also {
+        if value.is_empty() {
+            continue;
+        }
+        let mut from = 0;
+        while let Some(off) = text[from..].find(value.as_str()) {
+            hits.push(Hit {
+                range: from + off..from + off + value.len(),
+                kind: *kind,
+            });
+            from += off + value.len();
+        }
+    }
+    let hits = normalise(hits);
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    let mut kinds = Vec::new();
+    for h in &hits {
+        out.push_str(&text[last..h.range.start]);
+        let replacement = h.kind.placeholder();
+        if text[h.range.clone()] != replacement {
+            kinds.push(h.kind);
+        }
+        out.push_str(&replacement);
+        last = h.range.end;
+    }
+    out.push_str(&text[last..]);
+    (out, kinds)
+}
+
+// ---------------------------------------------------------------- findings
+
+/// A credential found in a manifest: where, what, and the literal (to redact it).
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub pos: Pos,
+    pub pointer: String,
+    pub document: usize,
+    pub context: String,
+    pub kind: Kind,
+    pub literal: String,
+}
+
+/// Every credential in the strings of some manifests: ConfigMap data, args,
+/// command, annotations, env values under any name.
+pub fn in_manifests(documents: &[Document]) -> Vec<Found> {
+    let mut out = Vec::new();
+    for doc in documents {
+        walk(&doc.root, "", None, doc.index, &mut out);
+    }
+    out
+}
+
+fn walk(node: &Node, pointer: &str, name: Option<&str>, document: usize, out: &mut Vec<Found>) {
+    match &node.value {
+        Value::Str(s) => {
+            for h in scan_value(name, s) {
+                out.push(Found {
+                    pos: node.pos,
+                    pointer: pointer.to_owned(),
+                    document,
+                    context: match name {
+                        Some(n) => format!("`{n}`"),
+                        None => format!("`{pointer}`"),
+                    },
+                    kind: h.kind,
+                    literal: s[h.range].to_owned(),
+                });
+            }
+        }
+        Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                // `["--api-key", "value"]`: the flag names the next item.
+                let flag = i
+                    .checked_sub(1)
+                    .and_then(|p| items[p].as_str())
+                    .filter(|f| f.starts_with('-') && !f.contains('='));
+                walk(
+                    item,
+                    &format!("{pointer}/{i}"),
+                    flag.or(name),
+                    document,
+                    out,
+                );
+            }
+        }
+        Value::Map(entries) => {
+            // An env var: its `value` is under the var's `name`.
+            let env_name = node.get_str("name").filter(|_| node.get("value").is_some());
+            for (k, v) in entries {
+                let key = k.key_string();
+                let under = if key == "value" { env_name } else { None };
+                walk(
+                    v,
+                    &format!("{pointer}/{}", pointer_token(&key)),
+                    Some(under.unwrap_or(&key)),
+                    document,
+                    out,
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+fn finding(kind: Kind, pos: Pos, context: &str) -> Diagnostic {
+    Diagnostic::error(
+        kind.code(),
+        pos,
+        format!("{context} holds a credential: {}", kind.describe()),
+    )
+    .with_hint(
+        "a credential never goes into an artifact: read it at run time from a Secret created with `kubectl create secret generic` (env `valueFrom.secretKeyRef`, or `RUN --mount=type=secret` in a Dockerfile)",
+    )
+}
+
+/// The findings for the credentials in some manifests (never their values).
+pub fn manifest_findings(documents: &[Document]) -> Vec<Diagnostic> {
+    in_manifests(documents)
+        .into_iter()
+        .map(|f| {
+            finding(f.kind, f.pos, &f.context)
+                .with_pointer(f.pointer)
+                .with_document(f.document)
+        })
+        .collect()
+}
+
+/// The findings for the credentials in a Dockerfile, any instruction or comment.
+pub fn dockerfile_findings(text: &str) -> Vec<Diagnostic> {
+    text_findings(text)
+}
+
+/// The findings for the credentials in any text, line by line (Dockerfiles,
+/// Helm templates), named after each line's first word.
+pub fn text_findings(text: &str) -> Vec<Diagnostic> {
+    let mut line_starts = vec![0];
+    line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    scan(text)
+        .into_iter()
+        .map(|h| {
+            let line = line_starts.partition_point(|s| *s <= h.range.start);
+            let start = line_starts[line - 1];
+            let column = text[start..h.range.start].chars().count() + 1;
+            let word = text[start..]
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_uppercase();
+            finding(h.kind, Pos::new(line, column), &format!("this {word} line"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(String, Kind)> {
+        scan(text)
+            .into_iter()
+            .map(|h| (text[h.range].to_owned(), h.kind))
+            .collect()
+    }
+
+    const OPENAI: &str = "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c";
+
+    #[test]
+    fn token_shapes() {
+        for (t, k) in [
+            (OPENAI, Kind::OpenAiKey),
+            ("sk-proj-Ab12Cd34Ef56Gh78Ij90Kl12", Kind::OpenAiKey),
+            ("sk_live_51Hx2eZvKYlo2C0aBcDeFgHiJk", Kind::OpenAiKey),
+            (
+                "ghp_1234567890abcdefghijABCDEFGHIJ123456",
+                Kind::GithubToken,
+            ),
+            (
+                "github_pat_11ABCDEFG0123456789_abcdefghijkl",
+                Kind::GithubToken,
+            ),
+            ("AKIAIOSFODNN7EXAMPLE", Kind::AwsKey),
+            ("xoxb-1234567890-abcdefghij", Kind::SlackToken),
+        ] {
+            assert_eq!(
+                kinds(&format!("key: {t}\n")),
+                vec![(t.to_owned(), k)],
+                "{t}"
+            );
+            assert_eq!(
+                kinds(&format!("--x=\"{t}\"")),
+                vec![(t.to_owned(), k)],
+                "{t}"
+            );
+        }
+        let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----";
+        assert_eq!(
+            kinds(&format!("k: |\n{pem}\n")),
+            vec![(pem.to_owned(), Kind::PrivateKey)]
+        );
+        let open = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn";
+        assert_eq!(kinds(open), vec![(open.to_owned(), Kind::PrivateKey)]);
+    }
+
+    #[test]
+    fn not_tokens() {
+        for text in [
+            "sk-test",
+            "task-runner-with-a-long-name-1234567",
+            "risk-assessment-2024-01-01-version-2",
+            "image: python@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "ENV PYTHON_SHA256 143b1dddefaec3bd2e21e3b839b34a2b7fb9842272883c576420d605e9f30c63",
+            "echo \"$PYTHON_SHA256 *python.tar.xz\" | sha256sum -c -",
+            "ENV GPG_KEY A035C8C19219BA821ECEA86B64E628F8D684696D",
+            "gpg --batch --keyserver hkps://keys.openpgp.org --recv-keys \"$GPG_KEY\"",
+            "gpg --batch --keyserver keyserver.ubuntu.com --recv-keys 'EB4C 1BFD 4F04 2F6D DDCC  EC91 7721 F63B D38B 4796'",
+            "key='B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8'; gpg --batch --keyserver keyserver.ubuntu.com --recv-keys \"$key\"",
+            "ENV GOSU_GPG_KEY B42F6819007F00F88E364FD4036A9C25BF357DD4",
+            "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----",
+            "-----BEGIN PGP PUBLIC KEY BLOCK-----",
+            "SSH_PUBLIC_KEY: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp1aW5rZmxhZ3NvbWV0aGluZw user@host",
+            "url: postgres://db:5432/todo",
+            "DATABASE_URL=postgresql+asyncpg://$(DB_USER):$(DB_PASSWORD)@db/todo",
+            "url: https://user:${PASSWORD}@example.com",
+            "NEXT_PUBLIC_API_URL: \"http://todo-backend:8000\"",
+            "TOKENIZERS_PARALLELISM=falsefalsefalse1234",
+            "API_TOKEN_URL=https://auth.example.com/oauth2/token",
+        ] {
+            assert_eq!(kinds(text), vec![], "{text}");
+        }
+    }
+
+    #[test]
+    fn passwords_in_urls() {
+        assert_eq!(
+            kinds("value: postgres://admin:S3cret@db/todo\n"),
+            vec![("S3cret".to_owned(), Kind::UrlPassword)]
+        );
+        assert_eq!(
+            kinds("redis://:hunter2@redis:6379"),
+            vec![("hunter2".to_owned(), Kind::UrlPassword)]
+        );
+        assert_eq!(kinds("https://user@example.com"), vec![]);
+    }
+
+    #[test]
+    fn high_entropy_under_secret_names() {
+        let v = "Zx9kQ2mP7vR4tY8wL3nB6cF1";
+        for text in [
+            format!("BETTER_AUTH_SECRET={v}"),
+            format!("ENV BETTER_AUTH_SECRET {v}"),
+            format!("  - name: DB_PASSWORD\n    value: \"{v}\"\n"),
+            format!("--auth-token {v}"),
+            format!("Authorization: Bearer {v}"),
+        ] {
+            assert_eq!(
+                kinds(&text),
+                vec![(v.to_owned(), Kind::HighEntropy)],
+                "{text}"
+            );
+        }
+        // Under other names, or low entropy, it is not a credential.
+        assert_eq!(kinds(&format!("BUILD_ID={v}")), vec![]);
+        assert_eq!(kinds("BETTER_AUTH_SECRET=aaaaaaaaaaaaaaaaaaaa"), vec![]);
+        assert_eq!(kinds("name: DB_PASSWORD\n"), vec![]);
+        assert!(high_entropy("9f86d081884c7d659a2feaa0c55ad015"));
+    }
+
+    #[test]
+    fn names() {
+        for yes in [
+            "DATABASE_URL",
+            "OPENAI_API_KEY",
+            "BETTER_AUTH_SECRET",
+            "DB_PASSWORD",
+            "GITHUB_TOKEN",
+            "SECRET_KEY_BASE",
+            "--api-key",
+            "aws_secret_access_key",
+            "Authorization",
+        ] {
+            assert!(is_secret_name(yes), "{yes}");
+        }
+        for no in [
+            "GPG_KEY",
+            "GOSU_GPG_KEY",
+            "PYTHON_SHA256",
+            "SECRETARY",
+            "API_KEYS_PATH",
+            "TOKENIZERS_PARALLELISM",
+            "NEXT_PUBLIC_API_URL",
+            "recv-keys",
+            "key",
+            "name",
+        ] {
+            assert!(!is_secret_name(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn redaction_is_idempotent_and_leaves_the_rest() {
+        let text = format!("a: {OPENAI}\nb: postgres://admin:S3cret@db/todo\n");
+        let (once, found) = redact(&text, &[]);
+        assert_eq!(
+            once,
+            "a: <redacted:api-key>\nb: postgres://admin:<redacted:url-password>@db/todo\n"
+        );
+        assert_eq!(found, vec![Kind::OpenAiKey, Kind::UrlPassword]);
+        let (twice, found) = redact(&once, &[]);
+        assert_eq!(twice, once);
+        assert_eq!(found, vec![], "placeholders are not new credentials");
+        // Placeholders are still findings.
+        assert_eq!(scan(&once).len(), 2);
+        let (extra, _) = redact("x: abc\ny: abc\n", &[("abc".into(), Kind::HighEntropy)]);
+        assert_eq!(
+            extra,
+            "x: <redacted:secret-value>\ny: <redacted:secret-value>\n"
+        );
+    }
+
+    #[test]
+    fn manifests_structured() {
+        let text = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    note: \"{OPENAI}\"\ndata:\n  OPENAI_API_KEY: \"{OPENAI}\"\n---\napiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: x\n          args: [\"--api-key\", \"Zx9kQ2mP7vR4tY8wL3nB6cF1\"]\n          env:\n            - {{name: DB_PASSWORD, value: \"Zx9kQ2mP7vR4tY8wL3nB6cF1\"}}\n            - name: K\n              valueFrom:\n                secretKeyRef:\n                  name: todo-backend-secret\n                  key: OPENAI_API_KEY\n"
+        );
+        let docs = super::super::yaml::parse(&text).documents;
+        let found: Vec<(String, Kind, usize)> = in_manifests(&docs)
+            .into_iter()
+            .map(|f| (f.pointer, f.kind, f.pos.line))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("/metadata/annotations/note".to_owned(), Kind::OpenAiKey, 6),
+                ("/data/OPENAI_API_KEY".to_owned(), Kind::OpenAiKey, 8),
+                (
+                    "/spec/template/spec/containers/0/args/1".to_owned(),
+                    Kind::HighEntropy,
+                    17
+                ),
+                (
+                    "/spec/template/spec/containers/0/env/0/value".to_owned(),
+                    Kind::HighEntropy,
+                    19
+                ),
+            ]
+        );
+        let d = manifest_findings(&docs);
+        assert!(d.iter().all(|d| !d.message.contains("sk-live")));
+    }
+
+    #[test]
+    fn dockerfile_positions() {
+        let text = format!(
+            "FROM python:3.11-slim\nENV GPG_KEY A035C8C19219BA821ECEA86B64E628F8D684696D\nRUN curl -H \"Authorization: Bearer {OPENAI}\" x\n"
+        );
+        let d = dockerfile_findings(&text);
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            (d[0].code.as_str(), d[0].line, d[0].column),
+            ("secret/token", 3, 36)
+        );
+        assert_eq!(
+            d[0].message,
+            "this RUN line holds a credential: an API key (`sk-…`)"
+        );
+    }
+}
