@@ -59,6 +59,10 @@ async def main():
             out["validate"] = {"isError": res.isError, "structured": res.structuredContent}
             res = await s.call_tool("prompt_render", {"reference": "backend-service", "set": {"backend_port": 9000}})
             out["render"] = res.structuredContent
+            res = await s.call_tool("prompts_list", {})
+            out["prompts"] = [p["id"] + "@" + p["version"] + " " + p["tool"] for p in res.structuredContent["prompts"]]
+            res = await s.call_tool("extract", {"content": "Sure:\n\n```yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: todo\n```\n", "kind": "kubernetes"})
+            out["extract"] = res.structuredContent
             for name, args in [("prompt_render", {"reference": "nope"}),
                                ("validate", {"path": "../outside.yaml"}),
                                ("extract", {"content": "no yaml here", "kind": "kubernetes"})]:
@@ -166,6 +170,16 @@ fn a_real_mcp_client_lists_validates_renders_and_generates() {
             "reference": "backend-service@1.1.0",
             "text": "Create one Kubernetes Service named todo-backend, and nothing else: type ClusterIP, selecting the pods labelled app: todo-backend,\nwith one port 9000 and targetPort 9000. Write plain YAML, no Helm template syntax.\n",
         },
+        "prompts": [
+            "backend-deployment@1.0.0 kubectl-ai", "backend-deployment@1.1.0 kubectl-ai",
+            "backend-dockerfile@1.0.0 gordon", "backend-dockerfile@1.1.0 gordon",
+            "backend-service@1.0.0 kubectl-ai", "backend-service@1.1.0 kubectl-ai",
+            "frontend@1.0.0 kubectl-ai", "frontend@1.1.0 kubectl-ai",
+            "frontend-configmap@1.0.0 kubectl-ai", "frontend-configmap@1.1.0 kubectl-ai",
+            "frontend-dockerfile@1.0.0 gordon", "frontend-dockerfile@1.1.0 gordon",
+            "health-resources@1.0.0 kagent", "health-stability@1.0.0 kagent",
+        ],
+        "extract": {"text": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: todo\n", "blocks": 1},
         "errors": [
             {"code": -32000, "message": "no prompt `nope` in the library (known: backend-deployment@1.0.0, backend-deployment@1.1.0, backend-dockerfile@1.0.0, backend-dockerfile@1.1.0, backend-service@1.0.0, backend-service@1.1.0, frontend@1.0.0, frontend@1.1.0, frontend-configmap@1.0.0, frontend-configmap@1.1.0, frontend-dockerfile@1.0.0, frontend-dockerfile@1.1.0, health-resources@1.0.0, health-stability@1.0.0)"},
             {"code": -32000, "message": format!("../outside.yaml: outside the project {} (give a path relative to its root)", p.path().display())},
