@@ -62,6 +62,9 @@ pub struct Request {
     pub turns: Vec<Turn>,
     /// Try this backend/model's cached answer first (regen replays the lock's record).
     pub prefer: Option<(String, Option<String>)>,
+    /// The prompt's target files, relative to the root (Gordon gets the current Dockerfile
+    /// in its working folder, to edit in place).
+    pub targets: Vec<String>,
 }
 
 /// An answer, and who gave it.
@@ -330,7 +333,7 @@ impl Broker {
         let turns = self.messages_for(backend, req);
         let text = match backend {
             "openai" => self.ask_openai(&turns, on).await?,
-            "gordon" => self.ask_gordon(&turns).await?,
+            "gordon" => self.ask_gordon(req, &turns).await?,
             "kubectl-ai" => self.ask_kubectl_ai(&turns).await?,
             "kagent" => self.ask_kagent(req, &turns).await?,
             other => return Err(format!("unknown backend `{other}`")),
@@ -418,14 +421,15 @@ impl Broker {
             .map_err(|e| e.to_string())
     }
 
-    async fn ask_gordon(&self, turns: &[Turn]) -> Result<String, String> {
+    async fn ask_gordon(&self, req: &Request, turns: &[Turn]) -> Result<String, String> {
         let cfg = tool_config(&self.settings.tools.gordon, 300);
         require(&cfg, "docker")?;
         let found = *self
             .gordon_behaviours
             .get_or_init(|| gordon::detect(&cfg))
             .await;
-        gordon::ask(&cfg, &self.settings.root, found, &flatten(turns))
+        let current = req.targets.first().map(String::as_str);
+        gordon::ask(&cfg, &self.settings.root, current, found, &flatten(turns))
             .await
             .map_err(|e| e.to_string())
     }

@@ -347,6 +347,8 @@ fn gordon_runs_in_a_folder_with_the_named_context_files_and_its_written_dockerfi
         "fastapi==0.115.0\nuvicorn==0.30.0\n",
     );
     p.write("backend/.env", "DATABASE_URL=postgres://secret\n");
+    // The current Dockerfile goes in too, for Gordon to edit in place.
+    p.write("docker/backend/Dockerfile", "FROM python:3.11-slim\n");
     p.git(&["add", "-A"]);
     p.git(&["commit", "-qm", "backend"]);
     let (_logdir, log) = log_file();
@@ -371,10 +373,11 @@ fn gordon_runs_in_a_folder_with_the_named_context_files_and_its_written_dockerfi
     assert_eq!(&calls[1][..4], ["docker", "ai", "-C", "<tmp>"]);
     assert!(calls[1][4].starts_with("Create a multi-stage Dockerfile for a FastAPI"));
     assert_eq!(calls[1].len(), 5);
-    // Only the file the prompt names, not the rest of the project (.env stays out).
+    // The current Dockerfile and the file the prompt names, not the rest of the project
+    // (.env stays out).
     assert_eq!(
         working_dir_notes(&log),
-        ["--- working dir: requirements.txt 33 ---"]
+        ["--- working dir: Dockerfile 22 requirements.txt 33 ---"]
     );
 }
 

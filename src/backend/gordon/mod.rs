@@ -115,15 +115,23 @@ pub async fn detect(cfg: &ToolConfig) -> Behaviours {
     }
 }
 
-/// Run Gordon once for `prompt` in a fresh working folder (see the module docs).
+/// Run Gordon once for `prompt` in a fresh working folder (see the module docs). `current`
+/// is the target Dockerfile (relative to `root`): when it exists, a copy named `Dockerfile`
+/// is put in the folder for Gordon to edit in place.
 pub async fn ask(
     cfg: &ToolConfig,
     root: &Path,
+    current: Option<&str>,
     found: Behaviours,
     prompt: &str,
 ) -> Result<String, GordonError> {
-    let dir = workdir::Workdir::new(root, prompt)
-        .map_err(|e| GordonError::Unavailable(format!("cannot make its working folder: {e}")))?;
+    let unavailable = |e: std::io::Error| {
+        GordonError::Unavailable(format!("cannot make its working folder: {e}"))
+    };
+    let mut dir = workdir::Workdir::new(root, prompt).map_err(unavailable)?;
+    if let Some(bytes) = current.and_then(|c| std::fs::read(root.join(c)).ok()) {
+        dir.put("Dockerfile", &bytes).map_err(unavailable)?;
+    }
     let flag = found.working_dir.then(|| dir.path());
     let inv = Invocation::from_argv(argv_in(cfg, flag, prompt), cfg.timeout).with_cwd(dir.path());
     let result = super::process::run(inv).await;

@@ -132,6 +132,13 @@ impl Workdir {
         self.dir.path()
     }
 
+    /// Put a file in the folder (it counts as unchanged until Gordon changes it).
+    pub fn put(&mut self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        std::fs::write(self.dir.path().join(rel), bytes)?;
+        self.before.insert(PathBuf::from(rel), bytes.to_vec());
+        Ok(())
+    }
+
     /// Files that are new or changed since [`Workdir::new`], relative paths, sorted.
     pub fn changes(&self) -> Vec<(PathBuf, Vec<u8>)> {
         let mut out = Vec::new();
