@@ -57,6 +57,10 @@ pub enum Error {
         message: String,
     },
 
+    /// `extract` (CLI or MCP) found nothing of the wanted kind.
+    #[error(transparent)]
+    Extract(#[from] crate::extract::ExtractError),
+
     /// A path given to `dockhand mcp` that leaves the project.
     #[error("{}: outside the project {} (give a path relative to its root)", path.display(), root.display())]
     OutsideProject { path: PathBuf, root: PathBuf },

@@ -341,7 +341,7 @@ fn extract(args: &Args) -> Result<Value, ToolError> {
         .map_err(|e: String| ToolError::Arguments(e))?;
     match crate::extract::extract(kind, content) {
         Ok(x) => Ok(json!({"text": x.text, "blocks": x.blocks})),
-        Err(e) => Err(ToolError::Dockhand(Error::Usage(e.to_string()))),
+        Err(e) => Err(ToolError::Dockhand(Error::Extract(e))),
     }
 }
 
