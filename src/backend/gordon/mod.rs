@@ -115,9 +115,29 @@ pub async fn detect(cfg: &ToolConfig) -> Behaviours {
     }
 }
 
-/// Run Gordon once for `prompt` in a fresh working folder (see the module docs). `current`
-/// is the target Dockerfile (relative to `root`): when it exists, a copy named `Dockerfile`
-/// is put in the folder for Gordon to edit in place.
+/// The working folder for `prompt` and the invocation that runs Gordon in it. `current` is
+/// the target Dockerfile (relative to `root`): when it exists, a copy named `Dockerfile` is
+/// put in the folder for Gordon to edit in place. Keep the folder until the run is judged
+/// ([`interpret_in`]); dropping it removes it.
+pub fn prepare(
+    cfg: &ToolConfig,
+    root: &Path,
+    current: Option<&str>,
+    found: Behaviours,
+    prompt: &str,
+) -> Result<(Invocation, workdir::Workdir), GordonError> {
+    let unavailable =
+        |e: std::io::Error| GordonError::Unavailable(format!("cannot make its working folder: {e}"));
+    let mut dir = workdir::Workdir::new(root, prompt).map_err(unavailable)?;
+    if let Some(bytes) = current.and_then(|c| std::fs::read(root.join(c)).ok()) {
+        dir.put("Dockerfile", &bytes).map_err(unavailable)?;
+    }
+    let flag = found.working_dir.then(|| dir.path());
+    let inv = Invocation::from_argv(argv_in(cfg, flag, prompt), cfg.timeout).with_cwd(dir.path());
+    Ok((inv, dir))
+}
+
+/// Run Gordon once for `prompt` in a fresh working folder (see [`prepare`]).
 pub async fn ask(
     cfg: &ToolConfig,
     root: &Path,
@@ -125,15 +145,7 @@ pub async fn ask(
     found: Behaviours,
     prompt: &str,
 ) -> Result<String, GordonError> {
-    let unavailable = |e: std::io::Error| {
-        GordonError::Unavailable(format!("cannot make its working folder: {e}"))
-    };
-    let mut dir = workdir::Workdir::new(root, prompt).map_err(unavailable)?;
-    if let Some(bytes) = current.and_then(|c| std::fs::read(root.join(c)).ok()) {
-        dir.put("Dockerfile", &bytes).map_err(unavailable)?;
-    }
-    let flag = found.working_dir.then(|| dir.path());
-    let inv = Invocation::from_argv(argv_in(cfg, flag, prompt), cfg.timeout).with_cwd(dir.path());
+    let (inv, dir) = prepare(cfg, root, current, found, prompt)?;
     let result = super::process::run(inv).await;
     interpret_in(result, &dir)
 }

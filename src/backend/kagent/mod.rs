@@ -409,25 +409,16 @@ pub fn task_for(sessions: &Sessions, turns: &[Turn]) -> (String, Option<String>)
     (super::flatten(turns), None)
 }
 
-/// Ask the agent (see [`task_for`]) and remember the session its answer came in.
-pub async fn ask(
+/// The invocation for a conversation: see [`task_for`].
+pub fn conversation_invocation(
     cfg: &ToolConfig,
     opts: &AskOptions<'_>,
     sessions: &Sessions,
     turns: &[Turn],
-) -> Result<String, KagentError> {
+) -> Invocation {
     let (task, session) = task_for(sessions, turns);
-    let inv = if task.len() > MAX_TASK_ARG || session.is_none() {
-        invocation(
-            cfg,
-            opts.agent,
-            &task,
-            opts.namespace,
-            opts.url,
-            opts.stream,
-        )
-    } else {
-        Invocation::from_argv(
+    match session {
+        Some(s) if task.len() <= MAX_TASK_ARG => Invocation::from_argv(
             argv_in_session(
                 cfg,
                 opts.agent,
@@ -435,18 +426,39 @@ pub async fn ask(
                 opts.namespace,
                 opts.url,
                 opts.stream,
-                session.as_deref(),
+                Some(&s),
             ),
             cfg.timeout,
-        )
-    };
-    let reply = interpret_reply(super::process::run(inv).await)?;
+        ),
+        _ => invocation(cfg, opts.agent, &task, opts.namespace, opts.url, opts.stream),
+    }
+}
+
+/// The answer of a finished run for `turns`; the session it came in is remembered, so that
+/// a follow-up to it continues there.
+pub fn finish(
+    sessions: &Sessions,
+    turns: &[Turn],
+    result: Result<Captured, ProcessError>,
+) -> Result<String, KagentError> {
+    let reply = interpret_reply(result)?;
     if let Some(ctx) = reply.context_id.clone() {
         let mut all = turns.to_vec();
         all.push(Turn::assistant(reply.text.clone()));
         sessions.put(&all, ctx);
     }
     Ok(reply.text)
+}
+
+/// Ask the agent (see [`task_for`]) and remember the session its answer came in.
+pub async fn ask(
+    cfg: &ToolConfig,
+    opts: &AskOptions<'_>,
+    sessions: &Sessions,
+    turns: &[Turn],
+) -> Result<String, KagentError> {
+    let inv = conversation_invocation(cfg, opts, sessions, turns);
+    finish(sessions, turns, super::process::run(inv).await)
 }
 
 /// The command line for messages ("run it yourself: …").
