@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use crate::harness::{Project, Test, fixture, repo_root};
 use crate::openai_server::{TestServer, chat_json};
 
-fn fake_bin() -> PathBuf {
+pub(crate) fn fake_bin() -> PathBuf {
     repo_root().join("tests/fake-bin")
 }
 
 /// A PATH folder holding only the named fakes (so the others are "missing").
-fn only(tools: &[&str]) -> tempfile::TempDir {
+pub(crate) fn only(tools: &[&str]) -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     for t in tools {
         std::os::unix::fs::symlink(fake_bin().join(t), d.path().join(t)).unwrap();
@@ -20,14 +20,14 @@ fn only(tools: &[&str]) -> tempfile::TempDir {
     d
 }
 
-fn answer(name: &str) -> String {
+pub(crate) fn answer(name: &str) -> String {
     fixture(&format!("answers/{name}.md"))
         .to_string_lossy()
         .into_owned()
 }
 
 /// The argv vectors the fakes logged, one per invocation (argv[0] first).
-fn logged(log: &Path) -> Vec<Vec<String>> {
+pub(crate) fn logged(log: &Path) -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let mut out = Vec::new();
     let mut cur: Option<Vec<String>> = None;
@@ -45,13 +45,13 @@ fn logged(log: &Path) -> Vec<Vec<String>> {
 }
 
 /// A FAKE_LOG path private to one test.
-fn log_file() -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn log_file() -> (tempfile::TempDir, PathBuf) {
     let d = tempfile::tempdir().unwrap();
     let p = d.path().join("fake.log");
     (d, p)
 }
 
-fn lock_backend(p: &Project, path: &str) -> String {
+pub(crate) fn lock_backend(p: &Project, path: &str) -> String {
     let lock: toml::Value = toml::from_str(&p.read("dockhand.lock")).unwrap();
     let entry = lock["artifact"]
         .as_array()
@@ -62,7 +62,7 @@ fn lock_backend(p: &Project, path: &str) -> String {
     entry["backend"].as_str().unwrap().to_owned()
 }
 
-fn tool(p: &Project, path_dir: &Path, log: &Path) -> Test {
+pub(crate) fn tool(p: &Project, path_dir: &Path, log: &Path) -> Test {
     p.dockhand()
         .path_prefix(path_dir)
         .env("FAKE_LOG", log.to_string_lossy())
@@ -607,406 +607,4 @@ fn a_health_report_comes_only_from_the_live_agent() {
         .stderr_has("could not run")
         .run();
     assert_eq!(server.request_count(), 0);
-}
-
-// --- asking again: --refresh, and --model on review -----------------------------------------
-
-fn service_answer() -> String {
-    std::fs::read_to_string(answer("backend-service")).unwrap()
-}
-
-#[test]
-fn generate_refresh_asks_the_live_backend_although_the_cache_holds_an_answer() {
-    let p = Project::seeded();
-    let first = TestServer::start(vec![chat_json(&service_answer())]);
-    p.dockhand()
-        .args(["generate", "backend-service", "--backend", "openai"])
-        .openai(&first)
-        .run();
-    assert_eq!(first.request_count(), 1);
-
-    // Without --refresh the recorded answer is replayed: the server is not asked.
-    let second = TestServer::start(vec![chat_json(&service_answer())]);
-    let out = p
-        .dockhand()
-        .args(["-q", "generate", "backend-service", "--backend", "openai"])
-        .openai(&second)
-        .run();
-    assert_eq!(
-        (
-            out.stdout.as_str(),
-            out.stderr.as_str(),
-            second.request_count()
-        ),
-        ("up to date: nothing changed\n", "", 0)
-    );
-
-    // With --refresh it is, and its new answer is written.
-    let changed = service_answer().replace("protocol: TCP", "protocol: TCP\n      name: http");
-    let third = TestServer::start(vec![chat_json(&changed)]);
-    let out = p
-        .dockhand()
-        .args([
-            "-q",
-            "generate",
-            "backend-service",
-            "--backend",
-            "openai",
-            "--refresh",
-            "--no-commit",
-        ])
-        .openai(&third)
-        .run();
-    assert_eq!(
-        (
-            out.stdout.as_str(),
-            out.stderr.as_str(),
-            third.request_count()
-        ),
-        (
-            "wrote charts/todo-app/templates/backend-service.yaml\nwrote dockhand.lock\n",
-            "",
-            1
-        )
-    );
-    assert!(
-        p.read("charts/todo-app/templates/backend-service.yaml")
-            .contains("      name: http\n")
-    );
-}
-
-#[test]
-fn refresh_and_offline_are_refused_together() {
-    let p = Project::seeded();
-    let out = p
-        .dockhand()
-        .args(["regen", "--offline", "--refresh"])
-        .status(2)
-        .run();
-    assert_eq!(
-        (out.stdout.as_str(), out.stderr.as_str()),
-        (
-            "",
-            "error: the argument '--offline' cannot be used with '--refresh'\n\nUsage: dockhand regen --offline [IDS]...\n\nFor more information, try '--help'.\n"
-        )
-    );
-}
-
-#[test]
-fn regen_refresh_asks_again_and_regen_without_it_replays() {
-    let p = Project::seeded();
-    let first = TestServer::start(vec![chat_json(&service_answer())]);
-    p.dockhand()
-        .args(["generate", "backend-service", "--backend", "openai"])
-        .openai(&first)
-        .run();
-    let idle = TestServer::start(vec![]);
-    let out = p
-        .dockhand()
-        .args(["-q", "regen", "--check"])
-        .openai(&idle)
-        .run();
-    assert_eq!(
-        (
-            out.stdout.as_str(),
-            out.stderr.as_str(),
-            idle.request_count()
-        ),
-        ("", "", 0)
-    );
-    let changed = service_answer().replace("protocol: TCP", "protocol: TCP\n      name: http");
-    let live = TestServer::start(vec![chat_json(&changed)]);
-    let out = p
-        .dockhand()
-        .args(["-q", "regen", "--check", "--refresh", "--backend", "openai"])
-        .openai(&live)
-        .status(1)
-        .run();
-    assert_eq!(
-        (
-            out.stdout.as_str(),
-            out.stderr.as_str(),
-            live.request_count()
-        ),
-        (
-            "drift: 1 file(s) differ from what the lock and cache reproduce:\n  charts/todo-app/templates/backend-service.yaml\n",
-            "",
-            1
-        )
-    );
-}
-
-#[test]
-fn review_with_another_model_asks_that_model_instead_of_replaying_the_lock() {
-    let p = Project::seeded();
-    let first = TestServer::start(vec![chat_json(&service_answer())]);
-    p.dockhand()
-        .args([
-            "generate",
-            "backend-service",
-            "--backend",
-            "openai",
-            "--model",
-            "m-old",
-        ])
-        .openai(&first)
-        .run();
-    let changed = service_answer().replace("protocol: TCP", "protocol: TCP\n      name: http");
-    let server = TestServer::start(vec![chat_json(&changed)]);
-    let out = p
-        .dockhand()
-        .args([
-            "-q",
-            "review",
-            "backend-service",
-            "--backend",
-            "openai",
-            "--model",
-            "m-new",
-        ])
-        .openai(&server)
-        .status(1)
-        .run();
-    assert_eq!(server.request_count(), 1);
-    assert_eq!(
-        server.requests()[0].json.as_ref().unwrap()["model"],
-        "m-new"
-    );
-    assert_eq!(
-        (out.stdout.as_str(), out.stderr.as_str()),
-        (
-            "backend-service@1.1.0 attempt 1: openai model m-new: 0 error(s), 1 warning(s)\n\
-charts/todo-app/templates/backend-service.yaml:9:3: warning[policy/service-selector]: Service `todo-backend` selects `app=todo-backend`, but the checked files contain no Deployment or other workload to match it against\n  |\n9 |   selector:\n  |   ^\n  at /spec/selector\n  hint: make the Service's `spec.selector` equal to labels of the Deployment's pod template, and its `targetPort` a `containerPort` (or port name) of that pod\n\
---- a/charts/todo-app/templates/backend-service.yaml\n\
-+++ b/charts/todo-app/templates/backend-service.yaml\n\
-@@ -12,3 +12,4 @@\n     - port: 8000\n       targetPort: 8000\n       protocol: TCP\n+      name: http\n",
-            ""
-        )
-    );
-    // The same model replays the lock's record: nothing to review.
-    let idle = TestServer::start(vec![]);
-    let out = p
-        .dockhand()
-        .args([
-            "-q",
-            "review",
-            "backend-service",
-            "--backend",
-            "openai",
-            "--model",
-            "m-old",
-        ])
-        .openai(&idle)
-        .run();
-    assert_eq!(
-        (
-            out.stdout.as_str(),
-            out.stderr.as_str(),
-            idle.request_count()
-        ),
-        ("", "", 0)
-    );
-}
-
-// --- kagent: A2A 1.0 output, repair follow-ups in the same session -----------------------------
-
-#[test]
-fn kagent_repairs_in_the_same_session_with_only_the_follow_up() {
-    let p = Project::seeded();
-    // backend-service (every version) asked of kagent instead of kubectl-ai.
-    for v in ["1.0.0", "1.1.0"] {
-        let from = format!("prompts/kubectl-ai/backend-service@{v}.md");
-        let prompt = p.read(&from);
-        std::fs::remove_file(p.path().join(&from)).unwrap();
-        p.write(
-            &format!("prompts/kagent/backend-service@{v}.md"),
-            &prompt.replace("tool = \"kubectl-ai\"", "tool = \"kagent\""),
-        );
-    }
-    p.git(&["add", "-A"]);
-    p.git(&["commit", "-qm", "kagent writes the service"]);
-    let filled = p
-        .dockhand()
-        .args(["prompts", "render", "backend-service"])
-        .run()
-        .stdout;
-    let good = std::fs::read_to_string(answer("backend-service")).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let bad = dir.path().join("bad.md");
-    std::fs::write(&bad, good.replace("targetPort: 8000", "targetPort: [8000]")).unwrap();
-    let (_logdir, log) = log_file();
-    let tools = only(&["kagent"]);
-    tool(&p, tools.path(), &log)
-        .args(["-q", "generate", "backend-service", "--backend", "kagent"])
-        .env("FAKE_KAGENT_SHAPE", "v1")
-        .env("FAKE_ANSWER_FILE", bad.to_string_lossy())
-        .env("FAKE_REPAIR_FILE", answer("backend-service"))
-        .run();
-    let calls = logged(&log);
-    assert_eq!(calls.len(), 2, "{calls:?}");
-    // The first call: the filled prompt, a new session.
-    assert_eq!(
-        calls[0],
-        [
-            "kagent",
-            "invoke",
-            "--agent",
-            "k8s-agent",
-            "--task",
-            filled.as_str(),
-            "--namespace",
-            "kagent",
-        ]
-    );
-    // The follow-up: only the findings, in the session the first answer came in.
-    assert_eq!(
-        &calls[1][..4],
-        &["kagent", "invoke", "--agent", "k8s-agent"]
-    );
-    assert_eq!(
-        &calls[1][6..],
-        &["--namespace", "kagent", "--session", "ctx-fake-1"]
-    );
-    assert!(
-        calls[1][5].contains("schema/type") && !calls[1][5].contains(filled.trim()),
-        "{}",
-        calls[1][5]
-    );
-    let yaml = good
-        .split("```yaml\n")
-        .nth(1)
-        .unwrap()
-        .split("```")
-        .next()
-        .unwrap();
-    assert_eq!(
-        p.read("charts/todo-app/templates/backend-service.yaml"),
-        yaml
-    );
-    assert_eq!(
-        lock_backend(&p, "charts/todo-app/templates/backend-service.yaml"),
-        "kagent"
-    );
-}
-
-// --- doctor: which behaviours the installed versions show ------------------------------------
-
-fn doctor_backends(env: &[(&str, &str)]) -> serde_json::Value {
-    let p = Project::seeded();
-    let dir = only(&["docker", "kubectl-ai", "kagent"]);
-    let mut t = p
-        .dockhand()
-        .path_prefix(dir.path())
-        .args(["doctor", "--format", "json"]);
-    for (k, v) in env {
-        t = t.env(k, *v);
-    }
-    let out = t.run();
-    assert_eq!(out.stderr, "");
-    let all: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let prefix = format!("{}/", dir.path().display());
-    serde_json::Value::Array(
-        all.as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| ["gordon", "kubectl-ai", "kagent"].contains(&c["name"].as_str().unwrap()))
-            .map(|c| {
-                let mut c = c.clone();
-                let path = c["path"].as_str().unwrap().replace(&prefix, "<bin>/");
-                c["path"] = path.into();
-                c
-            })
-            .collect(),
-    )
-}
-
-#[test]
-fn doctor_says_which_behaviours_the_installed_versions_show() {
-    let current = doctor_backends(&[("FAKE_KAGENT_SHAPE", "v1")]);
-    assert_eq!(
-        current,
-        serde_json::json!([
-            {"name": "gordon", "kind": "backend", "found": true, "path": "<bin>/docker",
-             "version": "Version: v1.9.11", "configured": false, "usable": true,
-             "behaviours": [
-                "takes the first prompt as an argument",
-                "has -C/--working-dir: runs in a temporary folder holding copies of the context files the prompt names",
-                "may ask approval ([Y/n/a]) or open its terminal UI: stdin is closed, and either ends the run with a message",
-                "may write the Dockerfile instead of printing it: the folder is diffed"]},
-            {"name": "kubectl-ai", "kind": "backend", "found": true, "path": "<bin>/kubectl-ai",
-             "version": "google flavour", "flavour": "google", "configured": false, "usable": true,
-             "behaviours": [
-                "has --trace-path: the answer is the model's last message from the trace file",
-                "never given --skip-permissions: a change to the cluster ends the run",
-                "an empty kubeconfig: no cluster access"]},
-            {"name": "kagent", "kind": "backend", "found": true, "path": "<bin>/kagent",
-             "version": "{\"kagent_version\":\"0.11.2\",\"git_commit\":\"5229184\",\"build_date\":\"2026-11-20\"}",
-             "configured": false, "usable": true,
-             "behaviours": [
-                "prints A2A 1.0 JSON (TASK_STATE_*, no \"kind\" fields)",
-                "repair follow-ups continue the conversation with --session"]},
-        ])
-    );
-    let older = doctor_backends(&[
-        ("FAKE_DOCKER_AI_VERSION", "old"),
-        ("FAKE_KUBECTL_AI_VERSION", "old"),
-    ]);
-    let behaviours: Vec<&serde_json::Value> = older
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| &c["behaviours"])
-        .collect();
-    assert_eq!(
-        behaviours,
-        [
-            &serde_json::json!([
-                "takes the first prompt as an argument",
-                "no -C/--working-dir: runs with a temporary folder (holding the context files) as its current directory",
-                "may ask approval ([Y/n/a]) or open its terminal UI: stdin is closed, and either ends the run with a message",
-                "may write the Dockerfile instead of printing it: the folder is diffed"
-            ]),
-            &serde_json::json!([
-                "no --trace-path: the answer is read from its glamour-rendered terminal output",
-                "never given --skip-permissions: a change to the cluster ends the run",
-                "an empty kubeconfig: no cluster access"
-            ]),
-            &serde_json::json!([
-                "prints A2A 0.x JSON (\"kind\" fields, lower-case states)",
-                "repair follow-ups continue the conversation with --session"
-            ]),
-        ]
-    );
-}
-
-// --- `dockhand extract` on kubectl-ai's terminal output ----------------------------------------
-
-fn quiet_yaml() -> String {
-    let md = std::fs::read_to_string(fixture("tool-output/kubectl-ai-google-answer.md")).unwrap();
-    md.split("```yaml\n")
-        .nth(1)
-        .unwrap()
-        .split("```")
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-#[test]
-fn extract_reads_the_whole_manifest_from_glamour_output_with_wrapped_lines() {
-    // Before: the wrapped annotation ended the YAML, and a cut-off Deployment came out, exit 0.
-    let out = Test::new()
-        .args(["extract", "--as", "kubernetes"])
-        .arg(fixture("tool-output/kubectl-ai-google-quiet.txt").to_string_lossy())
-        .run();
-    assert_eq!((out.stdout, out.stderr), (quiet_yaml(), String::new()));
-}
-
-#[test]
-fn extract_never_takes_the_heredoc_of_a_command_when_the_manifest_is_shown() {
-    let out = Test::new()
-        .args(["extract", "--as", "kubernetes"])
-        .arg(fixture("tool-output/kubectl-ai-google-heredoc.txt").to_string_lossy())
-        .run();
-    assert_eq!((out.stdout, out.stderr), (quiet_yaml(), String::new()));
 }

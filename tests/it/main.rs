@@ -3,6 +3,8 @@
 mod harness;
 mod openai_server;
 
+mod asking;
+mod assistants;
 mod atomic;
 mod backends;
 mod cli;

@@ -126,8 +126,9 @@ pub fn prepare(
     found: Behaviours,
     prompt: &str,
 ) -> Result<(Invocation, workdir::Workdir), GordonError> {
-    let unavailable =
-        |e: std::io::Error| GordonError::Unavailable(format!("cannot make its working folder: {e}"));
+    let unavailable = |e: std::io::Error| {
+        GordonError::Unavailable(format!("cannot make its working folder: {e}"))
+    };
     let mut dir = workdir::Workdir::new(root, prompt).map_err(unavailable)?;
     if let Some(bytes) = current.and_then(|c| std::fs::read(root.join(c)).ok()) {
         dir.put("Dockerfile", &bytes).map_err(unavailable)?;

@@ -430,7 +430,14 @@ pub fn conversation_invocation(
             ),
             cfg.timeout,
         ),
-        _ => invocation(cfg, opts.agent, &task, opts.namespace, opts.url, opts.stream),
+        _ => invocation(
+            cfg,
+            opts.agent,
+            &task,
+            opts.namespace,
+            opts.url,
+            opts.stream,
+        ),
     }
 }
 
