@@ -31,3 +31,34 @@ lint:
 # Re-vendor the strict Kubernetes schemas from PyPI kubernetes-validate.
 schemas:
     python3 scripts/vendor-schemas.py
+
+# --- The Minikube flow (README, "Minikube"). Each recipe is one plain command:
+# scripts/minikube.sh STEP; `scripts/minikube.sh --print STEP` shows what it would run.
+
+# Build both images in Minikube's Docker daemon, tagged as charts/todo-app/values.yaml says.
+images:
+    ./scripts/minikube.sh images
+
+# Create or replace todo-backend-secret from DATABASE_URL, OPENAI_API_KEY, BETTER_AUTH_SECRET.
+secret:
+    ./scripts/minikube.sh secret
+
+# helm upgrade --install the chart and wait for the rollout (extra arguments go to helm).
+deploy *HELM_ARGS:
+    ./scripts/minikube.sh deploy {{HELM_ARGS}}
+
+# Roll the release back to REVISION (default: the previous one).
+rollback REVISION="":
+    ./scripts/minikube.sh rollback {{REVISION}}
+
+# Remove the release (the Secret stays).
+uninstall:
+    ./scripts/minikube.sh uninstall
+
+# Print the frontend's URL.
+url:
+    ./scripts/minikube.sh url
+
+# Both kagent passes: pod stability, then resource right-sizing.
+health:
+    ./scripts/minikube.sh health

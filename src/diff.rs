@@ -4,44 +4,83 @@ use similar::TextDiff;
 
 /// A unified diff of `old` → `new` for `path`, empty when they are equal.
 pub fn unified(path: &str, old: Option<&str>, new: &str) -> String {
-    let old_text = old.unwrap_or("");
-    if old == Some(new) {
-        return String::new();
-    }
-    let diff = TextDiff::from_lines(old_text, new);
     let from = if old.is_some() {
         format!("a/{path}")
     } else {
         "/dev/null".to_owned()
     };
-    diff.unified_diff()
+    between(&from, &format!("b/{path}"), old, new)
+}
+
+/// A unified diff of two different files: `from` names the old side and
+/// `to` the new one, as given (empty when the texts are equal).
+pub fn between(from: &str, to: &str, old: Option<&str>, new: &str) -> String {
+    if old == Some(new) {
+        return String::new();
+    }
+    TextDiff::from_lines(old.unwrap_or(""), new)
+        .unified_diff()
         .context_radius(3)
-        .header(&from, &format!("b/{path}"))
+        .header(from, to)
         .to_string()
 }
 
-/// Colour a unified diff for a terminal.
+/// The old and new line counts of a hunk header `@@ -a,b +c,d @@`.
+fn hunk_counts(line: &str) -> Option<(usize, usize)> {
+    let mut parts = line.strip_prefix("@@ ")?.split(' ');
+    let count = |p: &str| -> Option<usize> {
+        match p.split_once(',') {
+            Some((_, n)) => n.parse().ok(),
+            None => Some(1),
+        }
+    };
+    let old = count(parts.next()?.strip_prefix('-')?)?;
+    let new = count(parts.next()?.strip_prefix('+')?)?;
+    Some((old, new))
+}
+
+/// Colour a unified diff for a terminal (`anstyle`). Inside a hunk every line
+/// is a change or context by its first character, whatever follows it: a
+/// removed line `--- x` is a removal, not a file header.
 pub fn colorize(diff: &str) -> String {
+    use crate::ui::style;
     let mut out = String::with_capacity(diff.len() + 64);
+    // Lines of the current hunk still to come: (old side, new side).
+    let mut left = (0usize, 0usize);
     for line in diff.split_inclusive('\n') {
-        let code = if line.starts_with("+++") || line.starts_with("---") {
-            "1"
-        } else if line.starts_with('+') {
-            "32"
-        } else if line.starts_with('-') {
-            "31"
-        } else if line.starts_with("@@") {
-            "36"
+        let in_hunk = left.0 > 0 || left.1 > 0;
+        let style = if in_hunk {
+            match line.as_bytes().first() {
+                Some(b'-') => {
+                    left.0 = left.0.saturating_sub(1);
+                    Some(style::BAD)
+                }
+                Some(b'+') => {
+                    left.1 = left.1.saturating_sub(1);
+                    Some(style::GOOD)
+                }
+                Some(b'\\') => None,
+                _ => {
+                    left = (left.0.saturating_sub(1), left.1.saturating_sub(1));
+                    None
+                }
+            }
+        } else if let Some(counts) = hunk_counts(line) {
+            left = counts;
+            Some(style::HUNK)
+        } else if line.starts_with("+++") || line.starts_with("---") {
+            Some(style::BOLD)
         } else {
-            ""
+            None
         };
-        if code.is_empty() {
-            out.push_str(line);
-        } else {
-            let body = line.strip_suffix('\n').unwrap_or(line);
-            out.push_str(&format!("\x1b[{code}m{body}\x1b[0m"));
-            if line.ends_with('\n') {
-                out.push('\n');
+        match style {
+            None => out.push_str(line),
+            Some(st) => {
+                let body = line.strip_suffix('\n').unwrap_or(line);
+                out.push_str(&crate::ui::styled(st, body));
+                if line.ends_with('\n') {
+                    out.push('\n');
+                }
             }
         }
     }
@@ -134,6 +173,33 @@ mod tests {
     fn a_new_file_is_one_hunk() {
         assert_eq!(hunks("x", "", "a\nb\n").len(), 1);
         assert_eq!(apply_hunks("", "a\nb\n", &[true]), "a\nb\n");
+    }
+
+    #[test]
+    fn a_removed_line_starting_with_dashes_is_a_removal_not_a_header() {
+        let d = unified("p", Some("a\n--- x\nb\n"), "a\nb\n+++ y\n");
+        let c = colorize(&d);
+        let bold = |s: &str| crate::ui::styled(crate::ui::style::BOLD, s);
+        let red = |s: &str| crate::ui::styled(crate::ui::style::BAD, s);
+        let green = |s: &str| crate::ui::styled(crate::ui::style::GOOD, s);
+        let cyan = |s: &str| crate::ui::styled(crate::ui::style::HUNK, s);
+        assert_eq!(
+            c,
+            format!(
+                "{}\n{}\n{}\n a\n{}\n b\n{}\n",
+                bold("--- a/p"),
+                bold("+++ b/p"),
+                cyan("@@ -1,3 +1,3 @@"),
+                red("---- x"),
+                green("++++ y"),
+            )
+        );
+    }
+
+    #[test]
+    fn between_names_each_side() {
+        let d = between("a/one.md", "b/two.md", Some("x\n"), "y\n");
+        assert!(d.starts_with("--- a/one.md\n+++ b/two.md\n"), "{d}");
     }
 
     #[test]

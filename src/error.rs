@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::library::VarType;
+use crate::var_type::VarType;
 
 /// Where a variable's value (or name) came from, for error messages.
 #[derive(Debug, Clone)]
@@ -65,6 +65,12 @@ pub enum Error {
     #[error("{}: outside the project {} (give a path relative to its root)", path.display(), root.display())]
     OutsideProject { path: PathBuf, root: PathBuf },
 
+    #[error("no dockhand.toml in {}{}", dir.display(), if *parents { " or any parent; run `dockhand init`".to_owned() } else { format!("; run `dockhand init {}`", dir.display()) })]
+    NoProject { dir: PathBuf, parents: bool },
+
+    #[error("{}: {} already exist{}; nothing was written (pass --force to overwrite)", dir.display(), paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "), if paths.len() == 1 { "s" } else { "" })]
+    WouldOverwrite { dir: PathBuf, paths: Vec<PathBuf> },
+
     #[error("{}:{line}: {message}", path.display())]
     Prompt {
         path: PathBuf,
@@ -80,10 +86,12 @@ pub enum Error {
         line: usize,
     },
 
-    #[error("no prompt `{reference}` in the library (known: {})", if known.is_empty() { "none".to_owned() } else { known.join(", ") })]
+    #[error("no prompt `{reference}` in the library{}", if !suggestions.is_empty() { format!("; did you mean {}?", suggestions.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" or ")) } else if known.is_empty() { " (it is empty: `dockhand init --starter` copies in the starter library)".to_owned() } else { format!(" (known: {})", known.join(", ")) })]
     PromptNotFound {
         reference: String,
         known: Vec<String>,
+        /// The nearest known references (edit distance), best first.
+        suggestions: Vec<String>,
     },
 
     #[error("{origin}: unknown variable `{name}` for {prompt}: {note}")]
@@ -102,18 +110,22 @@ pub enum Error {
         origin: VarOrigin,
     },
 
-    #[error("{}:{line}: {prompt} needs variable `{name}`: set it in dockhand.toml [vars] or with --set {name}=...", path.display())]
+    #[error("{}:{line}: {prompt} needs variable `{name}`: set it in dockhand.toml [vars]{}", path.display(), if *set_flag { format!(" or with --set {name}=...") } else { String::new() })]
     MissingVariable {
         name: String,
         prompt: String,
         path: PathBuf,
         line: usize,
+        /// Whether the command has `--set` (generate, prompts render), so the hint may name it.
+        set_flag: bool,
     },
 
-    #[error("{prompt}: no backend could answer:{}\n(configure an assistant in dockhand.toml or the environment, or give an answer by hand with --response-file FILE; it is recorded as hand-written)", reasons.iter().map(|(b, r)| format!("\n  {b}: {r}")).collect::<String>())]
+    #[error("{prompt}: no backend could answer:{}{}", reasons.iter().map(|(b, r)| format!("\n  {b}: {r}")).collect::<String>(), no_backend_hint(reasons, *report))]
     NoBackend {
         prompt: String,
         reasons: Vec<(String, String)>,
+        /// A report only the live agent can give (health): no cache, no answer by hand.
+        report: bool,
     },
 
     #[error("{prompt}: the answer from {backend} contains no {kind} artifact")]
@@ -160,9 +172,7 @@ pub enum Error {
         restored: usize,
     },
 
-    #[error(
-        "{source}\nthe commit did not happen, so the {restored} file(s) this run wrote were restored and dockhand.lock is unchanged"
-    )]
+    #[error("{source}\nthe commit did not happen; {}", if *restored == 0 { "this run wrote nothing, dockhand.lock is unchanged".to_owned() } else { format!("the {restored} file(s) this run wrote were restored and dockhand.lock is unchanged") })]
     CommitFailed { source: Box<Error>, restored: usize },
 
     #[error("{}: changed since dockhand wrote it (its content no longer matches the output hash in dockhand.lock); pass --force to overwrite", path.display())]
@@ -192,6 +202,31 @@ pub enum Error {
 
     #[error("interrupted")]
     Interrupted,
+}
+
+/// What to do when no backend could answer, from why each failed. The
+/// "configure an assistant" hint only when none was reachable at all; none
+/// when one was asked and failed (its reason says why: 429, 500, ...).
+fn no_backend_hint(reasons: &[(String, String)], report: bool) -> String {
+    let offline = reasons.iter().any(|(_, r)| r.contains("--offline"));
+    let unreachable = |r: &str| {
+        r.starts_with("not configured")
+            || r.ends_with("not found on PATH")
+            || r.starts_with("no recorded answer")
+            || r.starts_with("not used for reports")
+    };
+    if offline {
+        "\n(--offline uses recorded answers only; run without it to ask an assistant)".to_owned()
+    } else if !reasons.iter().all(|(_, r)| unreachable(r)) {
+        String::new()
+    } else if report {
+        "\n(install kagent or set [tools.kagent] in dockhand.toml; `dockhand doctor` shows what is usable)"
+            .to_owned()
+    } else {
+        "\n(configure an assistant in dockhand.toml or the environment (`dockhand doctor` shows what is usable), \
+         or give an answer by hand with `dockhand generate ID --response-file FILE`; it is recorded as hand-written)"
+            .to_owned()
+    }
 }
 
 /// Why one file of a run could not be written.
@@ -245,6 +280,26 @@ impl std::fmt::Display for PendingProblem {
 }
 
 impl Error {
+    /// The same error for a command that has `--set`: a missing variable's hint names it.
+    pub fn with_set_flag(self) -> Error {
+        match self {
+            Error::MissingVariable {
+                name,
+                prompt,
+                path,
+                line,
+                ..
+            } => Error::MissingVariable {
+                name,
+                prompt,
+                path,
+                line,
+                set_flag: true,
+            },
+            other => other,
+        }
+    }
+
     pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }

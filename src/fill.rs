@@ -187,6 +187,7 @@ pub fn fill(
                     prompt: t.reference(),
                     path: t.path.clone(),
                     line: v.line,
+                    set_flag: false,
                 });
             }
             values.insert(v.name.clone(), Value::Null);
@@ -275,5 +276,134 @@ pub fn parse_set(text: &str, ty: VarType) -> Result<Value, String> {
                 ))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::library::template;
+
+    const PROMPT: &str = "+++
+id = \"p\"
+version = \"1.1.0\"
+tool = \"kubectl-ai\"
+output = \"kubernetes\"
+targets = [\"charts/x/a.yaml\"]
+
+[vars.name]
+type = \"string\"
+required = true
+
+[vars.replicas]
+type = \"integer\"
+default = 2
+
+[vars.keys]
+type = \"list\"
+default = [\"A\", \"B\"]
+
+[[contract.resources]]
+kind = \"Deployment\"
+name = \"{{ name }}\"
+replicas = \"{{ replicas }}\"
+pod_labels = { app = \"{{ name }}-pod\" }
+
+[[contract.resources.containers]]
+secret_env = { secret = \"{{ name }}-secret\", keys = \"{{ keys }}\" }
++++
+Create {{ name }} with {{ replicas }} replicas.
+";
+
+    fn parse(text: &str) -> Result<Arc<Template>, Error> {
+        let t = template::parse(Path::new("prompts/kubectl-ai/p.md"), text)?;
+        check_syntax(&t)?;
+        Ok(Arc::new(t))
+    }
+
+    fn line_of(text: &str, needle: &str) -> usize {
+        1 + text.lines().position(|l| l == needle).unwrap()
+    }
+
+    #[test]
+    fn the_contract_is_filled_from_the_same_typed_values_as_the_text() {
+        let t = parse(PROMPT).unwrap();
+        let sets = ["name=api".to_owned(), "replicas=3".to_owned()];
+        let f = fill(
+            &t,
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+            Path::new("dockhand.toml"),
+            &sets,
+        )
+        .unwrap();
+        assert_eq!(f.text, "Create api with 3 replicas.\n");
+        let r = &f.contract.unwrap().resources[0];
+        assert_eq!((r.name.as_str(), r.replicas), ("api", Some(3)));
+        assert_eq!(r.pod_labels["app"], "api-pod");
+        let env = r.containers[0].secret_env.as_ref().unwrap();
+        assert_eq!(
+            (env.secret.as_str(), &env.keys[..]),
+            ("api-secret", &["A".to_owned(), "B".to_owned()][..])
+        );
+    }
+
+    #[test]
+    fn a_contract_of_the_wrong_shape_is_refused_at_load_with_its_line() {
+        let wrong = PROMPT.replace("replicas = \"{{ replicas }}\"", "replicas = \"{{ name }}\"");
+        let err = parse(&wrong).unwrap_err().to_string();
+        let line = line_of(&wrong, "[[contract.resources]]");
+        assert_eq!(
+            err,
+            format!(
+                "prompts/kubectl-ai/p.md:{line}: contract: invalid type: string \"x\", expected i64"
+            )
+        );
+        let unknown = PROMPT.replace("pod_labels", "labels");
+        let err = parse(&unknown).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!(
+                "prompts/kubectl-ai/p.md:{line}: contract: unknown field `labels`"
+            )),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_1_0_expect_table_is_a_dockerfile_contract() {
+        let text = "+++
+id = \"d\"
+version = \"1.0.0\"
+tool = \"gordon\"
+output = \"dockerfile\"
+targets = [\"docker/d/Dockerfile\"]
+
+[expect]
+stages = [\"build\", \"run\"]
+expose = [8000]
++++
+Write a Dockerfile.
+";
+        let t = parse(text).unwrap();
+        let f = fill(
+            &t,
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+            Path::new("dockhand.toml"),
+            &[],
+        )
+        .unwrap();
+        let d = f.contract.unwrap().dockerfile.unwrap();
+        assert_eq!(d.stages, Some(vec!["build".to_owned(), "run".to_owned()]));
+        assert_eq!(d.expose, Some(vec![8000]));
+        let both = text.replace(
+            "+++\nWrite",
+            "[contract.dockerfile]\nexpose = [1]\n+++\nWrite",
+        );
+        let err = parse(&both).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "prompts/kubectl-ai/p.md:8: `[expect]` is the 1.0 form of `[contract.dockerfile]`; use one of them"
+        );
     }
 }

@@ -6,11 +6,12 @@
 //! only in where jobs come from and in their last step.
 //!
 //! The library never prints: everything user-facing goes through `ui::Ui`,
-//! which the binary owns.
-#![warn(clippy::print_stdout, clippy::print_stderr)]
+//! which the binary owns (`clippy::print_stdout`/`print_stderr` are warned:
+//! see the `[lints]` table in Cargo.toml).
 
 pub mod artifact;
 pub mod backend;
+pub mod chartgen;
 pub mod cli;
 pub mod diff;
 pub mod error;
@@ -18,10 +19,11 @@ pub mod extract;
 pub mod fill;
 pub mod hash;
 pub mod health;
+pub mod ignore;
 pub mod library;
 pub mod lock;
 pub mod mcp;
-pub mod modes;
+pub(crate) mod modes;
 pub mod pipeline;
 pub mod repo;
 pub mod report;
@@ -29,6 +31,7 @@ pub mod settings;
 pub mod stage;
 pub mod ui;
 pub mod validate;
+pub mod var_type;
 
 pub use error::Error;
 

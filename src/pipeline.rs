@@ -14,13 +14,21 @@ use crate::error::Error;
 use crate::extract;
 use crate::fill::{self, FilledPrompt};
 use crate::library::{Library, Template};
-use crate::lock::{LockEntry, Lockfile};
-use crate::repo::{self, Repo};
+use crate::lock::LockEntry;
+use crate::repo;
 use crate::settings::Settings;
-use crate::stage::{Attempt, ChangeSet, Staged, StagedFile, Timings};
+use crate::stage::{Attempt, Staged, StagedFile, Timings};
 use crate::validate::contract::Contract;
 use crate::validate::diagnostic::Diagnostic;
 use crate::validate::{Checks, Validator, secrets};
+
+mod apply;
+mod restore;
+
+use apply::target_roots;
+pub use apply::{Applied, ApplyOptions, apply};
+use restore::context_for;
+pub use restore::missing_from_cache;
 
 /// What a run needs, built once: settings, the library, the broker, the validator.
 pub struct Context {
@@ -110,93 +118,6 @@ pub fn repair_message(files: &[StagedFile]) -> String {
     }
     out
 }
-
-/// The other manifests beside the targets (the chart's other templates, as on
-/// disk, and those of the set being regenerated that are missing on disk, from
-/// the cache), so that cross-resource policies see the whole set.
-fn context_for(ctx: &Context, routed: &[(String, String)]) -> Vec<(String, String)> {
-    use std::path::Path;
-    let mut dirs: Vec<std::path::PathBuf> = routed
-        .iter()
-        .filter_map(|(p, _)| Path::new(p).parent().map(|d| d.to_owned()))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    let is_yaml = |n: &str| n.ends_with(".yaml") || n.ends_with(".yml");
-    let mut beside: BTreeMap<String, String> = BTreeMap::new();
-    for dir in &dirs {
-        if let Ok(entries) = std::fs::read_dir(ctx.settings.root.join(dir)) {
-            for name in entries
-                .filter_map(|e| e.ok())
-                .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| is_yaml(n))
-            {
-                let rel = dir.join(&name).to_string_lossy().into_owned();
-                if let Ok(text) = std::fs::read_to_string(ctx.settings.root.join(&rel)) {
-                    beside.insert(rel, text);
-                }
-            }
-        }
-        for (rel, text) in &ctx.restore {
-            if Path::new(rel).parent() == Some(dir.as_path()) && is_yaml(rel) {
-                beside.entry(rel.clone()).or_insert_with(|| text.clone());
-            }
-        }
-    }
-    let mut out: Vec<(String, String)> = routed.to_vec();
-    out.extend(
-        beside
-            .into_iter()
-            .filter(|(rel, text)| !routed.iter().any(|(p, _)| p == rel) && !text.contains("{{")),
-    );
-    out
-}
-
-/// The locked artifacts missing on disk, as the lock's record in the cache
-/// reproduces them: the answer whose hash the lock holds, extracted and routed
-/// like a fresh one, kept only when it hashes to the lock's output hash.
-pub fn missing_from_cache(
-    ctx: &Context,
-    lock: &Lockfile,
-) -> Result<BTreeMap<String, String>, Error> {
-    let missing: Vec<&LockEntry> = lock
-        .artifacts
-        .iter()
-        .filter(|e| std::fs::symlink_metadata(ctx.settings.root.join(&e.path)).is_err())
-        .collect();
-    let mut out = BTreeMap::new();
-    if missing.is_empty() {
-        return Ok(out);
-    }
-    let cache = crate::backend::cache::Cache::new(&ctx.settings.root).entries()?;
-    for e in missing {
-        let reference = crate::library::PromptRef {
-            id: e.prompt.clone(),
-            version: e.version.parse().ok(),
-        };
-        let Ok(t) = ctx.library.resolve(&reference) else {
-            continue;
-        };
-        let Some((_, answer)) = cache.iter().find(|(_, c)| {
-            c.prompt == t.reference()
-                && crate::hash::tagged(c.response.as_bytes()) == e.response_hash
-        }) else {
-            continue;
-        };
-        let Ok(x) = extract::extract(t.output, &answer.response) else {
-            continue;
-        };
-        if let Some((path, content)) = route(&t, &x.text)
-            .files
-            .into_iter()
-            .find(|(p, c)| *p == e.path && crate::hash::tagged(c.as_bytes()) == e.output_hash)
-        {
-            out.insert(path, content);
-        }
-    }
-    Ok(out)
-}
-
 /// Split the extracted text over the template's targets and validate each file.
 fn artifacts(
     ctx: &Context,
@@ -208,7 +129,9 @@ fn artifacts(
         files: routed,
         problems,
     } = route(t, text);
-    let set = context_for(ctx, &routed);
+    // Templates derived by the values step stand in as their manifests on record.
+    let on_record = crate::chartgen::stage::manifests_on_record(ctx);
+    let set = context_for(ctx, &routed, &on_record);
     let mut files: Vec<StagedFile> = routed
         .iter()
         .map(|(path, content)| {
@@ -227,7 +150,13 @@ fn artifacts(
             } else {
                 ctx.validator.check(t.output, &path, &content, &checks)
             };
-            let current = std::fs::read_to_string(ctx.settings.root.join(&path)).ok();
+            let current = std::fs::read_to_string(ctx.settings.root.join(&path))
+                .ok()
+                .map(|disk| match on_record.get(&path) {
+                    // A derived template: the answer is compared with the manifest it came from.
+                    Some(m) if disk.contains("{{") => m.clone(),
+                    _ => disk,
+                });
             StagedFile {
                 path,
                 content,
@@ -281,7 +210,7 @@ fn artifacts(
 
 /// With one target, everything goes there; with several, YAML documents go to
 /// the target whose `kinds` list their kind.
-fn route(t: &Template, text: &str) -> Routed {
+pub(crate) fn route(t: &Template, text: &str) -> Routed {
     if t.targets.len() == 1 {
         return Routed {
             files: vec![(t.targets[0].path.clone(), text.to_owned())],
@@ -328,9 +257,9 @@ fn route(t: &Template, text: &str) -> Routed {
 }
 
 /// An answer split over a prompt's targets, and what did not fit.
-struct Routed {
-    files: Vec<(String, String)>,
-    problems: Vec<String>,
+pub(crate) struct Routed {
+    pub(crate) files: Vec<(String, String)>,
+    pub(crate) problems: Vec<String>,
 }
 
 /// The documents of a YAML stream, as text, without their `---` lines.
@@ -406,7 +335,17 @@ pub async fn prepare_conversation(
     let mut previous: Option<String> = None;
     let mut timings = Timings::default();
     let mut manual = job.manual;
-    let forward = |e: backend::Event| on(Stage::Backend(e));
+    // What streams in is shown a line at a time, each line redacted.
+    let stream = std::sync::Mutex::new(secrets::LineRedactor::default());
+    let forward = |e: backend::Event| match e {
+        backend::Event::Delta(d) => {
+            let lines = stream.lock().map(|mut s| s.push(&d)).unwrap_or_default();
+            if !lines.is_empty() {
+                on(Stage::Backend(backend::Event::Delta(lines)));
+            }
+        }
+        other => on(Stage::Backend(other)),
+    };
     loop {
         let number = attempts.len() as u32 + 1;
         on(Stage::Waiting { attempt: number });
@@ -426,6 +365,10 @@ pub async fn prepare_conversation(
             },
         };
         timings.backend_ms += asked.elapsed().as_millis();
+        let rest = stream.lock().map(|mut s| s.finish()).unwrap_or_default();
+        if !rest.is_empty() {
+            on(Stage::Backend(backend::Event::Delta(rest)));
+        }
         // A credential in the answer is replaced by a placeholder before the
         // answer goes anywhere: the terminal, the conversation, the cache.
         // The placeholder is a finding, so the answer cannot pass.
@@ -624,6 +567,14 @@ pub fn hand_edited(ctx: &Context, job: &Job, base: &Staged, text: &str) -> Resul
     })
 }
 
+/// The values step (between validation and the ChangeSet): the passing
+/// jobs' chart manifests become Helm templates with `.Values` references, and
+/// the chart's other derived files (values.yaml, values.schema.json, the
+/// other templates) join the first chart job. See `crate::chartgen`.
+pub fn derive_chart(ctx: &Context, jobs: &mut [Staged]) -> Result<(), Error> {
+    crate::chartgen::stage::derive_into(ctx, jobs)
+}
+
 /// An answer with every credential replaced by its placeholder: the one
 /// secret heuristic over the whole text, plus the values found in its
 /// manifests' structure (an env var's `value` under a secret-like `name`).
@@ -682,245 +633,38 @@ fn artifacts_from_last(
         Err(e) => Ok(nothing_found(ctx, t, &e)),
     }
 }
-
-/// Options for the last step.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ApplyOptions {
-    pub commit: bool,
-    /// Overwrite targets that have uncommitted changes.
-    pub force: bool,
-}
-
-#[derive(Debug, Default)]
-pub struct Applied {
-    /// The files this run wrote (artifacts, cache entries, the lock).
-    pub written: Vec<String>,
-    /// Files an earlier `--no-commit` run wrote that this commit took with it,
-    /// because the lock it commits holds their entries.
-    pub adopted: Vec<String>,
-    pub commit: Option<String>,
-}
-
-/// Write the passing jobs of a ChangeSet as one unit: artifacts, cache entries
-/// and the lock (see [`repo::write_all`]); then one commit of exactly the paths
-/// the run stands for. If the commit fails, the files are restored.
-pub fn apply(ctx: &Context, set: &ChangeSet, opts: ApplyOptions) -> Result<Applied, Error> {
-    use crate::backend::cache::Cache;
-    let root = &ctx.settings.root;
-    let repo = if opts.commit {
-        Some(Repo::open(root).ok_or_else(|| Error::NotARepo { root: root.clone() })?)
-    } else {
-        Repo::open(root)
-    };
-    let jobs: Vec<&Staged> = set.jobs.iter().filter(|s| s.passed()).collect();
-    let cache = Cache::new(root);
-    cache.confined(None)?;
-    // A folder on the way may have become a symlink since `prepare` checked.
-    for s in &jobs {
-        for f in &s.files {
-            repo::confine(
-                root,
-                &s.template.reference(),
-                &f.path,
-                target_roots(s.template.output),
-            )?;
-        }
-    }
-    let lock_now = Lockfile::read(root)?;
-    // Refuse before writing anything: a target with the user's own edits.
-    if !opts.force {
-        for s in &jobs {
-            for f in s.files.iter().filter(|f| f.changed()) {
-                if let Some(current) = &f.current {
-                    refuse_edited(repo.as_ref(), &lock_now, &f.path, current)?;
-                }
-            }
-        }
-    }
-    // The unit: every changed artifact, every new cache entry, the lock.
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut ours: Vec<String> = Vec::new();
-    for s in &jobs {
-        for f in &s.files {
-            ours.push(f.path.clone());
-            if f.changed() {
-                files.push((f.path.clone(), f.content.clone().into_bytes()));
-            }
-        }
-        for entry in &s.cache {
-            let rel = Cache::rel_path(&entry.key).to_string_lossy().into_owned();
-            // A hand-written answer is keyed by the prompt alone: the newest one wins.
-            let text = Cache::render(entry);
-            let on_disk = std::fs::read_to_string(root.join(&rel)).ok();
-            let replace = on_disk.is_none()
-                || (entry.hand_written && on_disk.as_deref() != Some(text.as_str()));
-            if replace && !files.iter().any(|(p, _)| *p == rel) {
-                files.push((rel.clone(), text.into_bytes()));
-            }
-            ours.push(rel);
-        }
-    }
-    let mut lock = lock_now.clone();
-    for s in &jobs {
-        lock.upsert(s.lock.iter().cloned());
-    }
-    if lock != lock_now {
-        files.push((
-            crate::lock::LOCK_FILE.to_owned(),
-            lock.render().into_bytes(),
-        ));
-    }
-    // What the commit takes: this run's paths, and the lock when this run's
-    // entries differ from HEAD's. Entries of an earlier uncommitted run in that
-    // lock come whole (their files and cache entries), or the run is refused.
-    let mut adopted = Vec::new();
-    if opts.commit
-        && let Some(repo) = &repo
-    {
-        let head = match repo.at_head(crate::lock::LOCK_FILE) {
-            Some(text) => Lockfile::parse(&text, &root.join(crate::lock::LOCK_FILE))?,
-            None => Lockfile::default(),
-        };
-        let mine: Vec<&LockEntry> = jobs.iter().flat_map(|s| s.lock.iter()).collect();
-        if mine.iter().any(|e| head.entry(&e.path) != Some(*e)) {
-            ours.push(crate::lock::LOCK_FILE.to_owned());
-            let pending: Vec<&LockEntry> = lock
-                .artifacts
-                .iter()
-                .filter(|e| !mine.iter().any(|m| m.path == e.path))
-                .filter(|e| head.entry(&e.path) != Some(*e))
-                .collect();
-            adopted = adopt(root, &cache, &pending)?;
-        }
-    }
-    let mut written = repo::write_all(root, &files)?;
-    let mut applied = Applied {
-        written: written.paths(),
-        adopted,
-        commit: None,
-    };
-    if opts.commit {
-        let repo = repo.expect("checked above");
-        let mut paths: Vec<String> = ours;
-        paths.extend(applied.adopted.iter().cloned());
-        let mut seen = std::collections::BTreeSet::new();
-        paths.retain(|p| seen.insert(p.clone()));
-        let message = commit_message(&jobs, &applied.adopted);
-        let committed =
-            repo.index_of(&paths)
-                .and_then(|saved| match repo.commit_paths(&paths, &message) {
-                    Ok(c) => Ok(c),
-                    Err(e) => {
-                        let _ = repo.restore_index(&paths, &saved);
-                        Err(e)
-                    }
-                });
-        match committed {
-            Ok(c) => applied.commit = c,
-            Err(e) => {
-                let restored = written.rollback();
-                return Err(Error::CommitFailed {
-                    source: Box::new(e),
-                    restored,
-                });
-            }
-        }
-    }
-    Ok(applied)
-}
-
-/// Where a prompt's targets may live.
-fn target_roots(output: crate::artifact::OutputKind) -> &'static [&'static str] {
-    if output == crate::artifact::OutputKind::Report {
-        repo::REPORT_ROOTS
-    } else {
-        repo::ARTIFACT_ROOTS
-    }
-}
-
-/// A target's current content is the user's own when, in git, it has
-/// uncommitted changes; outside git, when it no longer matches the output hash
-/// dockhand.lock recorded for it (or the lock has no entry for it).
-fn refuse_edited(
-    repo: Option<&Repo>,
-    lock: &Lockfile,
-    path: &str,
-    current: &str,
-) -> Result<(), Error> {
-    match repo {
-        Some(repo) if repo.is_dirty(path)? => Err(Error::DirtyTarget { path: path.into() }),
-        Some(_) => Ok(()),
-        None => match lock.entry(path) {
-            None => Err(Error::Unrecorded { path: path.into() }),
-            Some(e) if e.output_hash != crate::hash::tagged(current.as_bytes()) => {
-                Err(Error::HandEdited { path: path.into() })
-            }
-            Some(_) => Ok(()),
-        },
-    }
-}
-
-/// The files and cache entries of lock entries an earlier run left
-/// uncommitted: each file must match its entry, and some cache entry must hold
-/// its answer. Returns the paths to commit with them, or refuses naming what is
-/// missing.
-fn adopt(
-    root: &std::path::Path,
-    cache: &crate::backend::cache::Cache,
-    pending: &[&LockEntry],
-) -> Result<Vec<String>, Error> {
-    use crate::error::PendingProblem;
-    if pending.is_empty() {
-        return Ok(Vec::new());
-    }
-    let entries = cache.entries()?;
-    let mut paths = Vec::new();
-    let mut problems = Vec::new();
-    for e in pending {
-        match std::fs::read(root.join(&e.path)) {
-            Err(_) => problems.push((e.path.clone(), PendingProblem::FileMissing)),
-            Ok(b) if crate::hash::tagged(&b) != e.output_hash => {
-                problems.push((e.path.clone(), PendingProblem::FileEdited))
-            }
-            Ok(_) => paths.push(e.path.clone()),
-        }
-        let reference = format!("{}@{}", e.prompt, e.version);
-        let same_prompt: Vec<&(std::path::PathBuf, crate::backend::cache::CacheEntry)> = entries
-            .iter()
-            .filter(|(_, c)| c.prompt == reference)
-            .collect();
-        if !same_prompt
-            .iter()
-            .any(|(_, c)| crate::hash::tagged(c.response.as_bytes()) == e.response_hash)
-        {
-            problems.push((e.path.clone(), PendingProblem::NoCacheEntry));
-        }
-        paths.extend(
-            same_prompt
-                .iter()
-                .map(|(p, _)| p.to_string_lossy().into_owned()),
-        );
-    }
-    if !problems.is_empty() {
-        return Err(Error::PendingLock { pending: problems });
-    }
-    paths.sort();
-    paths.dedup();
-    Ok(paths)
-}
-
-/// Subject, body, and trailers naming prompt@version, backend and model.
+/// Subject, body, and trailers naming prompt@version, backend and model. Only
+/// the jobs whose files changed are named, and only their changed files are
+/// listed and counted (a job that changed nothing is not in the commit).
 pub fn commit_message(jobs: &[&Staged], adopted: &[String]) -> String {
+    let changed: Vec<&Staged> = jobs
+        .iter()
+        .copied()
+        .filter(|s| s.files.iter().any(|f| f.changed()))
+        .collect();
+    let jobs: &[&Staged] = if changed.is_empty() { jobs } else { &changed };
+    let files = |s: &&Staged| -> Vec<String> {
+        let all = s.files.iter().all(|f| !f.changed());
+        s.files
+            .iter()
+            .filter(|f| all || f.changed())
+            .map(|f| f.path.clone())
+            .collect()
+    };
+    let count: usize = jobs.iter().map(|s| files(s).len()).sum();
     let subject = match jobs {
         [one] => format!("dockhand: generate {}", one.template.reference()),
-        many => format!("dockhand: regenerate {} artifacts", many.len()),
+        _ => format!(
+            "dockhand: regenerate {count} artifact{}",
+            if count == 1 { "" } else { "s" }
+        ),
     };
     let mut body = String::new();
     for s in jobs {
-        for f in &s.files {
+        for path in files(s) {
             body.push_str(&format!(
                 "- {} ({} attempt{})\n",
-                f.path,
+                path,
                 s.attempts.len(),
                 if s.attempts.len() == 1 { "" } else { "s" }
             ));

@@ -111,7 +111,8 @@ impl Repo {
 
     /// A file's content at HEAD (None when HEAD or the file does not exist).
     pub fn at_head(&self, rel: &str) -> Option<String> {
-        self.git(&["show", &format!("HEAD:{rel}")]).ok()
+        // `./`: relative to the root, which may be a folder inside the repository.
+        self.git(&["show", &format!("HEAD:./{rel}")]).ok()
     }
 
     /// The index entries of `paths` (`git ls-files -s`), to put back with

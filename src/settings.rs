@@ -10,7 +10,6 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::backend::openai::ApiKey;
-use crate::cli::BrokerArgs;
 use crate::error::Error;
 use crate::validate::schema::DEFAULT_KUBE_VERSION;
 
@@ -120,16 +119,9 @@ impl Default for PolicySettings {
     }
 }
 
-/// A silenced finding: `[[ignore]] code = "..." path = "..." reason = "..."`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Ignore {
-    pub code: String,
-    /// Glob-free path prefix, relative to the root; empty means everywhere.
-    #[serde(default)]
-    pub path: String,
-    pub reason: String,
-}
+/// `[[ignore]]` entries: defined apart so that validation reads them without
+/// depending on settings (settings → validate, never back).
+pub use crate::ignore::Ignore;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -206,6 +198,20 @@ pub const KNOWN_BACKENDS: &[&str] = &[
     "manual",
 ];
 
+/// What the command line says about the broker. Plain data: settings know
+/// nothing of the argument parser (`cli` converts its flags into this).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BrokerFlags {
+    /// `--backend B`: use only B (after the cache).
+    pub backend: Option<String>,
+    /// `--model M`.
+    pub model: Option<String>,
+    /// `--offline`: never make a live call.
+    pub offline: bool,
+    /// `--refresh`: ask the live backend even when the cache holds an answer.
+    pub refresh: bool,
+}
+
 /// 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())]
@@ -215,34 +221,54 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-/// Where the project root is: `--root`, else the nearest folder upwards holding
-/// dockhand.toml, else the git top level, else the current folder.
+/// The project root: `--root DIR` when it holds dockhand.toml, else the
+/// nearest folder upwards from the current one that does. A command that
+/// needs a project gets `Error::NoProject` when there is none.
 pub fn find_root(explicit: Option<&Path>) -> Result<PathBuf, Error> {
-    if let Some(root) = explicit {
-        return root.canonicalize().map_err(|source| Error::Io {
-            path: root.to_owned(),
-            source,
-        });
+    let (start, explicit) = match explicit {
+        Some(root) => (
+            root.canonicalize().map_err(|source| Error::Io {
+                path: root.to_owned(),
+                source,
+            })?,
+            true,
+        ),
+        None => (
+            std::env::current_dir().map_err(|source| Error::Io {
+                path: PathBuf::from("."),
+                source,
+            })?,
+            false,
+        ),
+    };
+    if explicit {
+        return if start.join(CONFIG_FILE).is_file() {
+            Ok(start)
+        } else {
+            Err(Error::NoProject {
+                dir: start,
+                parents: false,
+            })
+        };
     }
-    let cwd = std::env::current_dir().map_err(|source| Error::Io {
-        path: PathBuf::from("."),
-        source,
-    })?;
-    let mut dir = Some(cwd.as_path());
-    while let Some(d) = dir {
-        if d.join(CONFIG_FILE).is_file() {
-            return Ok(d.to_owned());
-        }
-        dir = d.parent();
+    start
+        .ancestors()
+        .find(|d| d.join(CONFIG_FILE).is_file())
+        .map(Path::to_owned)
+        .ok_or(Error::NoProject {
+            dir: start,
+            parents: true,
+        })
+}
+
+/// The root for a command that works without a project (`validate`,
+/// `doctor`): the project's when there is one, else the current folder
+/// (defaults apply: there is no dockhand.toml to read).
+pub fn find_root_or_cwd(explicit: Option<&Path>) -> Result<PathBuf, Error> {
+    match find_root(explicit) {
+        Err(Error::NoProject { dir, .. }) => Ok(dir),
+        other => other,
     }
-    let mut dir = Some(cwd.as_path());
-    while let Some(d) = dir {
-        if d.join(".git").exists() {
-            return Ok(d.to_owned());
-        }
-        dir = d.parent();
-    }
-    Ok(cwd)
 }
 
 /// The environment dockhand reads, gathered once so that resolution is a pure function.
@@ -270,7 +296,7 @@ impl Settings {
     /// Load dockhand.toml under `root` and combine it with the environment and flags.
     pub fn resolve(
         root: PathBuf,
-        broker: Option<&BrokerArgs>,
+        broker: Option<&BrokerFlags>,
         env: &Env,
     ) -> Result<Settings, Error> {
         let config_path = root.join(CONFIG_FILE);
@@ -423,4 +449,39 @@ impl Settings {
 
 fn find_line(text: &str, needle: &str) -> usize {
     text.find(needle).map(|o| line_of(text, o)).unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Settings are plain data: nothing here names the argument parser.
+    #[test]
+    fn settings_do_not_depend_on_clap() {
+        let code = include_str!("settings.rs");
+        let code = &code[..code.find("#[cfg(test)]").unwrap()];
+        for needle in ["clap", "crate::cli", "cli::"] {
+            assert!(!code.contains(needle), "settings.rs mentions `{needle}`");
+        }
+    }
+
+    #[test]
+    fn no_dockhand_toml_upwards_is_an_error_naming_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let inner = dir.path().join("a/b");
+        std::fs::create_dir_all(&inner).unwrap();
+        let inner = inner.canonicalize().unwrap();
+        match find_root(Some(&inner)) {
+            Err(Error::NoProject { dir, parents }) => {
+                assert_eq!((dir, parents), (inner.clone(), false))
+            }
+            other => panic!("{other:?}"),
+        }
+        std::fs::write(dir.path().join(CONFIG_FILE), "").unwrap();
+        // --root names the folder itself: a parent's dockhand.toml does not count.
+        assert!(find_root(Some(&inner)).is_err());
+        assert_eq!(find_root_or_cwd(Some(&inner)).unwrap(), inner);
+        let top = dir.path().canonicalize().unwrap();
+        assert_eq!(find_root(Some(&top)).unwrap(), top);
+    }
 }

@@ -284,6 +284,7 @@ impl Broker {
             return Err(Error::NoBackend {
                 prompt: req.prompt.clone(),
                 reasons,
+                report: live_only,
             });
         }
         if live_only {
@@ -316,6 +317,7 @@ impl Broker {
         Err(Error::NoBackend {
             prompt: req.prompt.clone(),
             reasons,
+            report: live_only,
         })
     }
 
@@ -541,6 +543,7 @@ pub fn system_message(tool: Tool, output: OutputKind) -> String {
     };
     format!(
         "You stand in for {who}. Answer the request with {form}, as {who} would produce it. \
-         Do not add anything that was not asked for."
+         Produce exactly the resources the request names, each with every setting it asks for \
+         (probes, security context, resources included), and never write a credential into it."
     )
 }

@@ -95,19 +95,49 @@ impl Library {
     }
 
     pub fn resolve(&self, r: &PromptRef) -> Result<Arc<Template>, Error> {
-        let not_found = || Error::PromptNotFound {
-            reference: r.to_string(),
-            known: self
+        let not_found = || {
+            let known: Vec<String> = self
                 .prompts
                 .iter()
                 .flat_map(|(id, vs)| vs.keys().map(move |v| format!("{id}@{v}")))
-                .collect(),
+                .collect();
+            Error::PromptNotFound {
+                reference: r.to_string(),
+                suggestions: self.nearest(r),
+                known,
+            }
         };
         let versions = self.prompts.get(&r.id).ok_or_else(not_found)?;
         match &r.version {
             None => versions.values().next_back().cloned().ok_or_else(not_found),
             Some(v) => versions.get(v).cloned().ok_or_else(not_found),
         }
+    }
+
+    /// The known references nearest to a mistyped one: IDs within a small
+    /// edit distance (`strsim`), or the versions of the ID when only the
+    /// version is wrong. At most three, nearest first.
+    pub fn nearest(&self, r: &PromptRef) -> Vec<String> {
+        if let Some(versions) = self.prompts.get(&r.id) {
+            return versions
+                .keys()
+                .rev()
+                .take(3)
+                .map(|v| format!("{}@{v}", r.id))
+                .collect();
+        }
+        let mut scored: Vec<(usize, &String)> = self
+            .prompts
+            .keys()
+            .map(|id| (strsim::damerau_levenshtein(&r.id, id), id))
+            .filter(|(d, id)| *d <= (id.len().max(r.id.len()) / 3).max(2))
+            .collect();
+        scored.sort();
+        scored
+            .into_iter()
+            .take(3)
+            .map(|(_, id)| id.clone())
+            .collect()
     }
 
     pub fn get(&self, reference: &str) -> Result<Arc<Template>, Error> {
@@ -178,4 +208,51 @@ fn check_folder(rel: &Path, t: &Template, text: &str) -> Result<(), Error> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every "seed §N" a prompt cites is a section of docs/decisions.md, and
+    /// no file of the repository points outside it at the research note.
+    #[test]
+    fn cited_decisions_live_in_the_repo() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let lib = Library::load(root).unwrap();
+        let decisions = std::fs::read_to_string(root.join("docs/decisions.md")).unwrap();
+        let mut cited = 0;
+        for t in lib.all() {
+            let Some((_, refs)) = t.description.split_once("(seed ") else {
+                continue;
+            };
+            for n in refs.trim_end_matches(')').split(", ") {
+                let heading = format!("\n## {n} ");
+                assert!(
+                    decisions.contains(&heading),
+                    "{}: {n} is not in docs/decisions.md",
+                    t.reference()
+                );
+                cited += 1;
+            }
+        }
+        assert!(cited >= 14, "{cited}");
+        let listed = std::process::Command::new("git")
+            .args(["ls-files", "-z"])
+            .current_dir(root)
+            .output();
+        let Some(listed) = listed.ok().filter(|o| o.status.success()) else {
+            return;
+        };
+        let mut outside = Vec::new();
+        for rel in listed.stdout.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+            let rel = String::from_utf8_lossy(rel).into_owned();
+            if let Ok(text) = std::fs::read_to_string(root.join(&rel))
+                && text.contains(concat!("../shared", "/seed"))
+            {
+                outside.push(rel);
+            }
+        }
+        assert_eq!(outside, Vec::<String>::new());
+    }
 }

@@ -55,27 +55,7 @@ impl std::fmt::Display for Tool {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum VarType {
-    String,
-    Integer,
-    Number,
-    Boolean,
-    List,
-}
-
-impl std::fmt::Display for VarType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            VarType::String => "string",
-            VarType::Integer => "integer",
-            VarType::Number => "number",
-            VarType::Boolean => "boolean",
-            VarType::List => "list",
-        })
-    }
-}
+pub use crate::var_type::VarType;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct VarSpec {

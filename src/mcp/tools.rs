@@ -236,7 +236,12 @@ impl Args {
 }
 
 fn settings(server: &Server, broker: Option<&BrokerArgs>) -> Result<Settings, ToolError> {
-    Ok(Settings::resolve(server.root.clone(), broker, &server.env)?)
+    let flags = broker.map(crate::settings::BrokerFlags::from);
+    Ok(Settings::resolve(
+        server.root.clone(),
+        flags.as_ref(),
+        &server.env,
+    )?)
 }
 
 /// A path inside the project: relative, with no `..` that leaves it.

@@ -35,7 +35,9 @@ pub fn run(settings: Settings, args: &GenerateArgs, ui: &Ui) -> Result<Outcome, 
     let staged = super::block_on_interruptible(&rt, pipeline::prepare(&ctx, job, &on));
     progress.finish(&line, &name, &staged);
     progress.done();
-    let staged = staged?;
+    let mut jobs = vec![staged.map_err(Error::with_set_flag)?];
+    pipeline::derive_chart(&ctx, &mut jobs)?;
+    let staged = jobs.pop().expect("one job");
     ui.info(&super::show::staged(ui, &staged));
     if !staged.passed() {
         ui.err(&format!(
@@ -60,8 +62,12 @@ pub fn run(settings: Settings, args: &GenerateArgs, ui: &Ui) -> Result<Outcome, 
     for w in &applied.written {
         out.push_str(&format!("wrote {w}\n"));
     }
-    if let Some(c) = &applied.commit {
-        out.push_str(&format!("committed {}\n", &c[..c.len().min(12)]));
+    match &applied.commit {
+        Some(c) => out.push_str(&format!("committed {}\n", &c[..c.len().min(12)])),
+        None if !args.no_commit && !applied.written.is_empty() => {
+            out.push_str("nothing new to commit (HEAD already holds it)\n")
+        }
+        None => {}
     }
     out.push_str(&adopted(&applied));
     ui.out(&out);

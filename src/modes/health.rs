@@ -8,8 +8,11 @@ use super::Outcome;
 use crate::cli::{HealthArgs, HealthPass};
 use crate::error::Error;
 use crate::health;
-use crate::pipeline::{self, Context, Job};
+use crate::lock::LockEntry;
+use crate::pipeline::{self, ApplyOptions, Context, Job};
+use crate::repo::RunLock;
 use crate::settings::Settings;
+use crate::stage::{ChangeSet, Staged};
 use crate::ui::Ui;
 
 pub const REPORTS_DIR: &str = "reports";
@@ -46,11 +49,12 @@ pub fn run(settings: Settings, args: &HealthArgs, ui: &Ui) -> Result<Outcome, Er
             Ok(s) => s,
             Err(e) => {
                 // An agent that could not run at all is a failed health check.
+                // The check could not run: exit 2, whatever the other pass finds.
                 ui.err(&format!(
-                    "{}: the agent could not run: {e}",
-                    template.reference()
+                    "the agent could not run: {}",
+                    super::show::job_error(&template.reference(), &e)
                 ));
-                outcome = Outcome::Findings;
+                outcome = Outcome::Failed;
                 continue;
             }
         };
@@ -76,26 +80,28 @@ pub fn run(settings: Settings, args: &HealthArgs, ui: &Ui) -> Result<Outcome, Er
                 let verdict = health::judge(&report);
                 if !verdict.ran {
                     ui.err("the agent's report says it could not inspect the cluster");
-                    outcome = Outcome::Findings;
+                    outcome = Outcome::Failed;
                 }
                 for p in &verdict.unhealthy {
                     ui.err(&format!(
                         "unhealthy: pod {} is {} (report line {})",
                         p.pod, p.condition, p.line
                     ));
-                    outcome = Outcome::Findings;
+                    if outcome == Outcome::Clean {
+                        outcome = Outcome::Findings;
+                    }
                 }
                 if verdict.ran && verdict.unhealthy.is_empty() {
                     ui.info("stability: no pod in CrashLoopBackOff, OOMKilled or ImagePullBackOff");
                 }
             }
             HealthPass::Resources => {
-                let suggestions = health::parse_resource_suggestions(&report);
-                if suggestions.is_empty() {
+                let changes = crate::chartgen::record::changes_from_report(&report);
+                if changes.is_empty() {
                     ui.info("resources: no suggested requests or limits found in the report");
                     continue;
                 }
-                propose_values(&ctx, &suggestions, ui)?;
+                propose_values(&ctx, staged, &changes, args.apply, ui)?;
             }
         }
     }
@@ -116,44 +122,47 @@ fn store(
     Ok(rel)
 }
 
-/// Turn suggested requests/limits into a diff of the chart's values.yaml;
-/// write it only when the user agrees at the terminal.
+/// The resources pass through the pipeline: the suggestions become changes
+/// of the derived values.yaml (which the Deployments' templates reference),
+/// shown as a diff; written only when accepted (`--apply`, or "y" at a
+/// terminal), under the run lock and the dirty check, locked with the
+/// agent's backend and committed with the provenance trailers. `regen`
+/// replays the change from the cached report.
 fn propose_values(
     ctx: &Context,
-    suggestions: &[health::ResourceSuggestion],
+    report: Staged,
+    changes: &[crate::chartgen::ResourceChange],
+    apply: bool,
     ui: &Ui,
 ) -> Result<(), Error> {
-    let rel = format!("{}/values.yaml", ctx.settings.policies.chart_dir);
-    let path = ctx.settings.root.join(&rel);
-    let Ok(old) = std::fs::read_to_string(&path) else {
+    use crate::chartgen::stage::{ChartDir, derive_with, derived_file};
+    let Some(chart) = ChartDir::of(ctx) else {
         ui.info(&format!(
-            "resources: {rel} not found; suggestions not applied"
+            "resources: no chart at {} (Chart.yaml); suggestions not applied",
+            ctx.settings.policies.chart_dir
         ));
         return Ok(());
     };
-    let mut new = old.clone();
-    for s in suggestions {
-        let section = s
-            .workload
-            .strip_prefix("todo-")
-            .unwrap_or(&s.workload)
-            .to_owned();
-        for (kind, res, v) in [
-            ("requests", "cpu", &s.requests_cpu),
-            ("requests", "memory", &s.requests_memory),
-            ("limits", "cpu", &s.limits_cpu),
-            ("limits", "memory", &s.limits_memory),
-        ] {
-            if let Some(v) = v {
-                new = set_yaml_scalar(&new, &[&section, "resources", kind, res], v);
-            }
-        }
+    let Some(entry) = report.lock.first() else {
+        ui.info("resources: the report did not pass its checks; suggestions not applied");
+        return Ok(());
+    };
+    let _lock = RunLock::acquire(&ctx.settings.root, super::lock_wait())?;
+    let derived = derive_with(ctx, &chart, &[], Some(changes))?;
+    if derived.templates.is_empty() {
+        ui.info(&format!(
+            "resources: {} has no locked manifests to derive values from; suggestions not applied",
+            chart.dir
+        ));
+        return Ok(());
     }
-    let diff = crate::diff::unified(&rel, Some(&old), &new);
-    if diff.is_empty() {
+    let rel = chart.values();
+    let file = derived_file(&ctx.settings.root, &rel, derived.values);
+    if !file.changed() {
         ui.info("resources: values.yaml already matches the suggestions");
         return Ok(());
     }
+    let diff = crate::diff::unified(&rel, file.current.as_deref(), &file.content);
     ui.out(&format!(
         "proposed change to {rel}:\n{}",
         if ui.color {
@@ -162,73 +171,45 @@ fn propose_values(
             diff
         }
     ));
-    if std::io::stdin().is_terminal() && matches!(ui.ask("apply it? [y/N] ").as_str(), "y" | "yes")
-    {
-        crate::repo::write_atomic(&path, new.as_bytes())?;
-        ui.out(&format!("wrote {rel}\n"));
+    let accepted = apply
+        || (std::io::stdin().is_terminal()
+            && matches!(ui.ask("apply it? [y/N] ").as_str(), "y" | "yes"));
+    if !accepted {
+        ui.info("not applied (pass --apply, or answer y at a terminal)");
         return Ok(());
     }
-    ui.info("not applied (needs consent at a terminal)");
+    let lock = LockEntry {
+        path: rel.clone(),
+        output_hash: crate::hash::tagged(file.content.as_bytes()),
+        ..entry.clone()
+    };
+    // The change is a chart file: confined to charts/ like a Helm artifact
+    // (the report itself stays under reports/).
+    let mut template = (*report.template).clone();
+    template.output = crate::artifact::OutputKind::Helm;
+    let set = ChangeSet {
+        jobs: vec![Staged {
+            template: std::sync::Arc::new(template),
+            files: vec![file],
+            lock: vec![lock],
+            ..report
+        }],
+    };
+    let applied = pipeline::apply(
+        ctx,
+        &set,
+        ApplyOptions {
+            commit: true,
+            force: false,
+        },
+    )?;
+    let mut out = String::new();
+    for w in &applied.written {
+        out.push_str(&format!("wrote {w}\n"));
+    }
+    if let Some(c) = &applied.commit {
+        out.push_str(&format!("committed {}\n", &c[..c.len().min(12)]));
+    }
+    ui.out(&out);
     Ok(())
-}
-
-/// Set the scalar at a block-mapping path, keeping everything else byte for
-/// byte. Paths that do not exist are left alone.
-pub fn set_yaml_scalar(text: &str, path: &[&str], value: &str) -> String {
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let mut depth = 0;
-    let mut parent_indent: isize = -1;
-    for (i, line) in lines.iter().enumerate() {
-        let trimmed = line.trim_start();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let indent = (line.len() - trimmed.len()) as isize;
-        if indent <= parent_indent {
-            return text.to_owned();
-        }
-        let Some((key, rest)) = trimmed.split_once(':') else {
-            continue;
-        };
-        if key.trim() != path[depth] {
-            continue;
-        }
-        if depth + 1 == path.len() {
-            let comment = rest.find(" #").map(|c| &rest[c..]).unwrap_or("").trim_end();
-            let newline = if line.ends_with('\n') { "\n" } else { "" };
-            let replaced = format!(
-                "{}{}: {value}{}{}",
-                &line[..indent as usize],
-                key.trim(),
-                comment,
-                newline
-            );
-            let mut out: String = lines[..i].concat();
-            out.push_str(&replaced);
-            out.push_str(&lines[i + 1..].concat());
-            return out;
-        }
-        depth += 1;
-        parent_indent = indent;
-    }
-    text.to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::set_yaml_scalar;
-
-    #[test]
-    fn sets_nested_scalar_and_keeps_the_rest() {
-        let v = "backend:\n  resources:\n    requests:\n      cpu: 100m # seed\n      memory: 128Mi\nfrontend:\n  resources:\n    requests:\n      cpu: 50m\n";
-        let out = set_yaml_scalar(v, &["frontend", "resources", "requests", "cpu"], "75m");
-        assert!(out.contains("      cpu: 75m\n"));
-        assert!(out.contains("cpu: 100m # seed"));
-        let out = set_yaml_scalar(v, &["backend", "resources", "requests", "cpu"], "150m");
-        assert!(out.contains("cpu: 150m # seed\n"), "{out}");
-        assert_eq!(
-            set_yaml_scalar(v, &["backend", "resources", "limits", "cpu"], "1"),
-            v
-        );
-    }
 }

@@ -4,6 +4,8 @@
 mod doctor;
 mod generate;
 mod health;
+mod help;
+mod init;
 mod mcp;
 mod progress;
 mod prompts;
@@ -16,7 +18,7 @@ mod tools;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 
 use crate::cli::{BrokerArgs, Cli, Command};
 use crate::error::Error;
@@ -28,6 +30,8 @@ use crate::ui::Ui;
 pub enum Outcome {
     Clean,
     Findings,
+    /// Could not run; the reasons are already shown (exit 2).
+    Failed,
 }
 
 /// How long a second run waits for the repository lock (DOCKHAND_LOCK_WAIT seconds overrides).
@@ -48,11 +52,12 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
         }
     };
     let env = Env::from_process();
+    // `auto` is decided for stdout and stderr apart (anstream), so a
+    // redirected stream stays plain while the other is coloured.
     let color = match cli.global.color {
-        crate::cli::ColorChoice::Always => true,
-        crate::cli::ColorChoice::Never => false,
-        // Results and diffs go to stdout: colour them only when it is a terminal.
-        crate::cli::ColorChoice::Auto => !env.no_color && Ui::stdout_is_tty(),
+        crate::cli::ColorChoice::Always => anstream::ColorChoice::Always,
+        crate::cli::ColorChoice::Never => anstream::ColorChoice::Never,
+        crate::cli::ColorChoice::Auto => anstream::ColorChoice::Auto,
     };
     let ui = Ui::new(
         color,
@@ -65,6 +70,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     match dispatch(cli, &env, &ui) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
+        Ok(Outcome::Failed) => ExitCode::from(2),
         Err(Error::Interrupted) => {
             ui.err("interrupted: nothing was written");
             ExitCode::from(130)
@@ -76,9 +82,20 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     }
 }
 
+/// Settings of the project (found upwards from here, or `--root`); none is an error.
 fn settings(cli: &Cli, env: &Env, broker: Option<&BrokerArgs>) -> Result<Settings, Error> {
     let root = crate::settings::find_root(cli.global.root.as_deref())?;
-    Settings::resolve(root, broker, env)
+    Settings::resolve(
+        root,
+        broker.map(crate::settings::BrokerFlags::from).as_ref(),
+        env,
+    )
+}
+
+/// Settings for a command that needs no project: the project's when there is one, else defaults.
+fn settings_anywhere(cli: &Cli, env: &Env) -> Result<Settings, Error> {
+    let root = crate::settings::find_root_or_cwd(cli.global.root.as_deref())?;
+    Settings::resolve(root, None, env)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {
@@ -108,6 +125,7 @@ pub fn block_on_interruptible<T>(
 
 fn dispatch(cli: Cli, env: &Env, ui: &Ui) -> Result<Outcome, Error> {
     match &cli.command {
+        Command::Init(args) => init::run(args, ui),
         Command::Prompts(cmd) => prompts::run(&settings(&cli, env, None)?, cmd, ui),
         Command::Generate(args) => {
             generate::run(settings(&cli, env, Some(&args.broker))?, args, ui)
@@ -118,24 +136,19 @@ fn dispatch(cli: Cli, env: &Env, ui: &Ui) -> Result<Outcome, Error> {
             session::require_terminal()?;
             session::run(settings(&cli, env, Some(&args.broker))?, args, ui)
         }
-        Command::Validate(args) => tools::validate(&settings(&cli, env, None)?, args, ui),
+        Command::Validate(args) => tools::validate(&settings_anywhere(&cli, env)?, args, ui),
         Command::Extract(args) => tools::extract(args, ui),
-        Command::Doctor(args) => doctor::run(&settings(&cli, env, None)?, args, ui),
+        Command::Doctor(args) => doctor::run(&settings_anywhere(&cli, env)?, args, ui),
         Command::Health(args) => health::run(settings(&cli, env, Some(&args.broker))?, args, ui),
-        Command::Mcp => mcp::run(crate::settings::find_root(cli.global.root.as_deref())?, env),
+        Command::Mcp => mcp::run(
+            crate::settings::find_root_or_cwd(cli.global.root.as_deref())?,
+            env,
+        ),
         Command::Completions { shell } => {
-            let mut out = Vec::new();
-            clap_complete::generate(*shell, &mut Cli::command(), "dockhand", &mut out);
-            ui.out(&String::from_utf8_lossy(&out));
+            ui.out(help::script(*shell));
             Ok(Outcome::Clean)
         }
-        Command::Man => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut out)
-                .map_err(Error::io("<stdout>"))?;
-            ui.out(&String::from_utf8_lossy(&out));
-            Ok(Outcome::Clean)
-        }
+        Command::Man(args) => help::man(args, ui),
+        Command::Complete(args) => help::candidates(cli.global.root.as_deref(), env, args, ui),
     }
 }

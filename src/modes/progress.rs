@@ -28,6 +28,12 @@ impl<'a> Progress<'a> {
                     .expect("template")
                     .progress_chars("=> "),
             );
+            // Notes written while the bars are up clear them first and
+            // redraw them after, so lines and spinners never garble.
+            let hidden = m.clone();
+            ui.set_suspend(Some(Box::new(move |write: &mut dyn FnMut()| {
+                hidden.suspend(&mut *write)
+            })));
             (m, overall)
         });
         Progress { multi, ui }
@@ -96,6 +102,15 @@ impl<'a> Progress<'a> {
     pub fn done(&self) {
         if let Some((_, overall)) = &self.multi {
             overall.finish_and_clear();
+        }
+        self.ui.set_suspend(None);
+    }
+}
+
+impl Drop for Progress<'_> {
+    fn drop(&mut self) {
+        if self.multi.is_some() {
+            self.ui.set_suspend(None);
         }
     }
 }

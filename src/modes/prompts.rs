@@ -20,6 +20,12 @@ pub fn run(settings: &Settings, cmd: &PromptsCommand, ui: &Ui) -> Result<Outcome
                     ));
                 }
                 ListFormat::Text => {
+                    if lib.all().next().is_none() {
+                        ui.info(&format!(
+                            "no prompts in {}/prompts/<tool>/*.md; `dockhand init --starter` copies in the starter library",
+                            settings.root.display()
+                        ));
+                    }
                     let mut out = String::new();
                     for t in lib.all() {
                         out.push_str(&format!(
@@ -50,7 +56,8 @@ pub fn run(settings: &Settings, cmd: &PromptsCommand, ui: &Ui) -> Result<Outcome
             let t = lib.get(reference)?;
             let values = settings.values_for(&t.id);
             let own = settings.prompt_vars.get(&t.id).cloned().unwrap_or_default();
-            let filled = crate::fill::fill(&t, &values, &own, &settings.config_path, set)?;
+            let filled = crate::fill::fill(&t, &values, &own, &settings.config_path, set)
+                .map_err(Error::with_set_flag)?;
             ui.out(&filled.text);
             Ok(Outcome::Clean)
         }
@@ -59,8 +66,9 @@ pub fn run(settings: &Settings, cmd: &PromptsCommand, ui: &Ui) -> Result<Outcome
             let read = |p: &std::path::Path| {
                 std::fs::read_to_string(settings.root.join(p)).map_err(Error::io(p))
             };
-            let d = crate::diff::unified(
-                &tb.path.to_string_lossy(),
+            let d = crate::diff::between(
+                &format!("a/{}", ta.path.display()),
+                &format!("b/{}", tb.path.display()),
                 Some(&read(&ta.path)?),
                 &read(&tb.path)?,
             );

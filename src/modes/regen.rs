@@ -39,6 +39,10 @@ pub fn jobs(ctx: &Context, lock: &Lockfile, ids: &[String]) -> Result<Vec<Job>, 
             _ => r,
         };
         let template = ctx.library.resolve(&r)?;
+        // A report (kagent's resource pass) is replayed by the values step, not rewritten.
+        if ids.is_empty() && template.output == crate::artifact::OutputKind::Report {
+            continue;
+        }
         let prefer = locked
             .filter(|l| l.version == template.version.to_string())
             .map(|l| (l.backend.clone(), l.model.clone()));
@@ -117,6 +121,7 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
     progress.done();
 
     let mut errors = 0;
+    let mut could_not_run = Vec::new();
     let mut findings = false;
     let mut set = ChangeSet::default();
     let mut report = String::new();
@@ -125,7 +130,12 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
         match r {
             Err(e) => {
                 errors += 1;
-                report.push_str(&format!("{}: {name}: {e}\n", ui.paint("1;31", "error")));
+                report.push_str(&format!(
+                    "{}: {}\n",
+                    ui.paint("1;31", "error"),
+                    super::show::job_error(&name, &e)
+                ));
+                could_not_run.push(serde_json::json!({"prompt": name, "error": e.to_string()}));
             }
             Ok(s) => {
                 if !s.passed() {
@@ -140,6 +150,7 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
         }
     }
     set.jobs.sort_by(|a, b| a.template.id.cmp(&b.template.id));
+    pipeline::derive_chart(&ctx, &mut set.jobs)?;
     let drift: Vec<&str> = set
         .jobs
         .iter()
@@ -228,7 +239,10 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
                     .any(|s| s.files.iter().any(|f| &f.path == *w))
             })
             .count();
+        let failed = set.jobs.iter().filter(|s| !s.passed()).count();
+        let passed = set.jobs.len() - failed;
         report.push_str(&match (&applied.commit, n) {
+            (None, 0) if passed == 0 => "nothing written: no job passed\n".to_owned(),
             (Some(c), 0) => format!(
                 "up to date: every artifact matches; committed {}\n",
                 &c[..c.len().min(12)]
@@ -244,6 +258,11 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
             }
         });
         report.push_str(&super::generate::adopted(&applied));
+        if failed > 0 && passed > 0 {
+            report.push_str(&format!(
+                "{failed} job(s) failed validation; nothing of theirs was written\n"
+            ));
+        }
         outcome = if errors > 0 {
             None
         } else if findings {
@@ -276,7 +295,19 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
                 })
             })
             .collect();
-        let doc = serde_json::json!({ "artifacts": items, "errors": errors });
+        // `errors` counts every error: findings of that severity in the
+        // artifacts, and jobs that could not run (listed in `could_not_run`).
+        let finding_errors: usize = set
+            .jobs
+            .iter()
+            .flat_map(|s| &s.files)
+            .map(|f| f.errors())
+            .sum();
+        let doc = serde_json::json!({
+            "artifacts": items,
+            "errors": finding_errors + errors,
+            "could_not_run": could_not_run,
+        });
         ui.out(&format!(
             "{}\n",
             serde_json::to_string_pretty(&doc).expect("serializes")

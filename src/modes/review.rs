@@ -39,6 +39,7 @@ pub fn run(settings: Settings, args: &ReviewArgs, ui: &Ui) -> Result<Outcome, Er
         staged.push(r?);
     }
     staged.sort_by(|a, b| a.template.id.cmp(&b.template.id));
+    pipeline::derive_chart(&ctx, &mut staged)?;
 
     let interactive = !args.apply && std::io::stdin().is_terminal() && Ui::stdout_is_tty();
     let mut accepted = ChangeSet::default();

@@ -62,7 +62,7 @@ enum Flow {
 struct Session<'a> {
     ctx: Context,
     rt: tokio::runtime::Runtime,
-    term: Terminal,
+    term: Terminal<'a>,
     ui: &'a Ui,
     args: &'a SessionArgs,
 }
@@ -91,7 +91,7 @@ pub fn run(settings: Settings, args: &SessionArgs, ui: &Ui) -> Result<Outcome, E
             description: t.description.clone(),
         })
         .collect();
-    let term = Terminal::open().map_err(term_error)?;
+    let term = Terminal::open(ui).map_err(term_error)?;
     let mut s = Session {
         ctx,
         rt,
@@ -143,6 +143,14 @@ struct Candidate {
     conversation: Vec<Turn>,
     /// The artifact as edited by hand (the assistant has not seen it).
     edited: Option<String>,
+    /// The number of this candidate's first answer for the prompt (a
+    /// reprompt's answers go on counting from the earlier ones).
+    first: u32,
+}
+
+/// How many of a candidate's attempts were the assistant's answers.
+fn answers(s: &Staged) -> u32 {
+    s.attempts.iter().filter(|a| !a.hand_written).count() as u32
 }
 
 enum Asked {
@@ -174,6 +182,7 @@ impl Session<'_> {
                 staged,
                 conversation,
                 edited: None,
+                first: 1,
             },
             Asked::Cancelled => {
                 ui.out("cancelled; nothing asked is kept\n");
@@ -184,7 +193,7 @@ impl Session<'_> {
                 return Ok(Flow::Next);
             }
         };
-        self.show(&mut c.staged, true);
+        self.show(&mut c.staged, true, c.first);
         loop {
             let passed = c.staged.passed();
             let (prompt, keys): (&str, &[char]) = if passed {
@@ -244,8 +253,9 @@ impl Session<'_> {
                                 staged,
                                 conversation,
                                 edited: None,
+                                first: c.first + answers(&c.staged),
                             };
-                            self.show(&mut c.staged, true);
+                            self.show(&mut c.staged, true, c.first);
                         }
                         Asked::Cancelled => ui.out("cancelled; back to the previous answer\n"),
                         Asked::Failed(e) => {
@@ -262,12 +272,12 @@ impl Session<'_> {
                         Ok(staged) => {
                             c.staged = staged;
                             c.edited = Some(text);
-                            self.show(&mut c.staged, true);
+                            self.show(&mut c.staged, true, c.first);
                         }
                         Err(e) => ui.error(&e),
                     }
                 }
-                'd' => self.show(&mut c.staged, false),
+                'd' => self.show(&mut c.staged, false, c.first),
                 _ => {
                     ui.out(&format!(
                         "skipped {}: nothing written\n",
@@ -380,15 +390,32 @@ impl Session<'_> {
             }
             _ => {}
         };
+        // Ctrl-C is a key in raw mode: a watcher reads the keys while the
+        // request runs (a SIGINT from elsewhere cancels it too).
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
         let result = self.rt.block_on(async {
             let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
                 .map_err(|e| Error::Usage(format!("cannot handle Ctrl-C: {e}")))?;
-            tokio::select! {
+            let watch = stop.clone();
+            let mut ctrl_c = tokio::task::spawn_blocking(move || term::wait_for_ctrl_c(&watch));
+            let mut watcher_done = false;
+            let r = tokio::select! {
                 biased;
                 _ = sigint.recv() => Ok(None),
+                Ok(true) = &mut ctrl_c => {
+                    watcher_done = true;
+                    Ok(None)
+                }
                 r = pipeline::prepare_conversation(&self.ctx, job.clone(), history, &on) => r.map(Some),
+            };
+            // The watcher must be gone before the next input reads keys.
+            stop.store(true, Ordering::SeqCst);
+            if !watcher_done {
+                let _ = ctrl_c.await;
             }
+            r
         });
+        stop.store(true, Ordering::SeqCst);
         if midline.load(Ordering::SeqCst) {
             ui.out("\n");
         }
@@ -402,11 +429,11 @@ impl Session<'_> {
     }
 
     /// Findings, then the diff against the file on disk (read again now).
-    fn show(&self, staged: &mut Staged, findings: bool) {
+    fn show(&self, staged: &mut Staged, findings: bool, first: u32) {
         let ui = self.ui;
         let mut block = String::new();
         if findings {
-            block.push_str(&summary(ui, staged));
+            block.push_str(&summary(ui, staged, first));
         }
         for f in &mut staged.files {
             f.current = std::fs::read_to_string(self.ctx.settings.root.join(&f.path)).ok();
@@ -444,9 +471,9 @@ impl Session<'_> {
         }
         let applied =
             RunLock::acquire(&self.ctx.settings.root, super::lock_wait()).and_then(|_lock| {
-                let set = ChangeSet {
-                    jobs: vec![staged.clone()],
-                };
+                let mut jobs = vec![staged.clone()];
+                pipeline::derive_chart(&self.ctx, &mut jobs)?;
+                let set = ChangeSet { jobs };
                 pipeline::apply(
                     &self.ctx,
                     &set,
@@ -493,18 +520,25 @@ impl Session<'_> {
             .iter()
             .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
             .unwrap_or_else(|| "vi".to_owned());
-        let argv = match term::split_words(&editor) {
-            Ok(w) if w.first().is_some_and(|p| !p.is_empty()) => w,
-            Ok(_) => {
+        // Words as a POSIX shell splits them (quotes kept together), run without a shell.
+        let argv = match shlex::split(&editor) {
+            Some(w) if w.first().is_some_and(|p| !p.is_empty()) => w,
+            Some(_) => {
                 ui.out(&format!("cannot run $EDITOR `{editor}`: no program\n"));
                 return Ok(None);
             }
-            Err(why) => {
-                ui.out(&format!("cannot run $EDITOR `{editor}`: {why}\n"));
+            None => {
+                ui.out(&format!(
+                    "cannot run $EDITOR `{editor}`: unbalanced quotes\n"
+                ));
                 return Ok(None);
             }
         };
-        let dir = temp_dir()?;
+        // A private folder with an unpredictable name, removed when dropped.
+        let dir = tempfile::Builder::new()
+            .prefix("dockhand-edit-")
+            .tempdir()
+            .map_err(Error::io(std::env::temp_dir()))?;
         let name = match t.targets.as_slice() {
             [one] => std::path::Path::new(&one.path)
                 .file_name()
@@ -512,7 +546,7 @@ impl Session<'_> {
                 .unwrap_or_else(|| t.id.clone()),
             _ => format!("{}.yaml", t.id),
         };
-        let path = dir.join(name);
+        let path = dir.path().join(name);
         std::fs::write(&path, text).map_err(Error::io(&path))?;
         self.term.cooked().map_err(term_error)?;
         let status = std::process::Command::new(&argv[0])
@@ -521,7 +555,7 @@ impl Session<'_> {
             .status();
         self.term.keys_mode().map_err(term_error)?;
         let edited = std::fs::read_to_string(&path);
-        let _ = std::fs::remove_dir_all(&dir);
+        drop(dir);
         match status {
             Ok(s) if s.success() => {}
             Ok(s) => {
@@ -547,8 +581,9 @@ impl Session<'_> {
     }
 }
 
-/// Who answered (or edited) and how it fared, then each finding with its line.
-fn summary(ui: &Ui, s: &Staged) -> String {
+/// Who answered (or edited) and how it fared, then each finding with its
+/// line. Answers are numbered from `first` (the prompt's earlier answers count).
+fn summary(ui: &Ui, s: &Staged, first: u32) -> String {
     let mut out = String::new();
     for a in &s.attempts {
         let who = if a.hand_written && a.backend.ends_with(pipeline::EDITED) {
@@ -558,7 +593,7 @@ fn summary(ui: &Ui, s: &Staged) -> String {
         } else {
             format!(
                 "answer {} from {}{}{}",
-                a.number,
+                first - 1 + a.number,
                 a.backend,
                 a.model
                     .as_deref()
@@ -621,30 +656,4 @@ fn show_value(v: &serde_json::Value) -> String {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     }
-}
-
-/// A fresh private folder for the file handed to the editor.
-fn temp_dir() -> Result<std::path::PathBuf, Error> {
-    let base = std::env::temp_dir();
-    for n in 0..1000u32 {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let dir = base.join(format!(
-            "dockhand-edit-{}-{nanos:x}-{n}",
-            std::process::id()
-        ));
-        let mut builder = std::fs::DirBuilder::new();
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        match builder.create(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(Error::io(&dir)(e)),
-        }
-    }
-    Err(Error::Usage(format!(
-        "cannot create a temporary folder in {}",
-        base.display()
-    )))
 }

@@ -25,7 +25,8 @@ pub fn stage_line(stage: &Stage) -> Option<String> {
             reason,
         }) => {
             format!(
-                "{backend}: {reason}; retry {attempt} in {:.1}s",
+                "{backend}: {}; retry {attempt} in {:.1}s",
+                first_line(reason),
                 wait.as_secs_f64()
             )
         }
@@ -37,6 +38,33 @@ pub fn stage_line(stage: &Stage) -> Option<String> {
             format!("repairing: {errors} error(s), attempt {attempt}")
         }
     })
+}
+
+/// The first non-empty line of a server's message, at most 120 characters:
+/// a progress line stays one line (the whole message is in the final error).
+fn first_line(s: &str) -> String {
+    let line = s
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let more = s.trim().lines().count() > 1;
+    let mut out: String = line.chars().take(120).collect();
+    if more || line.chars().count() > 120 {
+        out.push('…');
+    }
+    out
+}
+
+/// `name: error` for a job's error, without saying the name twice when the
+/// error's own wording already names the prompt.
+pub fn job_error(name: &str, e: &crate::error::Error) -> String {
+    let text = e.to_string();
+    if text.contains(name) {
+        text
+    } else {
+        format!("{name}: {text}")
+    }
 }
 
 /// Attempts and findings of one job, as one block of text.
@@ -73,4 +101,23 @@ pub fn staged(ui: &Ui, s: &Staged) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retry_is_one_line_however_long_the_servers_message() {
+        let stage = Stage::Backend(Event::Retrying {
+            backend: "openai".into(),
+            attempt: 2,
+            wait: std::time::Duration::from_millis(1500),
+            reason: "HTTP 500: upstream failed\n  at frame 1\n  at frame 2\n".into(),
+        });
+        assert_eq!(
+            stage_line(&stage).unwrap(),
+            "openai: HTTP 500: upstream failed…; retry 2 in 1.5s"
+        );
+    }
 }

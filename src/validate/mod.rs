@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::artifact::OutputKind;
 use crate::error::Error;
-use crate::settings::Ignore;
+use crate::ignore::Ignore;
 use diagnostic::{Diagnostic, Pos, Severity};
 use schema::Schemas;
 
@@ -438,8 +438,9 @@ fn is_dockerfile_name(name: &str) -> bool {
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or(name);
+    // `Dockerfile.dockerignore` is the ignore file BuildKit reads beside a Dockerfile.
     base == "Dockerfile"
-        || base.starts_with("Dockerfile.")
+        || (base.starts_with("Dockerfile.") && !base.ends_with(".dockerignore"))
         || base.ends_with(".Dockerfile")
         || base.ends_with(".dockerfile")
 }

@@ -14,9 +14,10 @@
 //! [`check`]; callers that want to reject unknown names use [`find`].
 //!
 //! Heuristics, documented here because they decide what is flagged:
-//! - *secret-like* env var names: `DATABASE_URL`, `*_API_KEY`, `*SECRET`,
-//!   `*SECRET_KEY`, or containing `PASSWORD` or `TOKEN` (not `TOKENIZER`, as
-//!   in `TOKENIZERS_PARALLELISM`), case-insensitive;
+//! - *secret-like* env var names: the one test in `validate::secrets`
+//!   (`DATABASE_URL`, `*_API_KEY`, `*SECRET`, `*SECRET_KEY*`, or containing
+//!   `PASSWORD` or `TOKEN` (not `TOKENIZER`, as in `TOKENIZERS_PARALLELISM`), …),
+//!   case-insensitive;
 //! - a value *points at the backend* when its variable/key name mentions a URL
 //!   of an API or backend (`NEXT_PUBLIC_API_URL`, `API_URL`, `BACKEND_URL`,
 //!   `BACKEND_HOST`, ...) and its host is not a public domain name, or when its
@@ -536,16 +537,10 @@ impl Cx<'_> {
 
 // ---------------------------------------------------------------- secret-env
 
-/// Whether an env var (or ConfigMap key) name looks like it holds a secret.
+/// Whether an env var (or ConfigMap key) name looks like it holds a secret:
+/// the one secret-name test, [`crate::validate::secrets::is_secret_name`].
 pub fn is_secret_name(name: &str) -> bool {
-    let u = name.to_ascii_uppercase();
-    u == "DATABASE_URL"
-        || u == "API_KEY"
-        || u.ends_with("_API_KEY")
-        || u.ends_with("SECRET")
-        || u.ends_with("SECRET_KEY")
-        || u.contains("PASSWORD")
-        || (u.contains("TOKEN") && !u.contains("TOKENIZER"))
+    crate::validate::secrets::is_secret_name(name)
 }
 
 impl Cx<'_> {

@@ -81,7 +81,7 @@ fn refresh_and_offline_are_refused_together() {
         (out.stdout.as_str(), out.stderr.as_str()),
         (
             "",
-            "error: the argument '--offline' cannot be used with '--refresh'\n\nUsage: dockhand regen --offline [IDS]...\n\nFor more information, try '--help'.\n"
+            "error: the argument '--offline' cannot be used with '--refresh'\n\nUsage: dockhand regen --offline [ID]...\n\nFor more information, try '--help'.\n"
         )
     );
 }

@@ -194,3 +194,53 @@ fn a_contract_naming_an_undeclared_variable_is_a_prompt_error() {
         )
     );
 }
+
+const HELM_PROMPT: &str = "+++\nid = \"extra-configmap\"\nversion = \"1.0.0\"\ntool = \"kubectl-ai\"\noutput = \"helm\"\ntargets = [\"charts/demo/templates/extra-configmap.yaml\"]\n+++\nCreate a Helm template for a ConfigMap holding the database password.\n";
+
+/// A chart template may use Helm, but never `lookup`: a rendered chart must
+/// not read the cluster (here, a Secret's password).
+#[test]
+fn a_lookup_in_a_chart_template_is_refused() {
+    let p = Project::seeded();
+    crate::harness::copy_dir(&fixture("charts/todo-app"), &p.path().join("charts/demo"));
+    p.write("prompts/kubectl-ai/extra-configmap.md", HELM_PROMPT);
+    p.git(&["add", "-A"]);
+    p.git(&["commit", "-qm", "chart and helm prompt"]);
+    let files = p.files();
+    let template = "```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  password: {{ (lookup \"v1\" \"Secret\" \"default\" \"db\").data.password | quote }}\n```\n";
+    let server = TestServer::start(vec![chat_json(template), chat_json(template)]);
+    let out = p
+        .dockhand()
+        .args(["generate", "extra-configmap", "--backend", "openai"])
+        .openai(&server)
+        .status(1)
+        .run();
+    assert_eq!(p.files(), files, "nothing written");
+    snapshot("contract_helm_lookup_in_chart_template", &out);
+}
+
+#[test]
+fn prompts_list_shows_each_contract_as_declared() {
+    let p = Project::seeded();
+    let out = p
+        .dockhand()
+        .args(["prompts", "list", "--format", "json"])
+        .run();
+    let all: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let service = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "backend-service" && t["version"] == "1.1.0")
+        .unwrap();
+    assert_eq!(
+        service["contract"],
+        serde_json::json!({"resources": [{
+            "kind": "Service",
+            "name": "{{ backend_name }}",
+            "type": "ClusterIP",
+            "selector": {"app": "{{ backend_name }}"},
+            "ports": [{"port": "{{ backend_port }}", "target_port": "{{ backend_port }}"}]
+        }]})
+    );
+}

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::atomic::assert_whole;
 use crate::harness::{Project, fixture};
 use crate::openai_server::{Reply, TestServer, chat_json, chat_sse, empty_stream};
 
@@ -24,10 +25,15 @@ fn generate(p: &Project, server: &TestServer) -> crate::harness::Test {
 fn streams_validates_writes_locks_caches_and_commits() {
     let p = Project::seeded();
     let server = TestServer::start(vec![chat_sse(&answer("backend-deployment"))]);
-    let out = generate(&p, &server)
-        .stdout_has(format!("wrote {TARGET}"))
-        .stdout_has("committed")
-        .run();
+    let out = generate(&p, &server).arg("-q").run();
+    assert_whole(
+        &out,
+        &[],
+        &format!(
+            "wrote {TARGET}\nwrote .dockhand/cache/[KEY].json\nwrote dockhand.lock\ncommitted [SHA]\n"
+        ),
+        "",
+    );
     assert_eq!(server.request_count(), 1, "{}", out.stderr);
 
     // The artifact is what the answer's fence held, nothing else.
@@ -134,13 +140,15 @@ fn a_second_run_replays_the_cache_without_a_request() {
     let server = TestServer::start(vec![chat_sse(&answer("backend-deployment"))]);
     generate(&p, &server).run();
     assert_eq!(server.request_count(), 1);
-    generate(&p, &server).stdout_has("up to date").run();
+    let out = generate(&p, &server).arg("-q").run();
+    assert_whole(&out, &[], "up to date: nothing changed\n", "");
     assert_eq!(server.request_count(), 1, "the cache answered");
     // --offline with a cache hit is fine; with a changed prompt it is refused.
-    p.dockhand()
-        .args(["generate", "backend-deployment", "--offline"])
-        .stdout_has("up to date")
+    let out = p
+        .dockhand()
+        .args(["-q", "generate", "backend-deployment", "--offline"])
         .run();
+    assert_whole(&out, &[], "up to date: nothing changed\n", "");
     p.dockhand()
         .args([
             "generate",
@@ -220,13 +228,9 @@ fn validation_failure_after_repairs_writes_nothing_and_shows_findings() {
     );
     let server = TestServer::start(vec![chat_sse(&bad)]);
     let out = generate(&p, &server).status(1).run();
-    assert!(
-        out.stderr.contains("schema/unknown-field"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("imagePullPolicyy"), "{}", out.stderr);
-    assert!(out.stderr.contains("nothing written"), "{}", out.stderr);
+    // The findings, the attempts, and that nothing was written: the whole output.
+    assert_eq!(out.stdout, "");
+    crate::atomic::snapshot("generate_validation_failure", &out.stderr);
     // The same artifact came back on the first repair, so the loop stopped early.
     assert_eq!(server.request_count(), 2, "{}", out.stderr);
     assert!(!p.exists(TARGET));
@@ -250,10 +254,20 @@ fn repair_sends_findings_back_and_accepts_the_fix() {
     // system, user prompt, assistant's bad answer, user repair request.
     assert_eq!(msgs.len(), 4, "{msgs:?}");
     assert_eq!(msgs[2].0, "assistant");
-    assert!(msgs[3].1.contains("[schema/type]"), "{}", msgs[3].1);
-    assert!(msgs[3].1.contains("line 8:"), "{}", msgs[3].1);
-    assert!(msgs[3].1.contains("replicas: two"));
-    assert!(out.stderr.contains("attempt 2"), "{}", out.stderr);
+    crate::atomic::snapshot("generate_repair_request", &msgs[3].1);
+    assert_whole(
+        &crate::harness::Output {
+            status: 0,
+            stdout: out.stdout.clone(),
+            stderr: String::new(),
+        },
+        &[],
+        &format!(
+            "wrote {TARGET}\nwrote .dockhand/cache/[KEY].json\nwrote .dockhand/cache/[KEY].json\nwrote dockhand.lock\ncommitted [SHA]\n"
+        ),
+        "",
+    );
+    crate::atomic::snapshot("generate_repair_stderr", &out.stderr);
     let lock = p.read("dockhand.lock");
     assert!(lock.contains("attempts = 2"), "{lock}");
     assert!(p.read(TARGET).contains("replicas: 2"));
@@ -317,14 +331,26 @@ fn a_target_with_uncommitted_edits_is_not_overwritten_without_force() {
         .read(TARGET)
         .replace("replicas: 2", "replicas: 2 # my edit");
     p.write(TARGET, &mine);
-    generate(&p, &server)
-        .arg("--set")
-        .arg("backend_replicas=2")
+    let out = generate(&p, &server)
+        .args(["-q", "--set", "backend_replicas=2"])
         .status(2)
-        .stderr_has(format!("{TARGET}: has uncommitted changes"))
         .run();
+    assert_whole(
+        &out,
+        &[],
+        "",
+        &format!(
+            "error: {TARGET}: has uncommitted changes; commit or stash them, or pass --force to overwrite\n"
+        ),
+    );
     assert_eq!(p.read(TARGET), mine);
-    generate(&p, &server).arg("--force").run();
+    let out = generate(&p, &server).args(["-q", "--force"]).run();
+    assert_whole(
+        &out,
+        &[],
+        &format!("wrote {TARGET}\nnothing new to commit (HEAD already holds it)\n"),
+        "",
+    );
     assert!(!p.read(TARGET).contains("my edit"));
 }
 
@@ -332,9 +358,22 @@ fn a_target_with_uncommitted_edits_is_not_overwritten_without_force() {
 fn no_commit_writes_but_does_not_commit() {
     let p = Project::seeded();
     let server = TestServer::start(vec![chat_sse(&answer("backend-deployment"))]);
-    generate(&p, &server).arg("--no-commit").run();
+    let out = generate(&p, &server).args(["-q", "--no-commit"]).run();
+    assert_whole(
+        &out,
+        &[],
+        &format!("wrote {TARGET}\nwrote .dockhand/cache/[KEY].json\nwrote dockhand.lock\n"),
+        "",
+    );
     assert!(p.exists(TARGET));
     assert_eq!(p.commit_count(), 2);
+    assert_eq!(
+        p.git(&["status", "--porcelain", "--untracked-files=all"])
+            .lines()
+            .count(),
+        3,
+        "the artifact, its cache entry and the lock are left uncommitted"
+    );
 }
 
 #[test]

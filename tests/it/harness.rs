@@ -1,5 +1,12 @@
 //! A small builder harness for running the real `dockhand` binary, in the
-//! style of casey/just: `Test::new().arg(..).status(1).stdout_has(..).run()`.
+//! style of casey/just: `Test::new().arg(..).status(1).stdout(..).stderr(..).run()`.
+//!
+//! `stdout(..)` / `stderr(..)` compare the whole stream: once either is given,
+//! both are compared (the other must be empty unless given too), after
+//! `normalize`: the project folder reads `[PROJECT]`, this repository `[REPO]`,
+//! hex runs of 12 or more characters (commit SHAs, hashes) `[SHA]`, and each
+//! `filter(from, to)` is applied. The `*_has` forms are for checks that are
+//! not about output (e.g. a file written), not for new output tests.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -148,6 +155,10 @@ pub struct Test {
     stderr_has: Vec<String>,
     stdout_lacks: Vec<String>,
     path_prefix: Option<PathBuf>,
+    stdout: Option<String>,
+    stderr: Option<String>,
+    stdout_elsewhere: bool,
+    filters: Vec<(String, String)>,
 }
 
 pub struct Output {
@@ -168,7 +179,48 @@ impl Test {
             stderr_has: Vec::new(),
             stdout_lacks: Vec::new(),
             path_prefix: None,
+            stdout: None,
+            stderr: None,
+            stdout_elsewhere: false,
+            filters: Vec::new(),
         }
+    }
+    /// The whole of stdout, after `normalize` (stderr is then compared too).
+    pub fn stdout(mut self, s: impl Into<String>) -> Test {
+        self.stdout = Some(s.into());
+        self
+    }
+    /// The whole of stderr, after `normalize` (stdout is then compared too).
+    pub fn stderr(mut self, s: impl Into<String>) -> Test {
+        self.stderr = Some(s.into());
+        self
+    }
+    /// Stdout is compared by the caller (a snapshot of the returned output).
+    pub fn stdout_elsewhere(mut self) -> Test {
+        self.stdout_elsewhere = true;
+        self
+    }
+    /// Replace `from` by `to` in both streams before comparing.
+    pub fn filter(mut self, from: impl Into<String>, to: impl Into<String>) -> Test {
+        self.filters.push((from.into(), to.into()));
+        self
+    }
+    /// `s` as the comparisons see it.
+    pub fn normalize(&self, s: &str) -> String {
+        let mut s = s.to_owned();
+        for (from, to) in &self.filters {
+            s = s.replace(from.as_str(), to);
+        }
+        if let Some(d) = &self.dir {
+            for form in [d.canonicalize().ok(), Some(d.clone())]
+                .into_iter()
+                .flatten()
+            {
+                s = s.replace(&*form.to_string_lossy(), "[PROJECT]");
+            }
+        }
+        s = s.replace(&*repo_root().to_string_lossy(), "[REPO]");
+        mask_hex(&s)
     }
     pub fn arg(mut self, a: impl Into<String>) -> Test {
         self.args.push(a.into());
@@ -267,6 +319,28 @@ impl Test {
                 self.args, output.stdout, output.stderr
             )
         };
+        if self.stdout.is_some() || self.stderr.is_some() {
+            let want = (
+                self.stdout.clone().unwrap_or_default(),
+                self.stderr.clone().unwrap_or_default(),
+                self.status,
+            );
+            let got = (
+                if self.stdout_elsewhere {
+                    want.0.clone()
+                } else {
+                    self.normalize(&output.stdout)
+                },
+                self.normalize(&output.stderr),
+                output.status,
+            );
+            if want != got {
+                panic!(
+                    "dockhand {:?}: output differs\n--- expected stdout\n{}\n--- actual stdout\n{}\n--- expected stderr\n{}\n--- actual stderr\n{}\n--- expected status {}, actual {}",
+                    self.args, want.0, got.0, want.1, got.1, want.2, got.2
+                );
+            }
+        }
         assert_eq!(output.status, self.status, "exit status\n{}", ctx());
         for s in &self.stdout_has {
             assert!(
@@ -321,6 +395,30 @@ impl Test {
     }
 }
 
+/// Runs of 12 or more hex digits (commit SHAs, hashes) become `[SHA]`.
+pub fn mask_hex(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= 12 && run.chars().any(|c| c.is_ascii_digit()) {
+            out.push_str("[SHA]");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in s.chars() {
+        if c.is_ascii_hexdigit() && (c.is_ascii_digit() || c.is_ascii_lowercase()) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 /// A step of a scripted terminal session (tests/pty-driver.py).
 #[derive(Clone, Copy)]
 pub enum Step<'a> {
@@ -337,6 +435,8 @@ pub struct PtyRun {
     pub status: Option<i64>,
     pub error: Option<String>,
     pub transcript: String,
+    /// The output as the terminal received it (escape sequences kept).
+    pub raw: String,
 }
 
 impl PtyRun {
@@ -354,10 +454,14 @@ impl PtyRun {
 
 /// Run `test`'s command in a real pseudo-terminal, sending scripted keys.
 pub fn pty(t: Test, steps: &[Step]) -> PtyRun {
+    pty_command(t.command(), steps)
+}
+
+/// Run `inner` in a real pseudo-terminal, sending scripted keys.
+pub fn pty_command(inner: Command, steps: &[Step]) -> PtyRun {
     use Step::{Expect, File, Send, Sleep};
     use serde_json::{Value, json};
     use std::io::Write;
-    let inner = t.command();
     let mut cmd = Command::new("python3");
     cmd.arg(repo_root().join("tests/pty-driver.py"))
         .arg("--")
@@ -415,5 +519,6 @@ pub fn pty(t: Test, steps: &[Step]) -> PtyRun {
         status: report["status"].as_i64(),
         error: report["error"].as_str().map(str::to_owned),
         transcript: report["transcript"].as_str().unwrap_or_default().to_owned(),
+        raw: report["raw"].as_str().unwrap_or_default().to_owned(),
     }
 }

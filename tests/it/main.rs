@@ -1,4 +1,5 @@
 //! dockhand's one integration-test binary.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // tests say what they skipped
 
 mod harness;
 mod openai_server;
@@ -7,9 +8,13 @@ mod asking;
 mod assistants;
 mod atomic;
 mod backends;
+mod chart_values;
 mod cli;
 mod contract;
 mod generate;
+mod hints;
+mod init;
+mod justfile;
 mod mcp;
 mod peers;
 mod prompts;

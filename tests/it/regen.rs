@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::atomic::assert_whole;
 use crate::harness::{Project, fixture};
 use crate::openai_server::{RecordedRequest, Reply, TestServer, chat_json};
 
@@ -45,9 +46,9 @@ fn offline_regen_on_a_fresh_clone_reproduces_every_artifact_byte_for_byte() {
         .unwrap();
     let out = crate::harness::Test::new()
         .current_dir(&dest)
-        .args(["regen", "--offline"])
-        .stdout_has("up to date")
+        .args(["-q", "regen", "--offline"])
         .run();
+    assert_whole(&out, &[], "up to date: every artifact matches\n", "");
     for f in [
         "charts/todo-app/templates/backend-service.yaml",
         "charts/todo-app/templates/configmap.yaml",
@@ -67,11 +68,11 @@ fn offline_regen_on_a_fresh_clone_reproduces_every_artifact_byte_for_byte() {
     // Delete an artifact: regen --offline brings it back exactly.
     let original = std::fs::read(dest.join("charts/todo-app/templates/configmap.yaml")).unwrap();
     std::fs::remove_file(dest.join("charts/todo-app/templates/configmap.yaml")).unwrap();
-    crate::harness::Test::new()
+    let out = crate::harness::Test::new()
         .current_dir(&dest)
-        .args(["regen", "--offline", "--no-commit"])
-        .stdout_has("wrote 1 artifact")
+        .args(["-q", "regen", "--offline", "--no-commit"])
         .run();
+    assert_whole(&out, &[], "wrote 1 artifact(s); not committed\n", "");
     assert_eq!(
         std::fs::read(dest.join("charts/todo-app/templates/configmap.yaml")).unwrap(),
         original
@@ -89,14 +90,15 @@ fn check_names_drifted_files_and_exits_1() {
     );
     let out = p
         .dockhand()
-        .args(["regen", "--offline", "--check"])
+        .args(["-q", "regen", "--offline", "--check"])
         .status(1)
-        .stdout_has(path)
         .run();
-    assert!(
-        !out.stdout.contains("backend-service.yaml\n"),
-        "only the drifted file is named: {}",
-        out.stdout
+    // Only the drifted file is named.
+    assert_whole(
+        &out,
+        &[],
+        &format!("drift: 1 file(s) differ from what the lock and cache reproduce:\n  {path}\n"),
+        "",
     );
     // --check never writes.
     assert!(p.read(path).contains("10.0.0.7"));
@@ -195,8 +197,25 @@ fn thirty_two_prompts_run_in_parallel_and_make_one_commit() {
         .args(ids.clone())
         .args(["--jobs", "8", "--backend", "openai"])
         .openai(&server)
-        .stdout_has("wrote 32 artifact(s); committed")
         .run();
+    // Whole output; the progress lines in the order the jobs finished.
+    let mut lines: Vec<&str> = out.stderr.lines().collect();
+    lines.sort();
+    let expected: Vec<String> = ids
+        .iter()
+        .map(|id| format!("{id}@1.0.0: changed"))
+        .collect();
+    assert_eq!(lines, expected, "{}", out.stderr);
+    assert_whole(
+        &crate::harness::Output {
+            status: 0,
+            stdout: out.stdout.clone(),
+            stderr: String::new(),
+        },
+        &[],
+        "wrote 32 artifact(s); committed [SHA]\n",
+        "",
+    );
     assert_eq!(server.request_count(), 32);
     let peak = peak.load(Ordering::SeqCst);
     assert!(

@@ -229,3 +229,110 @@ fn validate_reports_a_credential_without_echoing_it() {
         "exit 1\n--- stdout\ncm.yaml:6:19: error[secret/token]: `OPENAI_API_KEY` holds a credential: an API key (`sk-…`)\n  |\n6 |   OPENAI_API_KEY: \"<redacted:api-key>\"\n  |                   ^\n  at /data/OPENAI_API_KEY\n  hint: a credential never goes into an artifact: read it at run time from a Secret created with `kubectl create secret generic` (env `valueFrom.secretKeyRef`, or `RUN --mount=type=secret` in a Dockerfile)\n1 file checked: 1 error, 0 warnings\n--- stderr\n"
     );
 }
+
+/// `dockhand session` shows the answer as it streams in: a line at a time,
+/// redacted, so the key never reaches the terminal.
+#[test]
+fn a_streamed_answer_is_redacted_on_the_terminal() {
+    use crate::harness::Step::{Expect, Send};
+    use crate::openai_server::chat_sse;
+    let p = Project::seeded();
+    let leaky = answer("frontend-configmap").replace(
+        "\ndata:\n",
+        &format!("\ndata:\n  OPENAI_API_KEY: \"{SK}\"\n"),
+    );
+    let server = TestServer::start(vec![chat_sse(&leaky), chat_sse(&leaky)]);
+    let t = p
+        .dockhand()
+        .args(["session", "--backend", "openai"])
+        .openai(&server);
+    let run = crate::harness::pty(
+        t,
+        &[
+            Expect("filter>"),
+            Send("frontend-configmap@1.1.0"),
+            Send("\r"),
+            Expect("asking openai"),
+            Expect("OPENAI_API_KEY: \"<redacted:api-key>\""),
+            Expect("cannot accept: it fails validation"),
+            Send("s"),
+            Expect("filter>"),
+            Send("\u{4}"),
+        ],
+    );
+    run.assert_clean_exit();
+    assert!(!run.transcript.contains(SK), "{}", run.transcript);
+    assert!(!run.transcript.contains("sk-live"), "{}", run.transcript);
+    assert_eq!(p.git(&["status", "--porcelain"]), "");
+}
+
+/// A tool that fails with a key in its output: the error names the tool,
+/// its status and its last lines, with the key redacted.
+#[test]
+fn a_key_in_a_failing_tools_output_is_redacted_in_the_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = Project::seeded();
+    let bin = tempfile::tempdir().unwrap();
+    let tool = bin.path().join("kubectl-ai");
+    std::fs::write(
+        &tool,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = --help ]; then echo 'Usage: kubectl-ai [flags] --quiet'; exit 0; fi\necho 'Error: the model provider refused the key {SK} (401)' >&2\nexit 1\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let files = p.files();
+    let out = p
+        .dockhand()
+        .path_prefix(bin.path())
+        .args(["generate", "backend-deployment", "--backend", "kubectl-ai"])
+        .status(2)
+        .run();
+    assert_eq!(p.files(), files);
+    assert!(!out.stderr.contains(SK) && !out.stdout.contains(SK));
+    crate::snapshots::settings(None)
+        .bind(|| insta::assert_snapshot!("secret_tool_error", transcript(&out)));
+}
+
+/// A health report that quotes a pod's environment is stored and shown
+/// redacted: the agent's words reach neither the terminal nor reports/ with
+/// the password in them.
+#[test]
+fn a_health_report_quoting_a_password_is_stored_redacted() {
+    let p = Project::seeded();
+    let bin = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        crate::harness::repo_root().join("tests/fake-bin/kagent"),
+        bin.path().join("kagent"),
+    )
+    .unwrap();
+    let report = bin.path().join("report.txt");
+    std::fs::write(
+        &report,
+        "todo-backend-7d9f8-abcde: Running, no CrashLoopBackOff, OOMKilled or ImagePullBackOff.\n\
+         It connects with DATABASE_URL=postgres://admin:S3cret@db/todo.\n",
+    )
+    .unwrap();
+    let out = p
+        .dockhand()
+        .path_prefix(bin.path())
+        .env("FAKE_ANSWER_FILE", report.to_string_lossy())
+        .args(["health", "--pass", "stability"])
+        .run();
+    let stored = p.read("reports/health-stability@1.0.0.md");
+    assert_eq!(
+        stored,
+        "<!-- dockhand health: prompt health-stability@1.0.0, backend kagent -->\n\
+         todo-backend-7d9f8-abcde: Running, no CrashLoopBackOff, OOMKilled or ImagePullBackOff.\n\
+         It connects with DATABASE_URL=postgres://admin:<redacted:url-password>@db/todo.\n"
+    );
+    assert_eq!(
+        transcript(&out),
+        "exit 0\n--- stdout\n== health-stability@1.0.0 (kagent) ==\n\
+         todo-backend-7d9f8-abcde: Running, no CrashLoopBackOff, OOMKilled or ImagePullBackOff.\n\
+         It connects with DATABASE_URL=postgres://admin:<redacted:url-password>@db/todo.\n\n\
+         stored reports/health-stability@1.0.0.md\n\
+         --- stderr\nstability: no pod in CrashLoopBackOff, OOMKilled or ImagePullBackOff\n"
+    );
+}

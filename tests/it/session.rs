@@ -97,17 +97,14 @@ fn accept_asks_missing_variables_streams_writes_and_commits() {
     let lock = p.read("dockhand.lock");
     assert!(lock.contains("backend = \"openai\""), "{lock}");
     assert!(lock.contains("hand_written = false"), "{lock}");
-    let msg = p.git(&["log", "-1", "--format=%B"]);
-    assert!(
-        msg.starts_with("dockhand: generate backend-deployment@1.0.0"),
-        "{msg}"
+    assert_eq!(
+        p.git(&["log", "-1", "--format=%B"]),
+        "dockhand: generate backend-deployment@1.0.0\n\n\
+         - charts/todo-app/templates/backend-deployment.yaml (1 attempt)\n\n\
+         Dockhand-Prompt: backend-deployment@1.0.0\n\
+         Dockhand-Backend: openai\n\
+         Dockhand-Model: gpt-4o-mini\n\n"
     );
-    assert!(
-        msg.contains("Dockhand-Prompt: backend-deployment@1.0.0"),
-        "{msg}"
-    );
-    assert!(msg.contains("Dockhand-Backend: openai\n"), "{msg}");
-    assert!(msg.contains("Dockhand-Model: gpt-4o-mini"), "{msg}");
     assert_eq!(p.git(&["status", "--porcelain"]), "");
     assert!(!run.transcript.contains(KEY));
 }
@@ -130,6 +127,8 @@ fn reprompt_sends_the_conversation_with_the_feedback() {
                 Expect("your feedback"),
                 Send("Use three replicas, please.\r"),
                 Expect("replicas: 3"),
+                // The answer after the reprompt is the prompt's second.
+                Expect("answer 2 from openai (gpt-4o-mini): 0 error(s)"),
                 // The diff is against the file on disk (none yet).
                 Expect("+  replicas: 3"),
                 Expect("[a]ccept"),
@@ -242,9 +241,13 @@ fn edit_is_validated_again_and_recorded_as_hand_edited() {
     assert!(lock.contains("backend = \"openai+edited\""), "{lock}");
     assert!(lock.contains("hand_written = true"), "{lock}");
     let msg = p.git(&["log", "-1", "--format=%B"]);
-    assert!(
-        msg.contains("Dockhand-Backend: openai+edited (hand-written)"),
-        "{msg}"
+    assert_eq!(
+        msg,
+        "dockhand: generate backend-deployment@1.0.0\n\n\
+         - charts/todo-app/templates/backend-deployment.yaml (2 attempts)\n\n\
+         Dockhand-Prompt: backend-deployment@1.0.0\n\
+         Dockhand-Backend: openai+edited (hand-written)\n\
+         Dockhand-Model: gpt-4o-mini\n\n"
     );
     // The cache holds the assistant's answer as it was, and the edit, marked as such.
     let cached: Vec<Value> = p
@@ -418,8 +421,10 @@ fn without_a_terminal_it_fails_with_a_pointer_to_generate() {
     p.dockhand()
         .arg("session")
         .status(2)
-        .stderr_has("needs a terminal")
-        .stderr_has("dockhand generate")
+        .stderr(
+            "error: `dockhand session` is interactive and needs a terminal on stdin and stdout; \
+             in scripts use `dockhand generate ID` (or `dockhand review`)\n",
+        )
         .run();
 }
 

@@ -1,23 +1,25 @@
-//! The session's terminal: modes (termios on stdin), keys, and three small
-//! typed inputs (a line, a filtered list, a one-key menu). Every byte shown
-//! goes through `Ui::out`.
+//! The session's terminal: modes and keys through `crossterm` (no termios
+//! calls of our own), and three small typed inputs (a line, a filtered list,
+//! a one-key menu). Every byte shown goes through `Ui`.
 //!
 //! Modes:
-//! - keys: no echo, no line buffering, no signals: Ctrl-C and Ctrl-D arrive
-//!   as keys (`Key::CtrlC` abandons the input, `Key::CtrlD` leaves the session);
-//! - wait: no echo, no line buffering, but Ctrl-C raises SIGINT, which cancels
-//!   the running request (the session holds a SIGINT handler, so it never ends it);
+//! - keys: crossterm's raw mode; Ctrl-C and Ctrl-D arrive as keys
+//!   (`Key::CtrlC` abandons the input, `Key::CtrlD` leaves the session);
+//! - wait: raw mode too, while a request runs; `wait_for_ctrl_c` watches
+//!   the keys and reports a Ctrl-C, which cancels the request;
 //! - cooked: the terminal as it was (for $EDITOR, and on exit).
 //!
-//! Output post-processing stays on in every mode, so `\n` is a new line.
+//! Raw mode also stops the terminal turning `\n` into a new line, so while
+//! it is on `Ui` writes `\r\n` for every `\n` (`Ui::set_crlf`).
 
-use std::collections::VecDeque;
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::terminal;
 
 use crate::ui::Ui;
-
-const STDIN: libc::c_int = 0;
-const STDOUT: libc::c_int = 1;
 
 /// What a typed input ended with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,185 +45,111 @@ pub enum Key {
     Other,
 }
 
-pub struct Terminal {
-    original: libc::termios,
-    pending: VecDeque<u8>,
+impl Key {
+    fn from_event(k: KeyEvent) -> Key {
+        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        match k.code {
+            KeyCode::Char('c') if ctrl => Key::CtrlC,
+            KeyCode::Char('d') if ctrl => Key::CtrlD,
+            KeyCode::Char('u') if ctrl => Key::CtrlU,
+            KeyCode::Char('w') if ctrl => Key::CtrlW,
+            KeyCode::Char('h') if ctrl => Key::Backspace,
+            KeyCode::Char('j' | 'm') if ctrl => Key::Enter,
+            KeyCode::Char(_) if ctrl => Key::Other,
+            KeyCode::Char(c) => Key::Char(c),
+            KeyCode::Enter => Key::Enter,
+            KeyCode::Backspace => Key::Backspace,
+            KeyCode::Up => Key::Up,
+            KeyCode::Down => Key::Down,
+            _ => Key::Other,
+        }
+    }
 }
 
-impl Terminal {
-    /// Take stdin's current settings (restored on drop).
-    pub fn open() -> io::Result<Terminal> {
-        let mut t = std::mem::MaybeUninit::<libc::termios>::uninit();
-        // SAFETY: tcgetattr fills the struct on success; we only read it then.
-        if unsafe { libc::tcgetattr(STDIN, t.as_mut_ptr()) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(Terminal {
-            original: unsafe { t.assume_init() },
-            pending: VecDeque::new(),
-        })
+/// The terminal on stdin; the settings it had are restored on drop.
+pub struct Terminal<'a> {
+    ui: &'a Ui,
+}
+
+impl<'a> Terminal<'a> {
+    pub fn open(ui: &'a Ui) -> io::Result<Terminal<'a>> {
+        // Fails early when stdin is not a terminal.
+        terminal::size()?;
+        Ok(Terminal { ui })
     }
 
-    fn set(&self, t: &libc::termios) -> io::Result<()> {
-        // SAFETY: a valid termios for stdin.
-        if unsafe { libc::tcsetattr(STDIN, libc::TCSANOW, t) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
+    fn raw(&self) -> io::Result<()> {
+        terminal::enable_raw_mode()?;
+        self.ui.set_crlf(true);
         Ok(())
     }
 
-    fn unbuffered(&self, signals: bool) -> libc::termios {
-        let mut t = self.original;
-        t.c_lflag &= !(libc::ICANON | libc::ECHO | libc::IEXTEN);
-        if signals {
-            t.c_lflag |= libc::ISIG;
-        } else {
-            t.c_lflag &= !libc::ISIG;
-        }
-        t.c_iflag &= !(libc::IXON | libc::ICRNL | libc::INLCR);
-        t.c_cc[libc::VMIN] = 1;
-        t.c_cc[libc::VTIME] = 0;
-        t
-    }
-
     pub fn keys_mode(&self) -> io::Result<()> {
-        self.set(&self.unbuffered(false))
+        self.raw()
     }
 
     pub fn wait_mode(&self) -> io::Result<()> {
-        self.set(&self.unbuffered(true))
+        self.raw()
     }
 
     pub fn cooked(&self) -> io::Result<()> {
-        self.set(&self.original)
+        self.ui.set_crlf(false);
+        terminal::disable_raw_mode()
     }
 
     /// Columns of the terminal (80 when unknown).
     pub fn width(&self) -> usize {
-        let mut ws = std::mem::MaybeUninit::<libc::winsize>::zeroed();
-        // SAFETY: TIOCGWINSZ fills a winsize.
-        let ok = unsafe { libc::ioctl(STDOUT, libc::TIOCGWINSZ, ws.as_mut_ptr()) } == 0;
-        let cols = if ok {
-            unsafe { ws.assume_init() }.ws_col as usize
-        } else {
-            0
-        };
-        if cols < 20 { 80 } else { cols }
+        match terminal::size() {
+            Ok((cols, _)) if cols >= 20 => usize::from(cols),
+            _ => 80,
+        }
     }
 
     /// Keys typed but not read yet are dropped (after a request, before asking).
     pub fn discard_typeahead(&mut self) {
-        self.pending.clear();
-        // SAFETY: plain ioctl on stdin.
-        unsafe { libc::tcflush(STDIN, libc::TCIFLUSH) };
-    }
-
-    fn fill(&mut self, timeout_ms: i32) -> io::Result<bool> {
-        if !self.pending.is_empty() {
-            return Ok(true);
-        }
-        if timeout_ms >= 0 {
-            let mut p = libc::pollfd {
-                fd: STDIN,
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: one valid pollfd.
-            let n = unsafe { libc::poll(&mut p, 1, timeout_ms) };
-            if n <= 0 {
-                return Ok(false);
-            }
-        }
-        let mut buf = [0u8; 256];
-        loop {
-            // SAFETY: reading into a local buffer of its length.
-            let n = unsafe { libc::read(STDIN, buf.as_mut_ptr().cast(), buf.len()) };
-            if n > 0 {
-                self.pending.extend(&buf[..n as usize]);
-                return Ok(true);
-            }
-            if n == 0 {
-                return Ok(false);
-            }
-            let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
-                return Err(e);
+        while event::poll(Duration::ZERO).unwrap_or(false) {
+            if event::read().is_err() {
+                break;
             }
         }
     }
 
-    fn byte(&mut self, timeout_ms: i32) -> io::Result<Option<u8>> {
-        Ok(if self.fill(timeout_ms)? {
-            self.pending.pop_front()
-        } else {
-            None
-        })
-    }
-
-    /// One key; the end of input reads as Ctrl-D.
+    /// One key; a terminal that went away reads as Ctrl-D.
     pub fn key(&mut self) -> io::Result<Key> {
-        let Some(b) = self.byte(-1)? else {
-            return Ok(Key::CtrlD);
-        };
-        Ok(match b {
-            0x03 => Key::CtrlC,
-            0x04 => Key::CtrlD,
-            b'\r' | b'\n' => Key::Enter,
-            0x7f | 0x08 => Key::Backspace,
-            0x15 => Key::CtrlU,
-            0x17 => Key::CtrlW,
-            0x1b => self.escape()?,
-            b if b < 0x20 => Key::Other,
-            b if b < 0x80 => Key::Char(b as char),
-            b => self.utf8(b)?,
-        })
-    }
-
-    fn escape(&mut self) -> io::Result<Key> {
-        let Some(b) = self.byte(30)? else {
-            return Ok(Key::Other);
-        };
-        if b != b'[' && b != b'O' {
-            return Ok(Key::Other);
-        }
-        // CSI / SS3: parameters, then one final byte.
         loop {
-            let Some(c) = self.byte(30)? else {
-                return Ok(Key::Other);
-            };
-            if (0x40..=0x7e).contains(&c) {
-                return Ok(match c {
-                    b'A' => Key::Up,
-                    b'B' => Key::Down,
-                    _ => Key::Other,
-                });
+            match event::read() {
+                Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => {
+                    return Ok(Key::from_event(k));
+                }
+                Ok(_) => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return Ok(Key::CtrlD),
             }
         }
-    }
-
-    fn utf8(&mut self, first: u8) -> io::Result<Key> {
-        let len = match first {
-            b if b & 0xe0 == 0xc0 => 2,
-            b if b & 0xf0 == 0xe0 => 3,
-            b if b & 0xf8 == 0xf0 => 4,
-            _ => return Ok(Key::Other),
-        };
-        let mut bytes = vec![first];
-        for _ in 1..len {
-            match self.byte(30)? {
-                Some(b) => bytes.push(b),
-                None => return Ok(Key::Other),
-            }
-        }
-        Ok(std::str::from_utf8(&bytes)
-            .ok()
-            .and_then(|s| s.chars().next())
-            .map(Key::Char)
-            .unwrap_or(Key::Other))
     }
 }
 
-impl Drop for Terminal {
+/// While a request runs (the terminal in wait mode): true when Ctrl-C is
+/// typed, false once `stop` is set. Other keys are dropped.
+pub fn wait_for_ctrl_c(stop: &AtomicBool) -> bool {
+    while !stop.load(Ordering::SeqCst) {
+        match event::poll(Duration::from_millis(50)) {
+            Ok(true) => {
+                if let Ok(Event::Key(k)) = event::read()
+                    && k.kind != KeyEventKind::Release
+                    && Key::from_event(k) == Key::CtrlC
+                {
+                    return true;
+                }
+            }
+            Ok(false) => {}
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+impl Drop for Terminal<'_> {
     fn drop(&mut self) {
         let _ = self.cooked();
     }
@@ -246,30 +174,30 @@ fn truncate(s: &str, max: usize) -> String {
 
 /// One line of text. Enter submits; Backspace, Ctrl-U and Ctrl-W edit;
 /// Ctrl-C cancels; Ctrl-D on an empty line leaves.
-pub fn line(ui: &Ui, term: &mut Terminal, prompt: &str) -> io::Result<Input<String>> {
+pub fn line(ui: &Ui, term: &mut Terminal<'_>, prompt: &str) -> io::Result<Input<String>> {
     let width = term.width();
     let mut buf = String::new();
     let room = width.saturating_sub(prompt.chars().count() + 1).max(10);
-    let redraw = |buf: &str| ui.out(&format!("\r\x1b[K{prompt}{}", tail(buf, room)));
-    ui.out(prompt);
+    let redraw = |buf: &str| ui.raw(&format!("\r\x1b[K{prompt}{}", tail(buf, room)));
+    ui.raw(prompt);
     loop {
         match term.key()? {
             Key::Enter => {
-                ui.out("\n");
+                ui.raw("\n");
                 return Ok(Input::Value(buf));
             }
             Key::CtrlC => {
-                ui.out("^C\n");
+                ui.raw("^C\n");
                 return Ok(Input::Cancel);
             }
             Key::CtrlD if buf.is_empty() => {
-                ui.out("\n");
+                ui.raw("\n");
                 return Ok(Input::Leave);
             }
             Key::Char(c) => {
                 buf.push(c);
                 if buf.chars().count() <= room {
-                    ui.out(c.encode_utf8(&mut [0; 4]));
+                    ui.raw(c.encode_utf8(&mut [0; 4]));
                 } else {
                     redraw(&buf);
                 }
@@ -293,20 +221,25 @@ pub fn line(ui: &Ui, term: &mut Terminal, prompt: &str) -> io::Result<Input<Stri
 }
 
 /// One key out of `keys` (case-insensitive); others are ignored.
-pub fn menu(ui: &Ui, term: &mut Terminal, prompt: &str, keys: &[char]) -> io::Result<Input<char>> {
-    ui.out(prompt);
+pub fn menu(
+    ui: &Ui,
+    term: &mut Terminal<'_>,
+    prompt: &str,
+    keys: &[char],
+) -> io::Result<Input<char>> {
+    ui.raw(prompt);
     loop {
         match term.key()? {
             Key::CtrlC => {
-                ui.out("^C\n");
+                ui.raw("^C\n");
                 return Ok(Input::Cancel);
             }
             Key::CtrlD => {
-                ui.out("\n");
+                ui.raw("\n");
                 return Ok(Input::Leave);
             }
             Key::Char(c) if keys.contains(&c.to_ascii_lowercase()) => {
-                ui.out(&format!("{c}\n"));
+                ui.raw(&format!("{c}\n"));
                 return Ok(Input::Value(c.to_ascii_lowercase()));
             }
             _ => {}
@@ -364,7 +297,7 @@ const SHOWN: usize = 8;
 
 /// Choose one item: typing filters (subsequence of the label or the
 /// description), ↑/↓ move, Enter chooses, Ctrl-C clears the filter, Ctrl-D leaves.
-pub fn choose(ui: &Ui, term: &mut Terminal, items: &[Item]) -> io::Result<Input<usize>> {
+pub fn choose(ui: &Ui, term: &mut Terminal<'_>, items: &[Item]) -> io::Result<Input<usize>> {
     let width = term.width();
     let mut filter = String::new();
     let mut selected = 0usize;
@@ -410,18 +343,18 @@ pub fn choose(ui: &Ui, term: &mut Terminal, items: &[Item]) -> io::Result<Input<
         }
         let col = ("filter> ".len() + filter.chars().count()).min(width - 1);
         frame.push_str(&format!("\r\x1b[{col}C"));
-        ui.out(&frame);
+        ui.raw(&frame);
         match term.key()? {
             Key::Enter if !matches.is_empty() => {
-                ui.out("\r\x1b[J");
+                ui.raw("\r\x1b[J");
                 return Ok(Input::Value(matches[selected]));
             }
             Key::CtrlD if filter.is_empty() => {
-                ui.out("\r\x1b[J");
+                ui.raw("\r\x1b[J");
                 return Ok(Input::Leave);
             }
             Key::CtrlC if filter.is_empty() => {
-                ui.out("\r\x1b[J");
+                ui.raw("\r\x1b[J");
                 return Ok(Input::Cancel);
             }
             Key::CtrlC | Key::CtrlU => {
@@ -452,83 +385,9 @@ pub fn choose(ui: &Ui, term: &mut Terminal, items: &[Item]) -> io::Result<Input<
     }
 }
 
-/// `$EDITOR` as argv words: whitespace separates words; single quotes,
-/// double quotes and backslashes quote. No expansion and no shell.
-pub fn split_words(s: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => cur.push(c),
-                        None => return Err("unterminated ' quote".into()),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c @ ('"' | '\\' | '$' | '`')) => cur.push(c),
-                            Some(c) => {
-                                cur.push('\\');
-                                cur.push(c);
-                            }
-                            None => return Err("unterminated \" quote".into()),
-                        },
-                        Some(c) => cur.push(c),
-                        None => return Err("unterminated \" quote".into()),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                if let Some(c) = chars.next() {
-                    cur.push(c);
-                }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    Ok(words)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn words() {
-        assert_eq!(split_words("vim").unwrap(), ["vim"]);
-        assert_eq!(split_words("  code --wait ").unwrap(), ["code", "--wait"]);
-        assert_eq!(
-            split_words(r#"'/opt/my editor/bin/ed' -n "a b" c\ d"#).unwrap(),
-            ["/opt/my editor/bin/ed", "-n", "a b", "c d"]
-        );
-        assert_eq!(split_words("sh -c 'x; $y'").unwrap(), ["sh", "-c", "x; $y"]);
-        assert!(split_words("'open").is_err());
-        assert!(split_words("").unwrap().is_empty());
-    }
 
     #[test]
     fn fuzzy() {

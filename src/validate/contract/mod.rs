@@ -162,11 +162,17 @@ pub struct DockerfileContract {
 
 /// A contract as declared, before its variables are filled: JSON with
 /// `{{ … }}` strings, and the line of `[contract]` in the prompt file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Serialized as the declaration alone (`prompts list --format json`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct ContractSource {
     pub value: Value,
-    #[serde(skip)]
     pub line: usize,
+}
+
+impl Serialize for ContractSource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(s)
+    }
 }
 
 /// The name in a string that is exactly one `{{ name }}`.

@@ -5,10 +5,12 @@
 //!   (and `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), AWS `AKIA…`/`ASIA…`,
 //!   Slack `xoxb-…` (and `xoxa-`, `xoxp-`, `xoxr-`, `xoxs-`), a private key block;
 //! - a password in a URL (`scheme://user:pass@host`), unless it is a variable
-//!   reference (`$VAR`, `${VAR}`, `$(VAR)`, `{{ … }}`);
+//!   reference (`$VAR`, `${VAR}`, `$(VAR)`, `{{ … }}`) or a placeholder as
+//!   documentation writes it (`password`, `<password>`, `***`, `…`);
 //! - a high-entropy value under a secret-like name (see [`is_secret_name`]):
-//!   at least 16 characters, no spaces, two character classes or more and
-//!   more than 3 bits of Shannon entropy per character.
+//!   at least 16 characters, no spaces, two character classes or more (and
+//!   digits or both cases: `INSERT_YOUR_TOKEN` is a placeholder), and more
+//!   than 3 bits of Shannon entropy per character.
 //!
 //! Not credentials: image digests and sha256 checksums (`PYTHON_SHA256`,
 //! `@sha256:…`), GPG key fingerprints (`GPG_KEY`, `gpg --recv-keys …`: the
@@ -22,8 +24,13 @@
 
 use std::ops::Range;
 
-use super::diagnostic::{Diagnostic, Pos, pointer_token};
-use super::yaml::{Document, Node, Value};
+mod findings;
+mod stream;
+#[cfg(test)]
+mod tests;
+
+pub use findings::{Found, dockerfile_findings, in_manifests, manifest_findings, text_findings};
+pub use stream::LineRedactor;
 
 /// The start of the text that stands in for a redacted credential.
 pub const PLACEHOLDER_PREFIX: &str = "<redacted:";
@@ -132,6 +139,16 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
+/// Whether `i` follows a terminal colour code (`ESC [ 1;31 m`): a word starts there.
+fn after_colour(s: &str, i: usize) -> bool {
+    s.as_bytes()[i - 1] == b'm'
+        && s[..i - 1].rfind("\x1b[").is_some_and(|e| {
+            s.as_bytes()[e + 2..i - 1]
+                .iter()
+                .all(|c| c.is_ascii_digit() || *c == b';')
+        })
+}
+
 /// Length of the run of bytes from `at` that satisfy `ok`.
 fn run_len(s: &[u8], at: usize, ok: impl Fn(u8) -> bool) -> usize {
     s[at..].iter().take_while(|b| ok(**b)).count()
@@ -142,7 +159,12 @@ fn scan_tokens(s: &str, out: &mut Vec<Hit>) {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        let boundary = i == 0 || !is_word(b[i - 1]);
+        // Every shape starts with an ASCII byte: skip the inside of other characters.
+        if !s.is_char_boundary(i) {
+            i += 1;
+            continue;
+        }
+        let boundary = i == 0 || !is_word(b[i - 1]) || after_colour(s, i);
         let rest = &s[i..];
         let mut found: Option<(usize, Kind)> = None;
         if rest.starts_with(PLACEHOLDER_PREFIX)
@@ -247,7 +269,9 @@ fn scan_urls(s: &str, out: &mut Vec<Hit>) {
             continue;
         };
         let password = &userinfo[colon + 1..];
-        if is_reference(password) && !password.contains(PLACEHOLDER_PREFIX) {
+        if (is_reference(password) && !password.contains(PLACEHOLDER_PREFIX))
+            || is_example_password(password)
+        {
             continue;
         }
         let start = at + colon + 1;
@@ -260,6 +284,17 @@ fn scan_urls(s: &str, out: &mut Vec<Hit>) {
         }
         from = end;
     }
+}
+
+/// A password as documentation writes it (`user:password@`, `user:<pass>@`,
+/// `user:***@`): a placeholder, not a credential.
+fn is_example_password(p: &str) -> bool {
+    let l = p.to_ascii_lowercase();
+    matches!(
+        l.as_str(),
+        "password" | "pass" | "passwd" | "pwd" | "secret" | "changeme" | "..." | "…"
+    ) || (l.starts_with('<') && l.ends_with('>'))
+        || l.chars().all(|c| c == '*' || c == 'x')
 }
 
 /// Whether a literal looks like a generated secret (see the module docs).
@@ -281,6 +316,14 @@ pub fn high_entropy(v: &str) -> bool {
     .filter(|x| **x)
     .count();
     if classes < 2 {
+        return false;
+    }
+    // Words in one case with separators (`INSERT_ETCD_TOKEN`, `change-me-please`) are
+    // placeholders, not generated secrets: those mix cases or carry digits.
+    let digits = v.bytes().any(|c| c.is_ascii_digit());
+    let mixed =
+        v.bytes().any(|c| c.is_ascii_lowercase()) && v.bytes().any(|c| c.is_ascii_uppercase());
+    if !digits && !mixed {
         return false;
     }
     let mut counts = [0usize; 256];
@@ -503,343 +546,4 @@ pub fn redact(text: &str, also: &[(String, Kind)]) -> (String, Vec<Kind>) {
     }
     out.push_str(&text[last..]);
     (out, kinds)
-}
-
-// ---------------------------------------------------------------- findings
-
-/// A credential found in a manifest: where, what, and the literal (to redact it).
-#[derive(Debug, Clone)]
-pub struct Found {
-    pub pos: Pos,
-    pub pointer: String,
-    pub document: usize,
-    pub context: String,
-    pub kind: Kind,
-    pub literal: String,
-}
-
-/// Every credential in the strings of some manifests: ConfigMap data, args,
-/// command, annotations, env values under any name.
-pub fn in_manifests(documents: &[Document]) -> Vec<Found> {
-    let mut out = Vec::new();
-    for doc in documents {
-        walk(&doc.root, "", None, doc.index, &mut out);
-    }
-    out
-}
-
-fn walk(node: &Node, pointer: &str, name: Option<&str>, document: usize, out: &mut Vec<Found>) {
-    match &node.value {
-        Value::Str(s) => {
-            for h in scan_value(name, s) {
-                out.push(Found {
-                    pos: node.pos,
-                    pointer: pointer.to_owned(),
-                    document,
-                    context: match name {
-                        Some(n) => format!("`{n}`"),
-                        None => format!("`{pointer}`"),
-                    },
-                    kind: h.kind,
-                    literal: s[h.range].to_owned(),
-                });
-            }
-        }
-        Value::Seq(items) => {
-            for (i, item) in items.iter().enumerate() {
-                // `["--api-key", "value"]`: the flag names the next item.
-                let flag = i
-                    .checked_sub(1)
-                    .and_then(|p| items[p].as_str())
-                    .filter(|f| f.starts_with('-') && !f.contains('='));
-                walk(
-                    item,
-                    &format!("{pointer}/{i}"),
-                    flag.or(name),
-                    document,
-                    out,
-                );
-            }
-        }
-        Value::Map(entries) => {
-            // An env var: its `value` is under the var's `name`.
-            let env_name = node.get_str("name").filter(|_| node.get("value").is_some());
-            for (k, v) in entries {
-                let key = k.key_string();
-                let under = if key == "value" { env_name } else { None };
-                walk(
-                    v,
-                    &format!("{pointer}/{}", pointer_token(&key)),
-                    Some(under.unwrap_or(&key)),
-                    document,
-                    out,
-                );
-            }
-        }
-        _ => {}
-    }
-}
-
-fn finding(kind: Kind, pos: Pos, context: &str) -> Diagnostic {
-    Diagnostic::error(
-        kind.code(),
-        pos,
-        format!("{context} holds a credential: {}", kind.describe()),
-    )
-    .with_hint(
-        "a credential never goes into an artifact: read it at run time from a Secret created with `kubectl create secret generic` (env `valueFrom.secretKeyRef`, or `RUN --mount=type=secret` in a Dockerfile)",
-    )
-}
-
-/// The findings for the credentials in some manifests (never their values).
-pub fn manifest_findings(documents: &[Document]) -> Vec<Diagnostic> {
-    in_manifests(documents)
-        .into_iter()
-        .map(|f| {
-            finding(f.kind, f.pos, &f.context)
-                .with_pointer(f.pointer)
-                .with_document(f.document)
-        })
-        .collect()
-}
-
-/// The findings for the credentials in a Dockerfile, any instruction or comment.
-pub fn dockerfile_findings(text: &str) -> Vec<Diagnostic> {
-    text_findings(text)
-}
-
-/// The findings for the credentials in any text, line by line (Dockerfiles,
-/// Helm templates), named after each line's first word.
-pub fn text_findings(text: &str) -> Vec<Diagnostic> {
-    let mut line_starts = vec![0];
-    line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-    scan(text)
-        .into_iter()
-        .map(|h| {
-            let line = line_starts.partition_point(|s| *s <= h.range.start);
-            let start = line_starts[line - 1];
-            let column = text[start..h.range.start].chars().count() + 1;
-            let word = text[start..]
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .to_ascii_uppercase();
-            finding(h.kind, Pos::new(line, column), &format!("this {word} line"))
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn kinds(text: &str) -> Vec<(String, Kind)> {
-        scan(text)
-            .into_iter()
-            .map(|h| (text[h.range].to_owned(), h.kind))
-            .collect()
-    }
-
-    const OPENAI: &str = "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c";
-
-    #[test]
-    fn token_shapes() {
-        for (t, k) in [
-            (OPENAI, Kind::OpenAiKey),
-            ("sk-proj-Ab12Cd34Ef56Gh78Ij90Kl12", Kind::OpenAiKey),
-            ("sk_live_51Hx2eZvKYlo2C0aBcDeFgHiJk", Kind::OpenAiKey),
-            (
-                "ghp_1234567890abcdefghijABCDEFGHIJ123456",
-                Kind::GithubToken,
-            ),
-            (
-                "github_pat_11ABCDEFG0123456789_abcdefghijkl",
-                Kind::GithubToken,
-            ),
-            ("AKIAIOSFODNN7EXAMPLE", Kind::AwsKey),
-            ("xoxb-1234567890-abcdefghij", Kind::SlackToken),
-        ] {
-            assert_eq!(
-                kinds(&format!("key: {t}\n")),
-                vec![(t.to_owned(), k)],
-                "{t}"
-            );
-            assert_eq!(
-                kinds(&format!("--x=\"{t}\"")),
-                vec![(t.to_owned(), k)],
-                "{t}"
-            );
-        }
-        let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----";
-        assert_eq!(
-            kinds(&format!("k: |\n{pem}\n")),
-            vec![(pem.to_owned(), Kind::PrivateKey)]
-        );
-        let open = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn";
-        assert_eq!(kinds(open), vec![(open.to_owned(), Kind::PrivateKey)]);
-    }
-
-    #[test]
-    fn not_tokens() {
-        for text in [
-            "sk-test",
-            "task-runner-with-a-long-name-1234567",
-            "risk-assessment-2024-01-01-version-2",
-            "image: python@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-            "ENV PYTHON_SHA256 143b1dddefaec3bd2e21e3b839b34a2b7fb9842272883c576420d605e9f30c63",
-            "echo \"$PYTHON_SHA256 *python.tar.xz\" | sha256sum -c -",
-            "ENV GPG_KEY A035C8C19219BA821ECEA86B64E628F8D684696D",
-            "gpg --batch --keyserver hkps://keys.openpgp.org --recv-keys \"$GPG_KEY\"",
-            "gpg --batch --keyserver keyserver.ubuntu.com --recv-keys 'EB4C 1BFD 4F04 2F6D DDCC  EC91 7721 F63B D38B 4796'",
-            "key='B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8'; gpg --batch --keyserver keyserver.ubuntu.com --recv-keys \"$key\"",
-            "ENV GOSU_GPG_KEY B42F6819007F00F88E364FD4036A9C25BF357DD4",
-            "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----",
-            "-----BEGIN PGP PUBLIC KEY BLOCK-----",
-            "SSH_PUBLIC_KEY: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp1aW5rZmxhZ3NvbWV0aGluZw user@host",
-            "url: postgres://db:5432/todo",
-            "DATABASE_URL=postgresql+asyncpg://$(DB_USER):$(DB_PASSWORD)@db/todo",
-            "url: https://user:${PASSWORD}@example.com",
-            "NEXT_PUBLIC_API_URL: \"http://todo-backend:8000\"",
-            "TOKENIZERS_PARALLELISM=falsefalsefalse1234",
-            "API_TOKEN_URL=https://auth.example.com/oauth2/token",
-        ] {
-            assert_eq!(kinds(text), vec![], "{text}");
-        }
-    }
-
-    #[test]
-    fn passwords_in_urls() {
-        assert_eq!(
-            kinds("value: postgres://admin:S3cret@db/todo\n"),
-            vec![("S3cret".to_owned(), Kind::UrlPassword)]
-        );
-        assert_eq!(
-            kinds("redis://:hunter2@redis:6379"),
-            vec![("hunter2".to_owned(), Kind::UrlPassword)]
-        );
-        assert_eq!(kinds("https://user@example.com"), vec![]);
-    }
-
-    #[test]
-    fn high_entropy_under_secret_names() {
-        let v = "Zx9kQ2mP7vR4tY8wL3nB6cF1";
-        for text in [
-            format!("BETTER_AUTH_SECRET={v}"),
-            format!("ENV BETTER_AUTH_SECRET {v}"),
-            format!("  - name: DB_PASSWORD\n    value: \"{v}\"\n"),
-            format!("--auth-token {v}"),
-            format!("Authorization: Bearer {v}"),
-        ] {
-            assert_eq!(
-                kinds(&text),
-                vec![(v.to_owned(), Kind::HighEntropy)],
-                "{text}"
-            );
-        }
-        // Under other names, or low entropy, it is not a credential.
-        assert_eq!(kinds(&format!("BUILD_ID={v}")), vec![]);
-        assert_eq!(kinds("BETTER_AUTH_SECRET=aaaaaaaaaaaaaaaaaaaa"), vec![]);
-        assert_eq!(kinds("name: DB_PASSWORD\n"), vec![]);
-        assert!(high_entropy("9f86d081884c7d659a2feaa0c55ad015"));
-    }
-
-    #[test]
-    fn names() {
-        for yes in [
-            "DATABASE_URL",
-            "OPENAI_API_KEY",
-            "BETTER_AUTH_SECRET",
-            "DB_PASSWORD",
-            "GITHUB_TOKEN",
-            "SECRET_KEY_BASE",
-            "--api-key",
-            "aws_secret_access_key",
-            "Authorization",
-        ] {
-            assert!(is_secret_name(yes), "{yes}");
-        }
-        for no in [
-            "GPG_KEY",
-            "GOSU_GPG_KEY",
-            "PYTHON_SHA256",
-            "SECRETARY",
-            "API_KEYS_PATH",
-            "TOKENIZERS_PARALLELISM",
-            "NEXT_PUBLIC_API_URL",
-            "recv-keys",
-            "key",
-            "name",
-        ] {
-            assert!(!is_secret_name(no), "{no}");
-        }
-    }
-
-    #[test]
-    fn redaction_is_idempotent_and_leaves_the_rest() {
-        let text = format!("a: {OPENAI}\nb: postgres://admin:S3cret@db/todo\n");
-        let (once, found) = redact(&text, &[]);
-        assert_eq!(
-            once,
-            "a: <redacted:api-key>\nb: postgres://admin:<redacted:url-password>@db/todo\n"
-        );
-        assert_eq!(found, vec![Kind::OpenAiKey, Kind::UrlPassword]);
-        let (twice, found) = redact(&once, &[]);
-        assert_eq!(twice, once);
-        assert_eq!(found, vec![], "placeholders are not new credentials");
-        // Placeholders are still findings.
-        assert_eq!(scan(&once).len(), 2);
-        let (extra, _) = redact("x: abc\ny: abc\n", &[("abc".into(), Kind::HighEntropy)]);
-        assert_eq!(
-            extra,
-            "x: <redacted:secret-value>\ny: <redacted:secret-value>\n"
-        );
-    }
-
-    #[test]
-    fn manifests_structured() {
-        let text = format!(
-            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    note: \"{OPENAI}\"\ndata:\n  OPENAI_API_KEY: \"{OPENAI}\"\n---\napiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: x\n          args: [\"--api-key\", \"Zx9kQ2mP7vR4tY8wL3nB6cF1\"]\n          env:\n            - {{name: DB_PASSWORD, value: \"Zx9kQ2mP7vR4tY8wL3nB6cF1\"}}\n            - name: K\n              valueFrom:\n                secretKeyRef:\n                  name: todo-backend-secret\n                  key: OPENAI_API_KEY\n"
-        );
-        let docs = super::super::yaml::parse(&text).documents;
-        let found: Vec<(String, Kind, usize)> = in_manifests(&docs)
-            .into_iter()
-            .map(|f| (f.pointer, f.kind, f.pos.line))
-            .collect();
-        assert_eq!(
-            found,
-            vec![
-                ("/metadata/annotations/note".to_owned(), Kind::OpenAiKey, 6),
-                ("/data/OPENAI_API_KEY".to_owned(), Kind::OpenAiKey, 8),
-                (
-                    "/spec/template/spec/containers/0/args/1".to_owned(),
-                    Kind::HighEntropy,
-                    17
-                ),
-                (
-                    "/spec/template/spec/containers/0/env/0/value".to_owned(),
-                    Kind::HighEntropy,
-                    19
-                ),
-            ]
-        );
-        let d = manifest_findings(&docs);
-        assert!(d.iter().all(|d| !d.message.contains("sk-live")));
-    }
-
-    #[test]
-    fn dockerfile_positions() {
-        let text = format!(
-            "FROM python:3.11-slim\nENV GPG_KEY A035C8C19219BA821ECEA86B64E628F8D684696D\nRUN curl -H \"Authorization: Bearer {OPENAI}\" x\n"
-        );
-        let d = dockerfile_findings(&text);
-        assert_eq!(d.len(), 1);
-        assert_eq!(
-            (d[0].code.as_str(), d[0].line, d[0].column),
-            ("secret/token", 3, 36)
-        );
-        assert_eq!(
-            d[0].message,
-            "this RUN line holds a credential: an API key (`sk-…`)"
-        );
-    }
 }
