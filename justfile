@@ -35,6 +35,10 @@ schemas:
 # --- The Minikube flow (README, "Minikube"). Each recipe is one plain command:
 # scripts/minikube.sh STEP; `scripts/minikube.sh --print STEP` shows what it would run.
 
+# Print the exact commands STEP would run, running nothing (e.g. `just plan deploy`).
+plan STEP *ARGS:
+    ./scripts/minikube.sh --print {{STEP}} {{ARGS}}
+
 # Build both images in Minikube's Docker daemon, tagged as charts/todo-app/values.yaml says.
 images:
     ./scripts/minikube.sh images

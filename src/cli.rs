@@ -305,9 +305,9 @@ Examples:
 
 #[derive(Debug, Clone, Args, Default)]
 pub struct BrokerArgs {
-    /// Use only this backend (after the cache): cache, openai, gordon, kubectl-ai or kagent.
-    #[arg(long, value_name = "BACKEND")]
-    pub backend: Option<String>,
+    /// Use only this backend (after the cache).
+    #[arg(long, value_name = "BACKEND", value_enum)]
+    pub backend: Option<crate::backend::BackendName>,
     /// Model for the OpenAI-compatible backend (else DOCKHAND_MODEL, else dockhand.toml).
     #[arg(long, value_name = "MODEL")]
     pub model: Option<String>,
@@ -322,7 +322,7 @@ pub struct BrokerArgs {
 impl From<&BrokerArgs> for BrokerFlags {
     fn from(a: &BrokerArgs) -> BrokerFlags {
         BrokerFlags {
-            backend: a.backend.clone(),
+            backend: a.backend.map(|b| b.as_str().to_owned()),
             model: a.model.clone(),
             offline: a.offline,
             refresh: a.refresh,

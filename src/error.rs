@@ -202,6 +202,20 @@ pub enum Error {
 
     #[error("interrupted")]
     Interrupted,
+
+    /// SIGTERM or SIGHUP while preparing: the assistants were killed, nothing was written.
+    #[error("{}: the assistants were stopped and nothing was written", signal_name(*.signal))]
+    Terminated { signal: i32 },
+}
+
+/// `SIGTERM`, `SIGHUP`, `SIGINT`, or `signal N`.
+pub fn signal_name(signal: i32) -> String {
+    match signal {
+        libc::SIGTERM => "terminated (SIGTERM)".to_owned(),
+        libc::SIGHUP => "hung up (SIGHUP)".to_owned(),
+        libc::SIGINT => "interrupted (SIGINT)".to_owned(),
+        n => format!("signal {n}"),
+    }
 }
 
 /// What to do when no backend could answer, from why each failed. The
@@ -212,6 +226,8 @@ fn no_backend_hint(reasons: &[(String, String)], report: bool) -> String {
     let unreachable = |r: &str| {
         r.starts_with("not configured")
             || r.ends_with("not found on PATH")
+            || r.ends_with("does not exist")
+            || r.ends_with("is not executable")
             || r.starts_with("no recorded answer")
             || r.starts_with("not used for reports")
     };

@@ -12,7 +12,7 @@
 pub mod artifact;
 pub mod backend;
 pub mod chartgen;
-pub mod cli;
+pub(crate) mod cli;
 pub mod diff;
 pub mod error;
 pub mod extract;

@@ -488,23 +488,52 @@ pub struct RunLock {
 pub const RUN_LOCK: &str = "dockhand-run.lock";
 
 impl RunLock {
+    /// The exclusive lock, for a run that writes.
     pub fn acquire(root: &Path, wait: Duration) -> Result<RunLock, Error> {
-        let path = match Repo::open(root).and_then(|r| r.git_dir()) {
-            Some(git_dir) => git_dir.join(RUN_LOCK),
-            None => root.join(".dockhand").join(RUN_LOCK),
-        };
+        let path = RunLock::path(root);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
         }
-        let file = File::options()
+        let file = RunLock::open(&path).map_err(Error::io(&path))?;
+        RunLock::wait_for(file, path, wait, File::try_lock)
+    }
+
+    /// A shared lock, for a run that only reads (`regen --check`): it waits
+    /// while a writing run holds the lock, so it never sees half a unit, and
+    /// runs beside other readers. Where the lock file cannot be made (a
+    /// read-only checkout), nobody can write either: None.
+    pub fn acquire_shared(root: &Path, wait: Duration) -> Result<Option<RunLock>, Error> {
+        let path = RunLock::path(root);
+        let Ok(file) = RunLock::open(&path) else {
+            return Ok(None);
+        };
+        RunLock::wait_for(file, path, wait, File::try_lock_shared).map(Some)
+    }
+
+    fn path(root: &Path) -> PathBuf {
+        match Repo::open(root).and_then(|r| r.git_dir()) {
+            Some(git_dir) => git_dir.join(RUN_LOCK),
+            None => root.join(".dockhand").join(RUN_LOCK),
+        }
+    }
+
+    fn open(path: &Path) -> std::io::Result<File> {
+        File::options()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(&path)
-            .map_err(Error::io(&path))?;
+            .open(path)
+    }
+
+    fn wait_for(
+        file: File,
+        path: PathBuf,
+        wait: Duration,
+        try_lock: fn(&File) -> Result<(), std::fs::TryLockError>,
+    ) -> Result<RunLock, Error> {
         let start = Instant::now();
         loop {
-            match file.try_lock() {
+            match try_lock(&file) {
                 Ok(()) => return Ok(RunLock { _file: file }),
                 Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < wait => {
                     std::thread::sleep(Duration::from_millis(100));

@@ -39,7 +39,28 @@ pub struct Settings {
     pub policies: PolicySettings,
     pub ignores: Vec<Ignore>,
     pub repair_attempts: u32,
+    pub limits: LimitSettings,
 }
+
+/// `[limits]`: bounds on what an assistant may hand back.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSection {
+    /// The largest answer accepted, over HTTP or from a tool (bytes).
+    pub max_answer_bytes: Option<u64>,
+    /// How long `helm template` may run (seconds, default 300 like the assistants).
+    pub helm_timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LimitSettings {
+    /// Default 1 MiB. Over it: a clear error, nothing cached; reading stops there.
+    pub max_answer_bytes: u64,
+    /// `helm template`'s timeout; its output has the same limit as an answer.
+    pub helm_timeout: Duration,
+}
+
+pub const DEFAULT_MAX_ANSWER_BYTES: u64 = 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct BrokerSettings {
@@ -64,6 +85,8 @@ pub struct OpenAiSettings {
     pub timeout: Duration,
     pub max_retries: u32,
     pub stream: bool,
+    /// The longest `Retry-After` waited for (`[openai] max_retry_after_secs`, default 60).
+    pub retry_after_ceiling: Duration,
     /// Whether the base URL or key was configured at all (for doctor and the chain).
     pub configured: bool,
 }
@@ -142,6 +165,8 @@ struct ConfigFile {
     policies: PolicySettings,
     #[serde(default)]
     ignore: Vec<Ignore>,
+    #[serde(default)]
+    limits: LimitSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -167,6 +192,7 @@ struct OpenAiSection {
     timeout_secs: Option<u64>,
     max_retries: Option<u32>,
     stream: Option<bool>,
+    max_retry_after_secs: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -351,8 +377,17 @@ impl Settings {
         if let Some(name) = &only
             && (!KNOWN_BACKENDS.contains(&name.as_str()) || name == "tool" || name == "manual")
         {
+            const ASKABLE: &[&str] = &["cache", "openai", "gordon", "kubectl-ai", "kagent"];
+            let nearest = ASKABLE
+                .iter()
+                .map(|b| (strsim::damerau_levenshtein(name, b), *b))
+                .filter(|(d, _)| *d <= 2)
+                .min()
+                .map(|(_, b)| format!("did you mean `{b}`? "))
+                .unwrap_or_default();
             return Err(Error::Usage(format!(
-                "unknown backend `{name}` for --backend (known: cache, openai, gordon, kubectl-ai, kagent)"
+                "unknown backend `{name}` for --backend ({nearest}known: {})",
+                ASKABLE.join(", ")
             )));
         }
 
@@ -401,6 +436,9 @@ impl Settings {
                 timeout: Duration::from_secs(file.openai.timeout_secs.unwrap_or(120)),
                 max_retries: file.openai.max_retries.unwrap_or(4),
                 stream: file.openai.stream.unwrap_or(true),
+                retry_after_ceiling: Duration::from_secs(
+                    file.openai.max_retry_after_secs.unwrap_or(60),
+                ),
                 configured,
             },
             tools: ToolSettings {
@@ -411,6 +449,13 @@ impl Settings {
             policies: file.policies,
             ignores: file.ignore,
             repair_attempts: file.broker.repair_attempts.unwrap_or(2),
+            limits: LimitSettings {
+                max_answer_bytes: file
+                    .limits
+                    .max_answer_bytes
+                    .unwrap_or(DEFAULT_MAX_ANSWER_BYTES),
+                helm_timeout: Duration::from_secs(file.limits.helm_timeout_secs.unwrap_or(300)),
+            },
         })
     }
 
@@ -433,6 +478,14 @@ impl Settings {
                 backend_address: self.policies.backend_address.clone(),
             },
             enabled: self.policies.enabled.clone(),
+        }
+    }
+
+    /// The limits `helm template` runs under.
+    pub fn helm_limits(&self) -> crate::validate::chart::HelmLimits {
+        crate::validate::chart::HelmLimits {
+            timeout: self.limits.helm_timeout,
+            max_output: self.limits.max_answer_bytes,
         }
     }
 
@@ -463,6 +516,31 @@ mod tests {
         for needle in ["clap", "crate::cli", "cli::"] {
             assert!(!code.contains(needle), "settings.rs mentions `{needle}`");
         }
+    }
+
+    #[test]
+    fn a_mistyped_backend_gets_the_nearest_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let flags = |b: &str| BrokerFlags {
+            backend: Some(b.to_owned()),
+            ..BrokerFlags::default()
+        };
+        let err = |b: &str| {
+            Settings::resolve(dir.path().into(), Some(&flags(b)), &Env::default())
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err("opneai"),
+            "unknown backend `opneai` for --backend (did you mean `openai`? known: cache, openai, gordon, kubectl-ai, kagent)"
+        );
+        assert_eq!(
+            err("bard"),
+            "unknown backend `bard` for --backend (known: cache, openai, gordon, kubectl-ai, kagent)"
+        );
+        assert!(
+            Settings::resolve(dir.path().into(), Some(&flags("kagent")), &Env::default()).is_ok()
+        );
     }
 
     #[test]

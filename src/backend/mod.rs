@@ -5,6 +5,7 @@
 //! endpoint. A backend that is unavailable or fails is skipped with a one-line
 //! reason, reported through the event callback.
 
+pub mod adapter;
 pub mod cache;
 pub mod gordon;
 pub mod kagent;
@@ -19,7 +20,8 @@ use serde::{Deserialize, Serialize};
 use crate::artifact::OutputKind;
 use crate::error::Error;
 use crate::library::Tool;
-use crate::settings::{Settings, ToolConfigFile};
+use crate::settings::Settings;
+pub use adapter::{Adapter, Answerer, BackendError, BackendName};
 use cache::{Cache, CacheEntry};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +82,13 @@ pub struct Response {
     pub from_cache: bool,
 }
 
+impl Response {
+    /// Who answered.
+    pub fn answerer(&self) -> Answerer {
+        Answerer::new(self.backend.clone(), self.model.clone())
+    }
+}
+
 /// What the broker reports while it works. The UI decides how to show it.
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -109,12 +118,10 @@ pub type OnEvent<'a> = &'a (dyn Fn(Event) + Send + Sync);
 pub struct Broker {
     settings: Settings,
     cache: Cache,
-    http: reqwest::Client,
-    kubectl_ai_flavour: tokio::sync::OnceCell<Result<kubectl_ai::Detected, String>>,
-    /// What `docker ai --help` showed, probed once per run.
-    gordon_behaviours: tokio::sync::OnceCell<gordon::Behaviours>,
-    /// kagent conversations of this run, so that repair follow-ups keep the agent's context.
-    kagent_sessions: kagent::Sessions,
+    /// The live backends, each behind the one adapter trait.
+    adapters: Vec<Box<dyn Adapter>>,
+    /// Removes the API key and URL credentials from anything shown.
+    redact: openai::Redactor,
     /// One semaphore per live backend: assistants rate-limit, so each has its own cap
     /// (`[broker.concurrency]`), whatever `--jobs` says.
     limits: std::collections::BTreeMap<String, std::sync::Arc<tokio::sync::Semaphore>>,
@@ -122,18 +129,38 @@ pub struct Broker {
 
 impl Broker {
     pub fn new(settings: &Settings) -> Broker {
+        let http = reqwest::Client::builder()
+            .build()
+            .expect("http client builds");
+        let adapters: Vec<Box<dyn Adapter>> = vec![
+            Box::new(adapter::OpenAi {
+                settings: settings.clone(),
+                http,
+            }),
+            Box::new(adapter::Gordon {
+                settings: settings.clone(),
+                behaviours: tokio::sync::OnceCell::new(),
+            }),
+            Box::new(adapter::KubectlAi {
+                settings: settings.clone(),
+                flavour: tokio::sync::OnceCell::new(),
+            }),
+            Box::new(adapter::Kagent {
+                settings: settings.clone(),
+                sessions: kagent::Sessions::default(),
+            }),
+        ];
         Broker {
             settings: settings.clone(),
             cache: Cache::new(&settings.root),
-            http: reqwest::Client::builder()
-                .build()
-                .expect("http client builds"),
-            kubectl_ai_flavour: tokio::sync::OnceCell::new(),
-            kagent_sessions: kagent::Sessions::default(),
-            gordon_behaviours: tokio::sync::OnceCell::new(),
-            limits: ["openai", "gordon", "kubectl-ai", "kagent"]
-                .into_iter()
-                .map(|b| {
+            redact: openai::Redactor::new(
+                settings.openai.api_key.as_ref().map(|k| k.expose()),
+                &settings.openai.base_url,
+            ),
+            limits: adapters
+                .iter()
+                .map(|a| {
+                    let b = a.name().as_str();
                     (
                         b.to_owned(),
                         std::sync::Arc::new(tokio::sync::Semaphore::new(
@@ -142,7 +169,15 @@ impl Broker {
                     )
                 })
                 .collect(),
+            adapters,
         }
+    }
+
+    fn adapter(&self, name: &str) -> Option<&dyn Adapter> {
+        self.adapters
+            .iter()
+            .find(|a| a.name().as_str() == name)
+            .map(|a| a.as_ref())
     }
 
     /// The live backends to try for a prompt, in order (the cache is consulted first, separately).
@@ -175,11 +210,7 @@ impl Broker {
 
     /// The model a backend would be asked with (part of the cache key).
     pub fn model_for(&self, backend: &str) -> Option<String> {
-        match backend {
-            "openai" => Some(self.settings.openai.model.clone()),
-            "kubectl-ai" => self.settings.tools.kubectl_ai.model.clone(),
-            _ => None,
-        }
+        self.adapter(backend).and_then(|a| a.model())
     }
 
     /// The messages sent to a backend for a request: the OpenAI fallback gets a
@@ -305,7 +336,8 @@ impl Broker {
             });
             match self.ask_live(&backend, req, on).await {
                 Ok(resp) => return Ok(resp),
-                Err(reason) => {
+                Err(e) => {
+                    let reason = e.redacted(&self.redact);
                     on(Event::Skipped {
                         backend: backend.clone(),
                         reason: reason.clone(),
@@ -326,22 +358,34 @@ impl Broker {
         backend: &str,
         req: &Request,
         on: OnEvent<'_>,
-    ) -> Result<Response, String> {
+    ) -> Result<Response, BackendError> {
+        let Some(adapter) = self.adapter(backend) else {
+            return Err(BackendError::Missing(format!(
+                "unknown backend `{backend}`"
+            )));
+        };
         let _permit = match self.limits.get(backend) {
-            Some(s) => Some(s.acquire().await.map_err(|e| e.to_string())?),
+            Some(s) => Some(
+                s.acquire()
+                    .await
+                    .map_err(|e| BackendError::Failed(e.to_string()))?,
+            ),
             None => None,
         };
-        let model = self.model_for(backend);
+        let model = adapter.model();
         let turns = self.messages_for(backend, req);
-        let text = match backend {
-            "openai" => self.ask_openai(&turns, on).await?,
-            "gordon" => self.ask_gordon(req, &turns).await?,
-            "kubectl-ai" => self.ask_kubectl_ai(&turns).await?,
-            "kagent" => self.ask_kagent(req, &turns).await?,
-            other => return Err(format!("unknown backend `{other}`")),
-        };
-        let key = cache::key(backend, model.as_deref(), &turns);
+        let text = adapter
+            .ask(adapter::Ask {
+                turns: &turns,
+                request: req,
+                on,
+            })
+            .await?;
         let text = self.scrub(text);
+        // Only a whole answer that holds the artifact goes on (to be extracted, cached,
+        // written); anything else is this backend's failure, and the next one is asked.
+        adapter::judge_answer(adapter.name(), req.output, &text)?;
+        let key = cache::key(backend, model.as_deref(), &turns);
         Ok(Response {
             backend: backend.to_owned(),
             model: model.clone(),
@@ -359,155 +403,15 @@ impl Broker {
         })
     }
 
-    /// Never let the API key reach a file: redact it should a server echo it.
+    /// Never let the API key (or the base URL's credentials) reach a file: redact them
+    /// should a server or tool echo them.
     fn scrub(&self, text: String) -> String {
-        match &self.settings.openai.api_key {
-            Some(k) if !k.expose().is_empty() && text.contains(k.expose()) => {
-                text.replace(k.expose(), "[redacted]")
-            }
-            _ => text,
-        }
-    }
-
-    async fn ask_openai(&self, turns: &[Turn], on: OnEvent<'_>) -> Result<String, String> {
-        let s = &self.settings.openai;
-        if !s.configured {
-            return Err(
-                "not configured (set OPENAI_BASE_URL or OPENAI_API_KEY, or [openai] base_url)"
-                    .into(),
-            );
-        }
-        let cfg = openai::OpenAiConfig {
-            base_url: s.base_url.clone(),
-            api_key: s.api_key.clone(),
-            model: s.model.clone(),
-            request_timeout: s.timeout,
-            max_retries: s.max_retries,
-            backoff_base: Duration::from_millis(500),
-            backoff_cap: Duration::from_secs(30),
-            stream: s.stream,
-            temperature: Some(0.0),
-        };
-        let messages: Vec<openai::ChatMessage> = turns
-            .iter()
-            .map(|t| openai::ChatMessage {
-                role: match t.role {
-                    Role::System => openai::Role::System,
-                    Role::User => openai::Role::User,
-                    Role::Assistant => openai::Role::Assistant,
-                },
-                content: t.content.clone(),
-            })
-            .collect();
-        let mut received = 0usize;
-        let mut handler = |e: openai::Event| match e {
-            openai::Event::Retrying {
-                attempt,
-                wait,
-                reason,
-            } => on(Event::Retrying {
-                backend: "openai".into(),
-                attempt,
-                wait,
-                reason,
-            }),
-            openai::Event::Delta(d) => {
-                received += d.len();
-                on(Event::Streaming { bytes: received });
-                on(Event::Delta(d))
-            }
-        };
-        openai::complete(&self.http, &cfg, &messages, &mut handler)
-            .await
-            .map(|c| c.text)
-            .map_err(|e| e.to_string())
-    }
-
-    async fn ask_gordon(&self, req: &Request, turns: &[Turn]) -> Result<String, String> {
-        let cfg = tool_config(&self.settings.tools.gordon, 300);
-        require(&cfg, "docker")?;
-        let found = *self
-            .gordon_behaviours
-            .get_or_init(|| gordon::detect(&cfg))
-            .await;
-        let current = req.targets.first().map(String::as_str);
-        gordon::ask(&cfg, &self.settings.root, current, found, &flatten(turns))
-            .await
-            .map_err(|e| e.to_string())
-    }
-
-    /// The kubectl-ai flavour (from config, else from `--help`) and whether it writes a
-    /// trace: probed once per run.
-    async fn kubectl_ai_detected(
-        &self,
-        cfg: &process::ToolConfig,
-    ) -> Result<kubectl_ai::Detected, String> {
-        self.kubectl_ai_flavour
-            .get_or_init(|| async {
-                let configured = match &self.settings.tools.kubectl_ai.flavour {
-                    Some(f) => Some(f.parse::<kubectl_ai::Flavour>()?),
-                    None => None,
-                };
-                kubectl_ai::detect(cfg, configured).await
-            })
-            .await
-            .clone()
-    }
-
-    async fn ask_kubectl_ai(&self, turns: &[Turn]) -> Result<String, String> {
-        let t = &self.settings.tools.kubectl_ai;
-        let cfg = tool_config(t, 300);
-        require(&cfg, "kubectl-ai")?;
-        let detected = self.kubectl_ai_detected(&cfg).await?;
-        let kubeconfig = t.kubeconfig.as_ref().map(|k| self.settings.root.join(k));
-        let opts = kubectl_ai::AskOptions {
-            provider: t.llm_provider.as_deref(),
-            model: t.model.as_deref(),
-            kubeconfig: kubeconfig.as_deref(),
-        };
-        kubectl_ai::ask(&cfg, detected, &opts, &flatten(turns))
-            .await
-            .map_err(|e| e.to_string())
-    }
-
-    async fn ask_kagent(&self, req: &Request, turns: &[Turn]) -> Result<String, String> {
-        let t = &self.settings.tools.kagent;
-        let cfg = tool_config(t, 600);
-        require(&cfg, "kagent")?;
-        let agent = req
-            .agent
-            .clone()
-            .or_else(|| t.agent.clone())
-            .unwrap_or_else(|| "k8s-agent".into());
-        let opts = kagent::AskOptions {
-            agent: &agent,
-            namespace: t.namespace.as_deref(),
-            url: t.url.as_deref(),
-            stream: t.stream,
-        };
-        kagent::ask(&cfg, &opts, &self.kagent_sessions, turns)
-            .await
-            .map_err(|e| e.to_string())
-    }
-}
-
-/// A tool that is not installed is unavailable: say so in one line.
-fn require(cfg: &process::ToolConfig, default: &str) -> Result<(), String> {
-    let program = cfg.program(default);
-    match process::which(&program) {
-        Some(_) => Ok(()),
-        None => Err(format!("`{program}` not found on PATH")),
+        self.redact.apply(text)
     }
 }
 
 /// A tool's `[tools.*]` section as the runner's config.
-pub fn tool_config(t: &ToolConfigFile, default_timeout: u64) -> process::ToolConfig {
-    process::ToolConfig {
-        binary: t.binary.clone(),
-        extra_args: t.args.clone(),
-        timeout: Duration::from_secs(t.timeout_secs.unwrap_or(default_timeout)),
-    }
-}
+pub use adapter::tool_config;
 
 /// CLI tools take one prompt, not a conversation: fold repair turns into it.
 pub fn flatten(turns: &[Turn]) -> String {

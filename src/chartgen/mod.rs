@@ -16,11 +16,14 @@
 //!   or `-f` at lint, template and install.
 //!
 //! Rendering the templates with the default values gives back the manifests'
-//! objects. A field that cannot be mapped safely (a flow-style line, a second
-//! port, two different values for one key) stays literal.
+//! objects. A field that cannot be mapped safely stays literal: a flow-style
+//! line, a second port, two different values for one key, a value its own
+//! schema would refuse (`nodePort: 0`), a number helm would print as `1e+06`.
+//! Text a Go template would read as an action (`{{` in a manifest's string)
+//! is escaped.
 //!
-//! [`record`] reproduces the manifests on record (lock + cache) and is the
-//! only part that reads files; [`stage`] is the pipeline's stage.
+//! [`record`] reproduces the manifests on record (lock + cache) and
+//! [`stage`] is the pipeline's stage; they are the parts that read files.
 
 mod fields;
 pub mod record;

@@ -221,7 +221,7 @@ pub fn run(settings: &Settings, args: &DoctorArgs, ui: &Ui) -> Result<Outcome, E
         name: "openai".into(),
         kind: "backend",
         found: o.configured,
-        path: Some(o.base_url.clone()),
+        path: Some(crate::backend::openai::redact_url(&o.base_url)),
         version: Some(format!("model {}", o.model)),
         flavour: None,
         configured: o.configured,

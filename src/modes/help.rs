@@ -14,7 +14,6 @@ use clap::CommandFactory;
 use super::Outcome;
 use crate::cli::{Cli, CompleteArgs, CompletionShell, ManArgs};
 use crate::error::Error;
-use crate::settings::Env;
 use crate::ui::Ui;
 
 /// The line that asks the shell to complete file names.
@@ -107,6 +106,21 @@ fn values_of(arg: &clap::Arg) -> Values {
         "backend" => return Values::Backends,
         "reference" | "a" | "b" => return Values::Prompts { versions: true },
         "ids" => return Values::Prompts { versions: false },
+        "command" => {
+            let mut root = Cli::command();
+            root.build();
+            return Values::List(
+                root.get_subcommands()
+                    .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+                    .map(|s| {
+                        (
+                            s.get_name().to_owned(),
+                            s.get_about().map(|a| a.to_string()).unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+            );
+        }
         _ => {}
     }
     let possible: Vec<(String, String)> = arg
@@ -291,12 +305,7 @@ pub(crate) fn complete(words: &[String], prompts: PromptList<'_>) -> Completion 
 }
 
 /// `dockhand __complete SHELL -- WORDS...`: the candidates, one a line.
-pub fn candidates(
-    root: Option<&Path>,
-    _env: &Env,
-    args: &CompleteArgs,
-    ui: &Ui,
-) -> Result<Outcome, Error> {
+pub fn candidates(root: Option<&Path>, args: &CompleteArgs, ui: &Ui) -> Result<Outcome, Error> {
     let prompts = |typed_root: Option<&Path>| -> Vec<(String, String)> {
         let Ok(dir) = crate::settings::find_root(typed_root.or(root)) else {
             return Vec::new();
@@ -449,5 +458,6 @@ mod tests {
             ["frontend@1.0.0", "frontend@1.1.0"]
         );
         assert!(run("prompts diff a b c").is_empty());
+        assert_eq!(run("man re"), ["regen", "review"]);
     }
 }

@@ -75,6 +75,11 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
             ui.err("interrupted: nothing was written");
             ExitCode::from(130)
         }
+        Err(e @ Error::Terminated { signal }) => {
+            ui.error(&e);
+            // The shell's convention: 128 + the signal (143 for SIGTERM, 129 for SIGHUP).
+            ExitCode::from(128 + signal as u8)
+        }
         Err(e) => {
             ui.error(&e);
             ExitCode::from(2)
@@ -105,20 +110,31 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))
 }
 
-/// Run `fut`; a Ctrl-C while it runs cancels it (nothing is written while preparing).
+/// Run `fut`; SIGINT (Ctrl-C), SIGTERM (a CI cancel) or SIGHUP (a closed terminal) while
+/// it runs cancels it: every assistant's process group is killed at once, and nothing has
+/// been written (preparing never writes). Exit 130, 143 or 129.
 pub fn block_on_interruptible<T>(
     rt: &tokio::runtime::Runtime,
     fut: impl std::future::Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
+    use tokio::signal::unix::{SignalKind, signal};
     rt.block_on(async {
-        // Register before anything runs. The handler then stays for the life of the
-        // process, so a Ctrl-C after this point (while `apply` writes and commits)
-        // no longer kills dockhand half-way: the atomic step finishes.
-        let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-            .map_err(Error::io("<SIGINT handler>"))?;
+        // Register before anything runs. The handlers then stay for the life of the
+        // process, so a signal after this point (while `apply` writes and commits) no
+        // longer kills dockhand half-way: the all-or-nothing step finishes.
+        let mut sigint = signal(SignalKind::interrupt()).map_err(Error::io("<SIGINT handler>"))?;
+        let mut sigterm =
+            signal(SignalKind::terminate()).map_err(Error::io("<SIGTERM handler>"))?;
+        let mut sighup = signal(SignalKind::hangup()).map_err(Error::io("<SIGHUP handler>"))?;
+        let stopped = |e: Error| {
+            crate::backend::process::kill_all_children();
+            Err(e)
+        };
         tokio::select! {
             r = fut => r,
-            _ = sigint.recv() => Err(Error::Interrupted),
+            _ = sigint.recv() => stopped(Error::Interrupted),
+            _ = sigterm.recv() => stopped(Error::Terminated { signal: libc::SIGTERM }),
+            _ = sighup.recv() => stopped(Error::Terminated { signal: libc::SIGHUP }),
         }
     })
 }
@@ -149,6 +165,6 @@ fn dispatch(cli: Cli, env: &Env, ui: &Ui) -> Result<Outcome, Error> {
             Ok(Outcome::Clean)
         }
         Command::Man(args) => help::man(args, ui),
-        Command::Complete(args) => help::candidates(cli.global.root.as_deref(), env, args, ui),
+        Command::Complete(args) => help::candidates(cli.global.root.as_deref(), args, ui),
     }
 }

@@ -72,7 +72,7 @@ struct ArtifactResult<'a> {
 
 pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Error> {
     let _lock = if args.check {
-        None
+        RunLock::acquire_shared(&settings.root, lock_wait())?
     } else {
         Some(RunLock::acquire(&settings.root, lock_wait())?)
     };

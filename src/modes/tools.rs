@@ -16,6 +16,7 @@ pub fn validate(settings: &Settings, args: &ValidateArgs, ui: &Ui) -> Result<Out
         set: args.set.clone(),
         kube_version: config.kube_version.clone(),
         policy: config.policy.clone(),
+        helm: settings.helm_limits(),
         ..Default::default()
     };
     let validator = Validator::new(config)?;

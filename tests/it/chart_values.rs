@@ -885,3 +885,42 @@ fn health_resources_pass_writes_nothing_for_a_chart_without_locked_manifests() {
     assert_eq!(p.read("charts/todo-app/values.yaml"), before);
     assert_eq!(p.git(&["status", "--porcelain"]), "?? reports/\n");
 }
+
+#[test]
+fn dockhand_refuses_what_the_overrides_break() {
+    let expect = |set: &str, stdout: &str| {
+        let o = Test::new()
+            .current_dir(&repo_root())
+            .args(["validate", CHART, "--set", set])
+            .status(1)
+            .run();
+        assert_eq!(
+            (o.stdout.as_str(), o.stderr.as_str()),
+            (stdout, ""),
+            "--set {set}"
+        );
+    };
+    expect(
+        "backend.replicas=abc",
+        "\
+charts/todo-app/templates/backend-deployment.yaml (rendered):8:13: error[schema/type]: expected integer, found string `abc`
+  |
+8 |   replicas: abc
+  |             ^
+  at /spec/replicas
+8 files checked: 1 error, 0 warnings
+",
+    );
+    expect(
+        "backend.image.pullPolicy=Always",
+        "\
+charts/todo-app/templates/backend-deployment.yaml (rendered):22:28: error[policy/image-pull-never]: container `todo-backend` has `imagePullPolicy: Always`; expected `Never`
+   |
+22 |           imagePullPolicy: \"Always\"
+   |                            ^
+  at /spec/template/spec/containers/0/imagePullPolicy
+  hint: set `imagePullPolicy: Never` on every container: Minikube runs the images built locally (`eval $(minikube docker-env)`), there is no registry to pull from
+8 files checked: 1 error, 0 warnings
+",
+    );
+}

@@ -413,23 +413,8 @@ fn slow_server_times_out() {
         .run();
 }
 
-#[test]
-fn an_answer_without_an_artifact_is_a_finding_that_is_sent_back_for_repair() {
-    let p = Project::seeded();
-    let server = TestServer::start(vec![
-        chat_json("I'm sorry, I can only help with Kubernetes questions."),
-        chat_json(&answer("backend-deployment")),
-    ]);
-    let out = generate(&p, &server).run();
-    assert_eq!(server.request_count(), 2);
-    assert!(
-        server.requests()[1]
-            .last_user_message()
-            .contains("[extract/nothing-found]")
-    );
-    assert!(out.stderr.contains("attempt 2"), "{}", out.stderr);
-    assert!(p.exists(TARGET));
-}
+// A refusal (an answer without an artifact) is the backend's failure, shown in the
+// assistant's own words: see faults::a_refusal_shows_the_assistants_own_words.
 
 const HELM_PROMPT: &str = "+++\nid = \"extra-configmap\"\nversion = \"1.0.0\"\ntool = \"kubectl-ai\"\noutput = \"helm\"\ntargets = [\"charts/demo/templates/extra-configmap.yaml\"]\n+++\nCreate a Helm template for a ConfigMap holding the backend port from .Values.\n";
 

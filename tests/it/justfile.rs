@@ -90,6 +90,10 @@ fn every_recipe_is_one_plain_command() {
         (vec!["uninstall"], "./scripts/minikube.sh uninstall"),
         (vec!["url"], "./scripts/minikube.sh url"),
         (vec!["health"], "./scripts/minikube.sh health"),
+        (
+            vec!["plan", "rollback", "2"],
+            "./scripts/minikube.sh --print rollback 2",
+        ),
     ] {
         let out = Command::new(&just)
             .current_dir(repo_root())
@@ -490,5 +494,64 @@ fn images_builds_both_images_against_minikubes_daemon() {
          DOCKER_HOST=tcp://192.168.49.2:2376 DOCKER_BUILDKIT=1\n\
          docker\nbuild\n-t\ntodo-frontend:latest\n-f\ndocker/frontend/Dockerfile\n[APP]/frontend\n--- end argv ---\n\
          DOCKER_HOST=tcp://192.168.49.2:2376 DOCKER_BUILDKIT=1\n"
+    );
+}
+
+#[test]
+fn just_runs_the_step_itself() {
+    let Some(just) = peer("just", "just_runs_the_step_itself") else {
+        return;
+    };
+    let d = flow_copy();
+    let path = sandbox_path(&["minikube", "kubectl"]);
+    let out = Command::new(&just)
+        .current_dir(d.path())
+        .arg("url")
+        .env_clear()
+        .env("PATH", path.path())
+        .env("HOME", d.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        ),
+        (
+            Some(0),
+            "http://192.168.49.2:30080\n".to_owned(),
+            "./scripts/minikube.sh url\n".to_owned()
+        )
+    );
+    // And a refusal comes through just as the step's one line (just adds its own).
+    let line = std::fs::read_to_string(d.path().join("justfile"))
+        .unwrap()
+        .lines()
+        .position(|l| l.trim_start().starts_with("./scripts/minikube.sh deploy"))
+        .unwrap()
+        + 1;
+    let out = Command::new(&just)
+        .current_dir(d.path())
+        .arg("deploy")
+        .env_clear()
+        .env("PATH", path.path())
+        .env("HOME", d.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        ),
+        (
+            Some(1),
+            format!(
+                "./scripts/minikube.sh deploy \ndeploy: helm is not installed (not found on PATH); see README, \"Minikube\"\nerror: recipe `deploy` failed on line {line} with exit code 1\n"
+            )
+        )
     );
 }

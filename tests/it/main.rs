@@ -11,6 +11,7 @@ mod backends;
 mod chart_values;
 mod cli;
 mod contract;
+mod faults;
 mod generate;
 mod hints;
 mod init;

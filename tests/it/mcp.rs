@@ -316,7 +316,7 @@ fn stdout_carries_only_the_protocol_and_errors_carry_dockhands_message() {
     );
     assert_eq!(
         lines[3]["error"],
-        json!({"code": -32000, "message": "unknown backend `nope` for --backend (known: cache, openai, gordon, kubectl-ai, kagent)"})
+        json!({"code": -32602, "message": "invalid value 'nope' for '--backend <BACKEND>'"})
     );
     assert!(!p.exists("charts/todo-app/templates/backend-service.yaml"));
 }

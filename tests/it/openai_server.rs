@@ -43,6 +43,9 @@ pub enum Reply {
     Delay(Duration, Box<Reply>),
     /// Closes the connection without answering (a connection error).
     Hangup,
+    /// Starts a `200 text/event-stream`, sends `chunks`, then resets the
+    /// connection (TCP RST: `SO_LINGER` 0, then close) in the middle of it.
+    SseThenReset { chunks: Vec<String> },
 }
 
 impl Reply {
@@ -412,7 +415,11 @@ fn serve_connection(conn: TcpStream, shared: &Shared) {
             Reply::error(500, &format!("test server handler panicked: {msg}"))
         });
     let mut conn = conn;
+    let reset_after = matches!(reply, Reply::SseThenReset { .. });
     let _ = write_reply(&mut conn, reply);
+    if reset_after {
+        return; // dropped: closed with SO_LINGER 0, which sends the RST
+    }
     let _ = conn.flush();
     let _ = conn.shutdown(Shutdown::Write);
     // Drain whatever the client still sends so close() doesn't reset the
@@ -584,5 +591,42 @@ fn write_reply(conn: &mut TcpStream, reply: Reply) -> std::io::Result<()> {
             write_reply(conn, *inner)
         }
         Reply::Hangup => Ok(()),
+        Reply::SseThenReset { chunks } => {
+            let h = head(
+                200,
+                "text/event-stream",
+                &[],
+                "Transfer-Encoding: chunked\r\n",
+            );
+            conn.write_all(h.as_bytes())?;
+            for chunk in chunks.iter().filter(|c| !c.is_empty()) {
+                write!(conn, "{:x}\r\n", chunk.len())?;
+                conn.write_all(chunk.as_bytes())?;
+                conn.write_all(b"\r\n")?;
+                conn.flush()?;
+            }
+            thread::sleep(Duration::from_millis(50));
+            reset(conn);
+            Ok(())
+        }
+    }
+}
+
+/// Abort the connection: with `SO_LINGER` {on, 0 s}, closing sends a TCP RST.
+fn reset(conn: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: setsockopt on a socket we own, with a correctly sized `linger`.
+    unsafe {
+        libc::setsockopt(
+            conn.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
     }
 }

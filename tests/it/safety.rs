@@ -42,6 +42,41 @@ fn a_second_run_fails_clearly_while_the_repo_lock_is_held() {
 }
 
 #[test]
+fn a_check_waits_for_a_writing_run_and_never_sees_half_of_it() {
+    let p = Project::seeded();
+    let out = p
+        .dockhand()
+        .args(["-q", "generate", "backend-service", "--response-file"])
+        .arg(fixture("answers/backend-service.md").to_string_lossy())
+        .run();
+    assert_eq!(out.stderr, "");
+    // Readers share the lock: a check runs beside another reader.
+    let reader = std::fs::File::open(p.path().join(".git/dockhand-run.lock")).unwrap();
+    reader.lock_shared().unwrap();
+    let out = p
+        .dockhand()
+        .args(["-q", "regen", "--offline", "--check"])
+        .env("DOCKHAND_LOCK_WAIT", "1")
+        .run();
+    assert_whole(&out, &[], "", "");
+    drop(reader);
+    // A writing run holds it exclusively: the check waits, then says so.
+    let _held = hold_lock(&p);
+    let out = p
+        .dockhand()
+        .args(["-q", "regen", "--offline", "--check"])
+        .env("DOCKHAND_LOCK_WAIT", "1")
+        .status(2)
+        .run();
+    assert_whole(
+        &out,
+        &[(p.path(), "[ROOT]")],
+        "",
+        "error: another dockhand run holds the repository lock [ROOT]/.git/dockhand-run.lock; waited 1s\n",
+    );
+}
+
+#[test]
 fn a_second_run_waits_for_the_lock_then_proceeds() {
     let p = Project::seeded();
     let held = hold_lock(&p);

@@ -21,6 +21,39 @@ fn answer() -> String {
     std::fs::read_to_string(fixture("answers/backend-deployment.md")).unwrap()
 }
 
+/// The manifest in an answer, as `dockhand extract` prints it.
+fn artifact(answer: &str) -> String {
+    crate::harness::Test::new()
+        .arg("extract")
+        .stdin(answer)
+        .run()
+        .stdout
+}
+
+/// (backend, hand_written, model) of the lock's entry for `path`.
+fn locked(p: &Project, path: &str) -> (String, bool, Option<String>) {
+    let lock: toml::Value = toml::from_str(&p.read("dockhand.lock")).unwrap();
+    let e = lock["artifact"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"].as_str() == Some(path))
+        .unwrap_or_else(|| panic!("no lock entry for {path}"));
+    (
+        e["backend"].as_str().unwrap().to_owned(),
+        e["hand_written"].as_bool().unwrap(),
+        e.get("model").and_then(|m| m.as_str()).map(str::to_owned),
+    )
+}
+
+fn openai(hand_written: bool, edited: bool) -> (String, bool, Option<String>) {
+    (
+        if edited { "openai+edited" } else { "openai" }.to_owned(),
+        hand_written,
+        Some("gpt-4o-mini".to_owned()),
+    )
+}
+
 use crate::harness::Step::{Expect, File, Send, Sleep};
 use crate::harness::{PtyRun as Run, Step};
 
@@ -90,13 +123,8 @@ fn accept_asks_missing_variables_streams_writes_and_commits() {
         "the typed value was used: {prompt}"
     );
 
-    assert!(
-        p.read(TARGET)
-            .starts_with("apiVersion: apps/v1\nkind: Deployment\n")
-    );
-    let lock = p.read("dockhand.lock");
-    assert!(lock.contains("backend = \"openai\""), "{lock}");
-    assert!(lock.contains("hand_written = false"), "{lock}");
+    assert_eq!(p.read(TARGET), artifact(&answer()));
+    assert_eq!(locked(&p, TARGET), openai(false, false));
     assert_eq!(
         p.git(&["log", "-1", "--format=%B"]),
         "dockhand: generate backend-deployment@1.0.0\n\n\
@@ -152,12 +180,8 @@ fn reprompt_sends_the_conversation_with_the_feedback() {
         msgs[3],
         ("user".to_owned(), "Use three replicas, please.".to_owned())
     );
-    assert!(p.read(TARGET).contains("replicas: 3"));
-    let lock = p.read("dockhand.lock");
-    assert!(
-        lock.contains("backend = \"openai\"") && lock.contains("hand_written = false"),
-        "{lock}"
-    );
+    assert_eq!(p.read(TARGET), artifact(&second));
+    assert_eq!(locked(&p, TARGET), openai(false, false));
 }
 
 /// An editor script: the first run breaks the artifact, the second fixes it
@@ -236,10 +260,11 @@ fn edit_is_validated_again_and_recorded_as_hand_edited() {
         "the temporary copy is removed"
     );
 
-    assert!(p.read(TARGET).contains("replicas: 4"));
-    let lock = p.read("dockhand.lock");
-    assert!(lock.contains("backend = \"openai+edited\""), "{lock}");
-    assert!(lock.contains("hand_written = true"), "{lock}");
+    assert_eq!(
+        p.read(TARGET),
+        artifact(&answer()).replace("replicas: 2", "replicas: 4")
+    );
+    assert_eq!(locked(&p, TARGET), openai(true, true));
     let msg = p.git(&["log", "-1", "--format=%B"]);
     assert_eq!(
         msg,
@@ -338,7 +363,7 @@ fn ctrl_c_cancels_a_slow_request_and_the_session_goes_on() {
     run.assert_clean_exit();
     assert_eq!(server.request_count(), 3, "{}", run.context());
     assert_eq!(server.requests()[2].last_user_message(), "more");
-    assert!(p.read(TARGET).contains("replicas: 2"));
+    assert_eq!(p.read(TARGET), artifact(&answer()));
     assert_eq!(p.commit_count(), 3);
 }
 

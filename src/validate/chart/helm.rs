@@ -33,32 +33,79 @@ pub(super) struct HelmOutput {
     stderr: String,
 }
 
-/// `helm template RELEASE DIR --kube-version V --debug --values F --set K=V`.
+/// `helm template` runs through the same process runner as the assistants: in its own
+/// process group, killed at the timeout or as soon as its output passes the limit. A
+/// chart that loops cannot hang `validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HelmLimits {
+    pub timeout: std::time::Duration,
+    pub max_output: u64,
+}
+
+impl Default for HelmLimits {
+    fn default() -> Self {
+        HelmLimits {
+            timeout: crate::backend::process::DEFAULT_TIMEOUT,
+            max_output: crate::backend::process::DEFAULT_MAX_OUTPUT,
+        }
+    }
+}
+
+/// `helm template RELEASE DIR --kube-version V --debug --values F --set K=V`. A timeout
+/// or output over the limit is helm's failure (reported as `chart/render`); only a helm
+/// that cannot be started at all is an `Err`.
 pub(super) fn run_helm(
     bin: &Path,
     dir: &Path,
     release: &str,
     opts: &ChartOptions,
 ) -> std::io::Result<HelmOutput> {
-    let mut cmd = std::process::Command::new(bin);
-    cmd.arg("template").arg(release).arg(dir);
+    use crate::backend::process::{self, Invocation, ProcessError};
+    let mut args: Vec<String> = vec![
+        "template".into(),
+        release.into(),
+        dir.to_string_lossy().into_owned(),
+    ];
     if let Ok(v) = crate::validate::schema::parse_kube_version(&opts.kube_version) {
-        cmd.arg("--kube-version").arg(v);
+        args.push("--kube-version".into());
+        args.push(v.to_string());
     }
-    cmd.arg("--debug");
+    args.push("--debug".into());
     for f in &opts.values_files {
-        cmd.arg("--values").arg(f);
+        args.push("--values".into());
+        args.push(f.to_string_lossy().into_owned());
     }
     for s in &opts.set {
-        cmd.arg("--set").arg(s);
+        args.push("--set".into());
+        args.push(s.clone());
     }
-    cmd.stdin(std::process::Stdio::null());
-    let out = cmd.output()?;
-    Ok(HelmOutput {
-        success: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    })
+    let inv = Invocation::new(bin, args).with_timeout(opts.helm.timeout);
+    match process::run_blocking_limited(&inv, opts.helm.max_output) {
+        Ok(c) => Ok(HelmOutput {
+            success: c.success(),
+            stdout: c.stdout,
+            stderr: c.stderr,
+        }),
+        Err(ProcessError::Timeout { argv, after, .. }) => Ok(HelmOutput {
+            success: false,
+            stdout: String::new(),
+            stderr: format!(
+                "Error: {} (raise [limits] helm_timeout_secs in dockhand.toml to allow longer)",
+                ProcessError::Timeout {
+                    argv,
+                    after,
+                    stderr_tail: String::new(),
+                    partial: None,
+                }
+            ),
+        }),
+        Err(e @ ProcessError::TooLarge { .. }) => Ok(HelmOutput {
+            success: false,
+            stdout: String::new(),
+            stderr: format!("Error: {e}"),
+        }),
+        Err(e) => Err(std::io::Error::other(e.to_string())),
+    }
 }
 
 /// Split `helm template` output at its `# Source:` headers: (template

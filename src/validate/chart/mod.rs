@@ -75,6 +75,7 @@
 
 mod gotmpl;
 mod helm;
+pub use helm::HelmLimits;
 mod meta;
 mod render;
 mod template;
@@ -123,6 +124,8 @@ pub struct ChartOptions {
     pub kube_version: String,
     /// Settings of the project's policies.
     pub policy: PolicyConfig,
+    /// Timeout and output limit for `helm template`.
+    pub helm: helm::HelmLimits,
 }
 
 impl Default for ChartOptions {
@@ -133,6 +136,7 @@ impl Default for ChartOptions {
             renderer: Renderer::Auto,
             kube_version: DEFAULT_KUBE_VERSION.to_owned(),
             policy: PolicyConfig::default(),
+            helm: helm::HelmLimits::default(),
         }
     }
 }

@@ -311,6 +311,22 @@ fn a_cache_folder_that_is_a_symlink_leading_outside_is_refused() {
         .args(["-q", "regen", "--offline", "--check"])
         .run();
     assert_whole(&out, &[], "", "");
+    // `.dockhand` itself leading outside is refused the same way.
+    let dot = tempfile::tempdir().unwrap();
+    crate::harness::copy_dir(&p.path().join("answers"), &dot.path().join("cache"));
+    std::fs::remove_dir_all(p.path().join(".dockhand")).unwrap();
+    std::os::unix::fs::symlink(dot.path(), p.path().join(".dockhand")).unwrap();
+    let out = p
+        .dockhand()
+        .args(["-q", "regen", "--offline", "--check"])
+        .status(2)
+        .run();
+    assert_whole(
+        &out,
+        &[(dot.path(), "[OUTSIDE]")],
+        "",
+        "error: .dockhand: the response cache is a symlink to [OUTSIDE], outside the repository; refused (answers must live in the repository to be committed and replayed)\n",
+    );
 }
 
 #[test]

@@ -11,14 +11,27 @@
 //! * it does not honour `Retry-After`.
 //!
 //! Instead the body is sent with `reqwest`, server-sent events are split by
-//! our own [`SseParser`], and responses are decoded with tolerant private
-//! serde types in which every field is optional.
+//! our own [`SseParser`] (in `sse`), and responses are decoded with tolerant
+//! private serde types in which every field is optional. When to retry and how
+//! long to wait lives in `retry`.
+//!
+//! Only whole answers are returned: a stream that closes without `[DONE]` or a
+//! `finish_reason`, or that stops at `finish_reason: length`, is
+//! [`OpenAiError::Incomplete`]; an answer over `max_answer_bytes` is
+//! [`OpenAiError::TooLarge`] and is not read further. Credentials in the base
+//! URL (`user:pass@`, an `api-key` in the query) never appear in a message.
 //!
 //! This module never prints. Progress (retries, streamed text) is reported
 //! through the `on_event` callback of [`complete`].
 
+mod retry;
+mod sse;
+
+pub use retry::human as human_duration;
+pub use sse::{SseEvent, SseParser};
+
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use async_openai::types::chat::{
     ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage,
@@ -27,8 +40,11 @@ use async_openai::types::chat::{
 };
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+
+use retry::{Wait, is_retryable_status, retry_after};
 use serde::Deserialize;
 use serde_json::Value;
+use sse::{ChunkError, Ending, StreamState};
 
 /// How much of a non-2xx response body is read to build an error message.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
@@ -107,8 +123,12 @@ pub struct OpenAiConfig {
     pub max_retries: u32,
     /// Wait before retry `n` (1-based) is `backoff_base * 2^(n-1)` ...
     pub backoff_base: Duration,
-    /// ... capped at `backoff_cap`, which also caps `Retry-After`.
+    /// ... capped at `backoff_cap`.
     pub backoff_cap: Duration,
+    /// The longest `Retry-After` honoured; a server asking for more is not waited for.
+    pub retry_after_ceiling: Duration,
+    /// The largest answer accepted; reading stops there.
+    pub max_answer_bytes: u64,
     pub stream: bool,
     pub temperature: Option<f32>,
 }
@@ -125,14 +145,29 @@ impl OpenAiConfig {
             max_retries: 3,
             backoff_base: Duration::from_secs(1),
             backoff_cap: Duration::from_secs(30),
+            retry_after_ceiling: Duration::from_secs(60),
+            max_answer_bytes: 1024 * 1024,
             stream: true,
             temperature: None,
         }
     }
 
-    /// The full endpoint URL: `{base_url}/chat/completions`.
+    /// The full endpoint URL: `{base_url}/chat/completions`, keeping a query the base
+    /// URL has (`?api-version=...`).
     pub fn endpoint(&self) -> String {
-        format!("{}/chat/completions", self.base_url.trim_end_matches('/'))
+        match url::Url::parse(&self.base_url) {
+            Ok(mut u) if !u.cannot_be_a_base() => {
+                let path = format!("{}/chat/completions", u.path().trim_end_matches('/'));
+                u.set_path(&path);
+                u.to_string()
+            }
+            _ => format!("{}/chat/completions", self.base_url.trim_end_matches('/')),
+        }
+    }
+
+    /// The endpoint as shown in messages: credentials in it redacted.
+    pub fn shown_endpoint(&self) -> String {
+        redact_url(&self.endpoint())
     }
 }
 
@@ -248,10 +283,58 @@ pub enum OpenAiError {
         detail: String,
         attempts: u32,
     },
+    /// The answer was cut off: it cannot be used, and is never cached or written.
+    #[error("the answer from {url} is incomplete: {}; it was discarded ({} received)", .why, crate::backend::process::human_bytes(*.received as u64))]
+    Incomplete {
+        url: String,
+        why: IncompleteWhy,
+        received: usize,
+        attempts: u32,
+    },
+    /// The answer grew past `[limits] max_answer_bytes`; reading stopped there.
+    #[error("the answer from {url} is larger than {}; reading stopped and nothing was kept (raise [limits] max_answer_bytes in dockhand.toml if the answer is meant to be this big)", crate::backend::process::human_bytes(*.limit))]
+    TooLarge {
+        url: String,
+        limit: u64,
+        attempts: u32,
+    },
+    /// HTTP 429 (or 503) with a `Retry-After` longer than the ceiling.
+    #[error("{url} is rate-limiting (HTTP {status}) and asked to retry after {}, longer than the {} ceiling ([openai] max_retry_after_secs); not waiting: {message}", human_duration(*.asked), human_duration(*.ceiling))]
+    RateLimited {
+        status: u16,
+        url: String,
+        asked: Duration,
+        ceiling: Duration,
+        message: String,
+        attempts: u32,
+    },
     #[error("the API key contains characters that are not allowed in an HTTP header")]
     InvalidApiKey,
     #[error("could not build a request for {url}: {detail}")]
     InvalidRequest { url: String, detail: String },
+}
+
+/// Why an answer counts as incomplete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncompleteWhy {
+    /// The stream closed with neither `[DONE]` nor a `finish_reason`.
+    NoEndMarker,
+    /// `finish_reason: length`.
+    Length,
+    /// The connection broke in the middle of the stream.
+    ConnectionLost,
+}
+
+impl fmt::Display for IncompleteWhy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IncompleteWhy::NoEndMarker => {
+                "the stream ended without `data: [DONE]` or a finish_reason"
+            }
+            IncompleteWhy::Length => "the model stopped at its token limit (finish_reason: length)",
+            IncompleteWhy::ConnectionLost => "the connection was lost in the middle of the stream",
+        })
+    }
 }
 
 fn tries(n: u32) -> String {
@@ -266,9 +349,9 @@ impl OpenAiError {
     /// The HTTP status behind the error, if any.
     pub fn status(&self) -> Option<u16> {
         match self {
-            OpenAiError::Rejected { status, .. } | OpenAiError::ServerError { status, .. } => {
-                Some(*status)
-            }
+            OpenAiError::Rejected { status, .. }
+            | OpenAiError::ServerError { status, .. }
+            | OpenAiError::RateLimited { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -283,7 +366,10 @@ impl OpenAiError {
             | OpenAiError::EmptyStream { attempts, .. }
             | OpenAiError::ServerReported { attempts, .. }
             | OpenAiError::Refused { attempts, .. }
-            | OpenAiError::Decode { attempts, .. } => *attempts,
+            | OpenAiError::Decode { attempts, .. }
+            | OpenAiError::Incomplete { attempts, .. }
+            | OpenAiError::TooLarge { attempts, .. }
+            | OpenAiError::RateLimited { attempts, .. } => *attempts,
             OpenAiError::InvalidApiKey | OpenAiError::InvalidRequest { .. } => 0,
         }
     }
@@ -336,115 +422,6 @@ pub fn request_body(cfg: &OpenAiConfig, messages: &[ChatMessage]) -> Value {
         obj.insert("temperature".to_owned(), Value::Number(n));
     }
     body
-}
-
-// ---------------------------------------------------------------------------
-// Server-sent events
-// ---------------------------------------------------------------------------
-
-/// One dispatched server-sent event. Only the `data` field matters for chat
-/// completions; `event:`, `id:` and `retry:` are ignored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SseEvent {
-    /// The `data:` lines of the event joined with `\n`.
-    pub data: String,
-}
-
-/// Incremental, pure `text/event-stream` parser.
-///
-/// Feed it bytes as they arrive (chunks may split lines, even UTF-8
-/// sequences); it returns the events completed by each chunk. Accepts `\n`,
-/// `\r\n` and `\r` line ends, `data:` with or without the space, multi-line
-/// data, `:` comment lines (keep-alive pings) and a leading BOM.
-#[derive(Debug, Default)]
-pub struct SseParser {
-    line: Vec<u8>,
-    data: String,
-    has_data: bool,
-    /// The previous byte was `\r`, so a following `\n` belongs to it.
-    after_cr: bool,
-    started: bool,
-}
-
-impl SseParser {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Parses `bytes` and returns every event they complete.
-    pub fn feed(&mut self, bytes: &[u8]) -> Vec<SseEvent> {
-        let mut out = Vec::new();
-        for &b in bytes {
-            if self.after_cr {
-                self.after_cr = false;
-                if b == b'\n' {
-                    continue;
-                }
-            }
-            match b {
-                b'\n' => self.end_line(&mut out),
-                b'\r' => {
-                    self.after_cr = true;
-                    self.end_line(&mut out);
-                }
-                _ => self.line.push(b),
-            }
-        }
-        out
-    }
-
-    /// Call at end of input: treats an unterminated last line and a last
-    /// event lacking its blank line as complete (lenient towards servers that
-    /// close right after `data: [DONE]`).
-    pub fn finish(&mut self) -> Vec<SseEvent> {
-        let mut out = Vec::new();
-        if !self.line.is_empty() {
-            self.end_line(&mut out);
-        }
-        self.dispatch(&mut out);
-        self.after_cr = false;
-        out
-    }
-
-    fn end_line(&mut self, out: &mut Vec<SseEvent>) {
-        let raw = std::mem::take(&mut self.line);
-        let mut line: &[u8] = &raw;
-        if !self.started {
-            self.started = true;
-            line = line.strip_prefix("\u{feff}".as_bytes()).unwrap_or(line);
-        }
-        if line.is_empty() {
-            self.dispatch(out);
-            return;
-        }
-        if line[0] == b':' {
-            return; // comment / keep-alive
-        }
-        let (field, value) = match line.iter().position(|&c| c == b':') {
-            Some(i) => {
-                let v = &line[i + 1..];
-                (&line[..i], v.strip_prefix(b" ").unwrap_or(v))
-            }
-            None => (line, &b""[..]),
-        };
-        if field == b"data" {
-            if self.has_data {
-                self.data.push('\n');
-            }
-            self.data.push_str(&String::from_utf8_lossy(value));
-            self.has_data = true;
-        }
-        // event:, id:, retry: and unknown fields are ignored.
-    }
-
-    fn dispatch(&mut self, out: &mut Vec<SseEvent>) {
-        if self.has_data {
-            self.has_data = false;
-            out.push(SseEvent {
-                data: std::mem::take(&mut self.data),
-            });
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -557,93 +534,102 @@ fn excerpt(s: &str) -> String {
     out
 }
 
-// ---------------------------------------------------------------------------
-// Retry helpers
-// ---------------------------------------------------------------------------
+/// Removes secrets from text that may reach a message: the API key, and the
+/// credentials of the base URL (its user and password, secret query values), in case
+/// a server or an HTTP library echoes them.
+pub(crate) struct Redactor(Vec<String>);
 
-fn backoff(cfg: &OpenAiConfig, failed_attempt: u32) -> Duration {
-    let exp = failed_attempt.saturating_sub(1).min(30);
-    cfg.backoff_base
-        .checked_mul(1u32 << exp)
-        .unwrap_or(cfg.backoff_cap)
-        .min(cfg.backoff_cap)
+/// Query parameters whose values are credentials.
+const SECRET_PARAMS: &[&str] = &[
+    "api-key",
+    "api_key",
+    "apikey",
+    "key",
+    "token",
+    "access_token",
+    "auth",
+    "password",
+    "secret",
+    "sig",
+    "signature",
+    "code",
+];
+
+fn is_secret_param(name: &str) -> bool {
+    SECRET_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(name))
 }
 
-/// `Retry-After` as delay-seconds (integer or decimal) or an IMF-fixdate
-/// HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`); a past date means zero.
-fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(1e9)));
-    }
-    let target = parse_http_date(value)?;
-    let now = now.duration_since(UNIX_EPOCH).ok()?.as_secs();
-    Some(Duration::from_secs(target.saturating_sub(now)))
-}
-
-/// Unix seconds of an IMF-fixdate.
-fn parse_http_date(s: &str) -> Option<u64> {
-    let parts: Vec<&str> = s.split_whitespace().collect();
-    let [_, day, month, year, time, zone] = parts.as_slice() else {
-        return None;
-    };
-    if !zone.eq_ignore_ascii_case("GMT") && *zone != "UTC" {
-        return None;
-    }
-    const MONTHS: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
-    let month = MONTHS.iter().position(|m| month.eq_ignore_ascii_case(m))? as i64 + 1;
-    let day: i64 = day.parse().ok()?;
-    let year: i64 = year.parse().ok()?;
-    let mut hms = time.split(':').map(|p| p.parse::<i64>().ok());
-    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
-    if !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
-        return None;
-    }
-    // Days since 1970-01-01 (Howard Hinnant's days_from_civil).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    u64::try_from(days * 86_400 + h * 3600 + m * 60 + sec).ok()
-}
-
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    if let Some(ms) = headers
-        .get("retry-after-ms")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|ms| ms.is_finite() && *ms >= 0.0)
-    {
-        return Some(Duration::from_secs_f64(ms.min(1e12) / 1000.0));
-    }
-    parse_retry_after(
-        headers.get("retry-after")?.to_str().ok()?,
-        SystemTime::now(),
-    )
-}
-
-fn is_retryable_status(status: StatusCode) -> bool {
-    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
-}
-
-/// Removes the API key from server-supplied text, in case a server echoes it.
-struct Redactor<'a>(Option<&'a str>);
-
-impl Redactor<'_> {
-    fn apply(&self, s: String) -> String {
-        match self.0 {
-            Some(key) if !key.is_empty() && s.contains(key) => s.replace(key, "[redacted]"),
-            _ => s,
+impl Redactor {
+    pub(crate) fn new(api_key: Option<&str>, base_url: &str) -> Redactor {
+        let mut secrets: Vec<String> = api_key
+            .filter(|k| !k.is_empty())
+            .map(str::to_owned)
+            .into_iter()
+            .collect();
+        if let Ok(u) = url::Url::parse(base_url) {
+            for part in [u.username(), u.password().unwrap_or("")] {
+                if !part.is_empty() {
+                    secrets.push(part.to_owned());
+                }
+            }
+            for (k, v) in u.query_pairs() {
+                if is_secret_param(&k) && !v.is_empty() {
+                    secrets.push(v.into_owned());
+                }
+            }
+            if let Some(q) = u.query() {
+                for pair in q.split('&') {
+                    if let Some((k, v)) = pair.split_once('=')
+                        && is_secret_param(k)
+                        && !v.is_empty()
+                    {
+                        secrets.push(v.to_owned());
+                    }
+                }
+            }
         }
+        // Longest first, so a secret containing another is replaced whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        Redactor(secrets)
     }
+
+    pub(crate) fn apply(&self, mut s: String) -> String {
+        for secret in &self.0 {
+            if s.contains(secret.as_str()) {
+                s = s.replace(secret.as_str(), "[redacted]");
+            }
+        }
+        s
+    }
+}
+
+/// A URL as shown in messages: user and password replaced by `REDACTED`, and the values
+/// of secret query parameters (`api-key`, `key`, `token`, ...) too. Not a URL at all:
+/// shown as it is, up to its first `@` or `?`.
+pub fn redact_url(raw: &str) -> String {
+    let Ok(mut u) = url::Url::parse(raw) else {
+        return raw.split(['@', '?']).next().unwrap_or("").to_owned();
+    };
+    if !u.username().is_empty() || u.password().is_some() {
+        let _ = u.set_password(None);
+        let _ = u.set_username("REDACTED");
+    }
+    if u.query().is_some() {
+        let pairs: Vec<(String, String)> = u
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if is_secret_param(&k) {
+                    "REDACTED".to_owned()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    u.to_string()
 }
 
 /// `reqwest` error with its source chain, e.g. "error sending request for
@@ -666,6 +652,8 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 // The request loop
 // ---------------------------------------------------------------------------
 
+// Private and short-lived: its size does not matter next to a network round trip.
+#[allow(clippy::large_enum_variant)]
 enum Failure {
     /// Worth another attempt (if no text was handed out yet).
     Retry {
@@ -679,19 +667,25 @@ enum Failure {
 struct Attempt<'a> {
     http: &'a reqwest::Client,
     cfg: &'a OpenAiConfig,
-    url: &'a str,
+    /// The endpoint as sent (may hold credentials).
+    endpoint: &'a str,
+    /// The endpoint as shown (credentials redacted).
+    shown: &'a str,
     body: &'a [u8],
     number: u32,
-    redact: &'a Redactor<'a>,
+    redact: &'a Redactor,
 }
 
 /// Sends `messages` to `{base_url}/chat/completions` and returns the answer.
 ///
 /// Retries 429, any 5xx, connection failures and timeouts up to
-/// `cfg.max_retries` times with capped exponential backoff, honouring
-/// `Retry-After` (capped at `backoff_cap`); each retry is announced with
+/// `cfg.max_retries` times with capped exponential backoff, or after exactly
+/// the `Retry-After` the server sent when it is within
+/// `cfg.retry_after_ceiling` (a longer one fails at once with
+/// [`OpenAiError::RateLimited`]); each retry is announced with
 /// [`Event::Retrying`] before sleeping. Once any [`Event::Delta`] has been
-/// delivered there are no more retries (the caller may have shown the text).
+/// delivered there are no more retries (the caller may have shown the text):
+/// a stream cut off after that fails with [`OpenAiError::Incomplete`].
 /// Other 4xx, error objects, refusals and undecodable answers fail at once.
 pub async fn complete(
     http: &reqwest::Client,
@@ -699,15 +693,16 @@ pub async fn complete(
     messages: &[ChatMessage],
     on_event: &mut (dyn FnMut(Event) + Send),
 ) -> Result<Completion, OpenAiError> {
-    let url = cfg.endpoint();
+    let endpoint = cfg.endpoint();
+    let shown = cfg.shown_endpoint();
     let body = serde_json::to_vec(&request_body(cfg, messages)).map_err(|e| {
         OpenAiError::InvalidRequest {
-            url: url.clone(),
+            url: shown.clone(),
             detail: e.to_string(),
         }
     })?;
     let key = cfg.api_key.as_ref().map(ApiKey::expose);
-    let redact = Redactor(key);
+    let redact = Redactor::new(key, &cfg.base_url);
     let max_attempts = cfg.max_retries.saturating_add(1);
     let mut number = 0;
     loop {
@@ -715,7 +710,8 @@ pub async fn complete(
         let attempt = Attempt {
             http,
             cfg,
-            url: &url,
+            endpoint: &endpoint,
+            shown: &shown,
             body: &body,
             number,
             redact: &redact,
@@ -729,10 +725,13 @@ pub async fn complete(
             {
                 Ok(r) => r,
                 Err(_) => Err(Failure::Retry {
-                    reason: format!("no complete response within {:?}", cfg.request_timeout),
+                    reason: format!(
+                        "no complete response within {}",
+                        human_duration(cfg.request_timeout)
+                    ),
                     retry_after: None,
                     error: OpenAiError::Timeout {
-                        url: url.clone(),
+                        url: shown.clone(),
                         timeout: cfg.request_timeout,
                         attempts: number,
                     },
@@ -748,11 +747,26 @@ pub async fn complete(
             Err(Failure::Retry {
                 reason,
                 retry_after,
-                ..
+                error,
             }) => {
-                let wait = match retry_after {
-                    Some(ra) => ra.min(cfg.backoff_cap),
-                    None => backoff(cfg, number),
+                let wait = match retry::wait(cfg, number, retry_after) {
+                    Wait::For(w) => w,
+                    Wait::TooLong { asked } => {
+                        let (status, message) = match error {
+                            OpenAiError::ServerError {
+                                status, message, ..
+                            } => (status, message),
+                            other => (0, other.to_string()),
+                        };
+                        return Err(OpenAiError::RateLimited {
+                            status,
+                            url: shown.clone(),
+                            asked,
+                            ceiling: cfg.retry_after_ceiling,
+                            message,
+                            attempts: number,
+                        });
+                    }
                 };
                 on_event(Event::Retrying {
                     attempt: number,
@@ -765,9 +779,16 @@ pub async fn complete(
     }
 }
 
+/// Read at most this many raw bytes for an answer whose text may be `limit` bytes
+/// (room for the JSON or SSE envelope around it).
+fn raw_limit(limit: u64) -> usize {
+    usize::try_from(limit.saturating_mul(2).saturating_add(64 * 1024)).unwrap_or(usize::MAX)
+}
+
+#[allow(clippy::result_large_err)] // see `Failure`
 impl Attempt<'_> {
     fn url(&self) -> String {
-        self.url.to_owned()
+        self.shown.to_owned()
     }
 
     fn connection_failure(&self, e: &reqwest::Error) -> Failure {
@@ -806,6 +827,28 @@ impl Attempt<'_> {
         })
     }
 
+    fn too_large(&self) -> Failure {
+        Failure::Fatal(OpenAiError::TooLarge {
+            url: self.url(),
+            limit: self.cfg.max_answer_bytes,
+            attempts: self.number,
+        })
+    }
+
+    /// Cut off: worth another attempt while nothing was shown, else a clear failure.
+    fn incomplete(&self, why: IncompleteWhy, received: usize) -> Failure {
+        Failure::Retry {
+            reason: why.to_string(),
+            retry_after: None,
+            error: OpenAiError::Incomplete {
+                url: self.url(),
+                why,
+                received,
+                attempts: self.number,
+            },
+        }
+    }
+
     async fn run(
         &self,
         on_event: &mut (dyn FnMut(Event) + Send),
@@ -818,7 +861,7 @@ impl Attempt<'_> {
         };
         let mut req = self
             .http
-            .post(self.url)
+            .post(self.endpoint)
             .header(CONTENT_TYPE, "application/json")
             .header(ACCEPT, accept)
             .body(self.body.to_vec());
@@ -848,6 +891,9 @@ impl Attempt<'_> {
                     if let Some(b) = prefix.iter().find(|b| !b.is_ascii_whitespace()) {
                         break Some(*b);
                     }
+                    if prefix.len() > raw_limit(self.cfg.max_answer_bytes) {
+                        return Err(self.too_large());
+                    }
                 }
                 None => break None,
             }
@@ -867,8 +913,17 @@ impl Attempt<'_> {
                     .map_err(|e| self.connection_failure(&e))?
                 {
                     prefix.extend_from_slice(&chunk);
+                    if prefix.len() > raw_limit(self.cfg.max_answer_bytes) {
+                        return Err(self.too_large());
+                    }
                 }
                 let completion = self.parse_json(&prefix)?;
+                if completion.text.len() as u64 > self.cfg.max_answer_bytes {
+                    return Err(self.too_large());
+                }
+                if completion.finish_reason.as_deref() == Some("length") {
+                    return Err(self.incomplete(IncompleteWhy::Length, completion.text.len()));
+                }
                 if !completion.text.is_empty() {
                     *emitted = true;
                     on_event(Event::Delta(completion.text.clone()));
@@ -965,6 +1020,37 @@ impl Attempt<'_> {
         })
     }
 
+    fn chunk_failure(&self, e: ChunkError) -> Failure {
+        match e {
+            ChunkError::Decode(d) => self.decode(d),
+            ChunkError::Reported(v) => self.reported(&v),
+        }
+    }
+
+    /// Fold events in; hand each new piece of text out. True once `[DONE]` arrived.
+    fn take(
+        &self,
+        st: &mut StreamState,
+        events: Vec<SseEvent>,
+        on_event: &mut (dyn FnMut(Event) + Send),
+        emitted: &mut bool,
+    ) -> Result<bool, Failure> {
+        for ev in events {
+            let pieces = st.handle(&ev.data).map_err(|e| self.chunk_failure(e))?;
+            if st.text.len() as u64 > self.cfg.max_answer_bytes {
+                return Err(self.too_large());
+            }
+            for piece in pieces {
+                *emitted = true;
+                on_event(Event::Delta(piece));
+            }
+            if st.done {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     async fn read_stream(
         &self,
         mut resp: reqwest::Response,
@@ -974,46 +1060,44 @@ impl Attempt<'_> {
     ) -> Result<Completion, Failure> {
         let mut parser = SseParser::new();
         let mut st = StreamState::default();
-        let mut events = parser.feed(&prefix);
-        loop {
-            for ev in events.drain(..) {
-                st.handle(self, &ev.data, on_event, emitted)?;
-                if st.done {
+        let mut done = self.take(&mut st, parser.feed(&prefix), on_event, emitted)?;
+        while !done {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    let events = parser.feed(&chunk);
+                    if parser.pending() > raw_limit(self.cfg.max_answer_bytes) {
+                        return Err(self.too_large());
+                    }
+                    done = self.take(&mut st, events, on_event, emitted)?;
+                }
+                Ok(None) => {
+                    self.take(&mut st, parser.finish(), on_event, emitted)?;
                     break;
                 }
-            }
-            if st.done {
-                break;
-            }
-            match resp.chunk().await {
-                Ok(Some(chunk)) => events = parser.feed(&chunk),
-                Ok(None) => {
-                    for ev in parser.finish() {
-                        st.handle(self, &ev.data, on_event, emitted)?;
-                        if st.done {
-                            break;
-                        }
-                    }
-                    break;
+                // Reset in the middle of an answer: that answer is cut off.
+                Err(_) if !st.text.is_empty() => {
+                    return Err(self.incomplete(IncompleteWhy::ConnectionLost, st.text.len()));
                 }
                 Err(e) => return Err(self.connection_failure(&e)),
             }
         }
-        if !st.done && st.text.is_empty() && st.refusal.is_empty() {
-            return Err(Failure::Fatal(OpenAiError::EmptyStream {
-                url: self.url(),
-                attempts: self.number,
-            }));
-        }
         if st.text.is_empty() && !st.refusal.is_empty() {
             return Err(self.refused(st.refusal));
         }
-        Ok(Completion {
-            text: st.text,
-            model: st.model,
-            finish_reason: st.finish_reason,
-            attempts: self.number,
-        })
+        match st.ending() {
+            Ending::Complete => Ok(Completion {
+                text: st.text,
+                model: st.model,
+                finish_reason: st.finish_reason,
+                attempts: self.number,
+            }),
+            Ending::Empty => Err(Failure::Fatal(OpenAiError::EmptyStream {
+                url: self.url(),
+                attempts: self.number,
+            })),
+            Ending::NoEndMarker => Err(self.incomplete(IncompleteWhy::NoEndMarker, st.text.len())),
+            Ending::Length => Err(self.incomplete(IncompleteWhy::Length, st.text.len())),
+        }
     }
 }
 
@@ -1024,89 +1108,6 @@ fn is_event_stream(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.to_ascii_lowercase().contains("event-stream"))
 }
 
-#[derive(Default)]
-struct StreamState {
-    text: String,
-    refusal: String,
-    model: Option<String>,
-    finish_reason: Option<String>,
-    done: bool,
-}
-
-impl StreamState {
-    fn handle(
-        &mut self,
-        at: &Attempt<'_>,
-        data: &str,
-        on_event: &mut (dyn FnMut(Event) + Send),
-        emitted: &mut bool,
-    ) -> Result<(), Failure> {
-        let trimmed = data.trim();
-        if trimmed.is_empty() {
-            return Ok(());
-        }
-        if trimmed == "[DONE]" {
-            self.done = true;
-            return Ok(());
-        }
-        // Normally one JSON object per event; tolerate servers that put
-        // several `data:` lines in one event, one object per line.
-        let chunks: Vec<WireResponse> = match serde_json::from_str(trimmed) {
-            Ok(c) => vec![c],
-            Err(e) => {
-                let per_line: Result<Vec<WireResponse>, _> = trimmed
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty() && *l != "[DONE]")
-                    .map(serde_json::from_str)
-                    .collect();
-                match per_line {
-                    Ok(v) if trimmed.contains('\n') => {
-                        if trimmed.lines().any(|l| l.trim() == "[DONE]") {
-                            self.done = true;
-                        }
-                        v
-                    }
-                    _ => {
-                        return Err(
-                            at.decode(format!("bad stream chunk ({e}): {}", excerpt(trimmed)))
-                        );
-                    }
-                }
-            }
-        };
-        for chunk in chunks {
-            if let Some(err) = chunk.error.as_ref() {
-                return Err(at.reported(err));
-            }
-            if self.model.is_none() {
-                self.model = chunk.model.clone().filter(|m| !m.is_empty());
-            }
-            let Some(choice) = chunk.first_choice() else {
-                continue;
-            };
-            if let Some(reason) = choice.finish_reason() {
-                self.finish_reason = Some(reason);
-            }
-            let msg = choice.delta.as_ref().or(choice.message.as_ref());
-            let piece = msg
-                .and_then(|m| m.content.as_ref())
-                .map(content_text)
-                .or_else(|| choice.text.clone())
-                .unwrap_or_default();
-            if let Some(r) = msg.and_then(|m| m.refusal.as_deref()) {
-                self.refusal.push_str(r);
-            }
-            if !piece.is_empty() {
-                self.text.push_str(&piece);
-                *emitted = true;
-                on_event(Event::Delta(piece));
-            }
-        }
-        Ok(())
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Unit tests (pure parts)
 // ---------------------------------------------------------------------------
@@ -1114,87 +1115,6 @@ impl StreamState {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn datas(evs: Vec<SseEvent>) -> Vec<String> {
-        evs.into_iter().map(|e| e.data).collect()
-    }
-
-    fn parse_all(chunks: &[&[u8]]) -> Vec<String> {
-        let mut p = SseParser::new();
-        let mut out = Vec::new();
-        for c in chunks {
-            out.extend(datas(p.feed(c)));
-        }
-        out.extend(datas(p.finish()));
-        out
-    }
-
-    #[test]
-    fn sse_basic_lf_and_crlf() {
-        assert_eq!(parse_all(&[b"data: a\n\ndata: b\n\n"]), ["a", "b"]);
-        assert_eq!(parse_all(&[b"data: a\r\n\r\ndata: b\r\n\r\n"]), ["a", "b"]);
-        assert_eq!(parse_all(&[b"data: a\r\rdata: b\r\r"]), ["a", "b"]);
-    }
-
-    #[test]
-    fn sse_data_without_space_and_with_extra_space() {
-        assert_eq!(parse_all(&[b"data:x\n\ndata:  y\n\n"]), ["x", " y"]);
-    }
-
-    #[test]
-    fn sse_multiline_data() {
-        assert_eq!(
-            parse_all(&[b"data: one\ndata: two\ndata:\n\n"]),
-            ["one\ntwo\n"]
-        );
-    }
-
-    #[test]
-    fn sse_comments_and_ignored_fields() {
-        let input = b": ping - 2025-01-01 00:00:00\n\nevent: message\nid: 7\nretry: 1000\ndata: hi\n\n:\n\n";
-        assert_eq!(parse_all(&[input]), ["hi"]);
-        // an event with no data dispatches nothing
-        assert!(parse_all(&[b"event: x\nid: 1\n\n"]).is_empty());
-    }
-
-    #[test]
-    fn sse_split_anywhere() {
-        let input = "data: {\"a\": \"é\"}\r\n\r\n: c\r\ndata: [DONE]\r\n\r\n".as_bytes();
-        let whole = parse_all(&[input]);
-        assert_eq!(whole, ["{\"a\": \"é\"}", "[DONE]"]);
-        for i in 0..=input.len() {
-            for j in i..=input.len() {
-                let got = parse_all(&[&input[..i], &input[i..j], &input[j..]]);
-                assert_eq!(got, whole, "split at {i},{j}");
-            }
-        }
-        // byte-by-byte
-        let bytes: Vec<&[u8]> = input.chunks(1).collect();
-        assert_eq!(parse_all(&bytes), whole);
-    }
-
-    #[test]
-    fn sse_incremental_events_arrive_when_complete() {
-        let mut p = SseParser::new();
-        assert!(p.feed(b"data: par").is_empty());
-        assert!(p.feed(b"tial\n").is_empty());
-        assert_eq!(datas(p.feed(b"\n")), ["partial"]);
-    }
-
-    #[test]
-    fn sse_finish_flushes_unterminated_event() {
-        assert_eq!(parse_all(&[b"data: [DONE]"]), ["[DONE]"]);
-        assert_eq!(parse_all(&[b"data: x\n"]), ["x"]);
-        assert!(parse_all(&[b""]).is_empty());
-        assert!(parse_all(&[b": only a comment"]).is_empty());
-    }
-
-    #[test]
-    fn sse_bom_and_field_without_colon() {
-        assert_eq!(parse_all(&["\u{feff}data: a\n\n".as_bytes()]), ["a"]);
-        assert_eq!(parse_all(&[b"data\n\n"]), [""]);
-    }
-
     #[test]
     fn request_body_shape() {
         let mut cfg = OpenAiConfig::new("http://x/v1/", "m1");
@@ -1237,43 +1157,9 @@ mod tests {
         cfg.api_key = Some(k);
         assert!(!format!("{cfg:?}").contains("sk-secret"));
         assert_eq!(
-            Redactor(Some("sk-secret-123")).apply("bad key sk-secret-123".into()),
+            Redactor::new(Some("sk-secret-123"), "http://x/v1")
+                .apply("bad key sk-secret-123".into()),
             "bad key [redacted]"
-        );
-    }
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        let mut cfg = OpenAiConfig::new("http://x", "m");
-        cfg.backoff_base = Duration::from_millis(100);
-        cfg.backoff_cap = Duration::from_millis(350);
-        let waits: Vec<_> = (1..=5).map(|n| backoff(&cfg, n).as_millis()).collect();
-        assert_eq!(waits, [100, 200, 350, 350, 350]);
-        assert_eq!(backoff(&cfg, u32::MAX), Duration::from_millis(350));
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        let now = UNIX_EPOCH + Duration::from_secs(784_111_770); // 1994-11-06 08:49:30 GMT
-        assert_eq!(parse_retry_after("1", now), Some(Duration::from_secs(1)));
-        assert_eq!(
-            parse_retry_after(" 0.5 ", now),
-            Some(Duration::from_millis(500))
-        );
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
-            Some(Duration::from_secs(7))
-        );
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
-        assert_eq!(parse_retry_after("-3", now), None);
-        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
-        assert_eq!(
-            parse_http_date("Wed, 01 Jan 2025 00:00:00 GMT"),
-            Some(1_735_689_600)
         );
     }
 
@@ -1332,6 +1218,36 @@ mod tests {
         assert_eq!(
             t.to_string(),
             "no complete response from u within 200ms (1 attempt)"
+        );
+    }
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_the_base_url_are_redacted() {
+        assert_eq!(
+            redact_url("https://alice:s3cret@llm.example/v1/chat/completions"),
+            "https://REDACTED@llm.example/v1/chat/completions"
+        );
+        assert_eq!(
+            redact_url("https://llm.example/v1?api-version=2024-01&api-key=abc123"),
+            "https://llm.example/v1?api-version=2024-01&api-key=REDACTED"
+        );
+        assert_eq!(
+            redact_url("http://127.0.0.1:8080/v1"),
+            "http://127.0.0.1:8080/v1"
+        );
+        assert_eq!(redact_url("not a url user:pw@x"), "not a url user:pw");
+        let r = Redactor::new(
+            Some("sk-live-1"),
+            "https://alice:s3cret@llm.example/v1?api-key=abc123",
+        );
+        assert_eq!(
+            r.apply("GET https://alice:s3cret@llm.example/v1?api-key=abc123 with sk-live-1".into()),
+            "GET https://[redacted]:[redacted]@llm.example/v1?api-key=[redacted] with [redacted]"
         );
     }
 }
