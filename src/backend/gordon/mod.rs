@@ -214,7 +214,7 @@ pub fn parse(c: &Captured) -> Result<String, GordonError> {
     if let Some(reason) = interactive_reason(c) {
         return Err(GordonError::Interactive {
             reason,
-            command: display_argv(&c.argv),
+            command: display_argv(&without_workdir(&c.argv)),
         });
     }
     if let Some(reason) = unavailable_reason(c) {
@@ -245,13 +245,33 @@ pub fn interpret(result: Result<Captured, ProcessError>) -> Result<String, Gordo
                 && let Some(reason) = interactive_reason(p)
             {
                 return Err(GordonError::Interactive {
-                    reason: format!("{reason} (it was still waiting when the timeout hit)"),
-                    command: display_argv(err.argv()),
+                    reason: format!("{reason} (it was still waiting when dockhand stopped it)"),
+                    command: display_argv(&without_workdir(err.argv())),
                 });
             }
             Err(GordonError::Process(err))
         }
     }
+}
+
+/// The command to show a person: without `-C` and dockhand's temporary folder, which is
+/// gone by the time they read it (they run it in their project instead).
+fn without_workdir(argv: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(argv.len());
+    let mut i = 0;
+    while i < argv.len() {
+        if argv[i] == "-C"
+            && argv
+                .get(i + 1)
+                .is_some_and(|d| d.contains("dockhand-gordon-"))
+        {
+            i += 2;
+            continue;
+        }
+        out.push(argv[i].clone());
+        i += 1;
+    }
+    out
 }
 
 /// Why this output means Gordon is waiting for a human, if it does.

@@ -1,7 +1,7 @@
 //! Gordon: argv, answers, approval and TUI detection, the working folder, and the fake.
 
 use super::super::process::test_support::{
-    captured, cfg, fixture, logged_argvs, run_fake, temp_log,
+    captured, cfg, fixture, logged_argvs, run_fake, s, temp_log,
 };
 use super::*;
 
@@ -403,4 +403,32 @@ fn a_dockerfile_written_into_the_folder_is_the_answer() {
     .unwrap_err();
     assert!(matches!(err, GordonError::Interactive { .. }), "{err:?}");
     assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
+}
+
+#[test]
+fn the_command_shown_to_run_by_hand_leaves_out_the_temporary_folder() {
+    let argv = s(&[
+        "docker",
+        "ai",
+        "-C",
+        "/tmp/dockhand-gordon-Ab12Cd",
+        "Write it",
+    ]);
+    let c = captured(
+        &argv.iter().map(String::as_str).collect::<Vec<_>>(),
+        0,
+        &fixture("gordon-approval.txt"),
+        "",
+    );
+    match parse(&c) {
+        Err(GordonError::Interactive { command, .. }) => {
+            assert_eq!(command, "docker ai 'Write it'")
+        }
+        other => panic!("{other:?}"),
+    }
+    // A -C the user configured stays.
+    assert_eq!(
+        without_workdir(&s(&["docker", "ai", "-C", "/src/app", "x"])),
+        s(&["docker", "ai", "-C", "/src/app", "x"])
+    );
 }

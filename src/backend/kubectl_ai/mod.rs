@@ -487,7 +487,7 @@ pub fn interpret(
                         KubectlAiError::Interactive { reason, command } => {
                             KubectlAiError::Interactive {
                                 reason: format!(
-                                    "{reason} (it was still waiting when the timeout hit)"
+                                    "{reason} (it was still waiting when dockhand stopped it)"
                                 ),
                                 command,
                             }
