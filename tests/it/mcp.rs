@@ -35,7 +35,7 @@ fn python_with_mcp() -> Result<PathBuf, String> {
 
 /// The client: connects to `dockhand --root ROOT mcp` over stdio, runs the steps and prints
 /// one JSON object with what it saw.
-const CLIENT: &str = r#"
+const CLIENT: &str = r##"
 import asyncio, json, os, sys
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
@@ -80,10 +80,16 @@ async def main():
             res = await s.call_tool("regen_check", {"offline": True})
             out["regen_check"] = {k: res.structuredContent[k] for k in ("clean", "errors")}
             out["regen_files"] = [(f["path"], f["status"]) for f in res.structuredContent["files"]]
+            # An edit by hand is drift: named, with its diff, and nothing is written.
+            target = os.path.join(root, "charts/todo-app/templates/backend-service.yaml")
+            with open(target, "a") as f:
+                f.write("# edited\n")
+            res = await s.call_tool("regen_check", {"offline": True})
+            out["drift"] = [(f["path"], f["status"], f["diff"]) for f in res.structuredContent["files"]] + [res.structuredContent["clean"]]
     print(json.dumps(out, indent=1, sort_keys=True))
 
 asyncio.run(main())
-"#;
+"##;
 
 #[test]
 fn a_real_mcp_client_lists_validates_renders_and_generates() {
@@ -198,6 +204,11 @@ fn a_real_mcp_client_lists_validates_renders_and_generates() {
         ],
         "regen_check": {"clean": true, "errors": []},
         "regen_files": [["charts/todo-app/templates/backend-service.yaml", "up-to-date"]],
+        "drift": [
+            ["charts/todo-app/templates/backend-service.yaml", "drift",
+             "--- a/charts/todo-app/templates/backend-service.yaml\n+++ b/charts/todo-app/templates/backend-service.yaml\n@@ -12,4 +12,3 @@\n     - port: 8000\n       targetPort: 8000\n       protocol: TCP\n-# edited\n"],
+            false,
+        ],
     });
     // The cache entry's name is a hash: compare its folder.
     let mut got = got;
@@ -216,12 +227,15 @@ fn a_real_mcp_client_lists_validates_renders_and_generates() {
         serde_json::to_string_pretty(&got).unwrap(),
         serde_json::to_string_pretty(&want).unwrap()
     );
-    // Written and committed, as `dockhand generate` would.
+    // Written and committed, as `dockhand generate` would; the edit made afterwards stays.
     assert_eq!(
         p.read("charts/todo-app/templates/backend-service.yaml"),
-        svc
+        format!("{svc}# edited\n")
     );
-    assert_eq!(p.git(&["status", "--porcelain"]), "");
+    assert_eq!(
+        p.git(&["status", "--porcelain"]),
+        " M charts/todo-app/templates/backend-service.yaml\n"
+    );
 }
 
 /// Raw JSON-RPC over the server's stdin/stdout: every line it prints is a protocol message.
