@@ -9,7 +9,7 @@
 //! in finished output and when the run timed out while sitting at one (the runner stops a
 //! child whose output idles on such a question, well before the timeout).
 //!
-//! [`ask`] runs it in a temporary folder ([`workdir::Workdir`], `-C DIR` when the installed
+//! [`prepare`] sets it to run in a temporary folder ([`workdir::Workdir`], `-C DIR` when the installed
 //! version has `-C/--working-dir`, and as its current directory either way) that holds
 //! copies of the build-context files the prompt names. Gordon may write the Dockerfile
 //! there instead of printing it: the folder is diffed, and a Dockerfile it wrote is the
@@ -136,19 +136,6 @@ pub fn prepare(
     let flag = found.working_dir.then(|| dir.path());
     let inv = Invocation::from_argv(argv_in(cfg, flag, prompt), cfg.timeout).with_cwd(dir.path());
     Ok((inv, dir))
-}
-
-/// Run Gordon once for `prompt` in a fresh working folder (see [`prepare`]).
-pub async fn ask(
-    cfg: &ToolConfig,
-    root: &Path,
-    current: Option<&str>,
-    found: Behaviours,
-    prompt: &str,
-) -> Result<String, GordonError> {
-    let (inv, dir) = prepare(cfg, root, current, found, prompt)?;
-    let result = super::process::run(inv).await;
-    interpret_in(result, &dir)
 }
 
 /// [`interpret`], then the folder: a Dockerfile Gordon wrote there is the answer (it may

@@ -386,7 +386,7 @@ impl Sessions {
     }
 }
 
-/// What [`ask`] needs from `[tools.kagent]` and the prompt.
+/// What [`conversation_invocation`] needs from `[tools.kagent]` and the prompt.
 #[derive(Debug, Clone, Default)]
 pub struct AskOptions<'a> {
     pub agent: &'a str,
@@ -455,17 +455,6 @@ pub fn finish(
         sessions.put(&all, ctx);
     }
     Ok(reply.text)
-}
-
-/// Ask the agent (see [`task_for`]) and remember the session its answer came in.
-pub async fn ask(
-    cfg: &ToolConfig,
-    opts: &AskOptions<'_>,
-    sessions: &Sessions,
-    turns: &[Turn],
-) -> Result<String, KagentError> {
-    let inv = conversation_invocation(cfg, opts, sessions, turns);
-    finish(sessions, turns, super::process::run(inv).await)
 }
 
 /// The command line for messages ("run it yourself: …").

@@ -20,7 +20,8 @@
 //! an empty file in a temporary folder ([`Sandbox`]); `[tools.kubectl-ai] kubeconfig` gives
 //! one for prompts that must look at the cluster.
 //!
-//! Argv builders, flavour detection and output parsing are pure; [`ask`] runs it.
+//! Argv builders, flavour detection and output parsing are pure; the adapter runs it:
+//! [`Sandbox::new`], [`invocation`], the runner, [`interpret_with_trace`].
 
 pub mod trace;
 
@@ -370,15 +371,6 @@ pub struct Detected {
     pub trace: bool,
 }
 
-/// What [`ask`] needs from `[tools.kubectl-ai]`.
-#[derive(Debug, Clone, Default)]
-pub struct AskOptions<'a> {
-    pub provider: Option<&'a str>,
-    pub model: Option<&'a str>,
-    /// A kubeconfig to give the tool (default: an empty one).
-    pub kubeconfig: Option<&'a Path>,
-}
-
 /// Detect the flavour (and trace support) from `--help`, unless configured.
 pub async fn detect(cfg: &ToolConfig, configured: Option<Flavour>) -> Result<Detected, String> {
     let out = super::process::run(probe_invocation(cfg)).await;
@@ -400,28 +392,6 @@ pub async fn detect(cfg: &ToolConfig, configured: Option<Flavour>) -> Result<Det
         }),
         (Err(e), None) => Err(e.to_string()),
     }
-}
-
-/// Run kubectl-ai once in a fresh [`Sandbox`] and return its answer: from the trace when
-/// there is one, else from the terminal.
-pub async fn ask(
-    cfg: &ToolConfig,
-    detected: Detected,
-    opts: &AskOptions<'_>,
-    prompt: &str,
-) -> Result<String, KubectlAiError> {
-    let sandbox = Sandbox::new(opts.kubeconfig, detected.trace)
-        .map_err(|e| KubectlAiError::Unavailable(format!("cannot make a temporary folder: {e}")))?;
-    let inv = invocation(
-        detected.flavour,
-        cfg,
-        opts.provider,
-        opts.model,
-        Some(&sandbox),
-        prompt,
-    );
-    let result = super::process::run(inv).await;
-    interpret_with_trace(detected.flavour, result, &sandbox)
 }
 
 /// [`interpret`], but a successful run's answer is the trace's last message when the trace
