@@ -119,6 +119,8 @@ pub struct ToolSettings {
     pub gordon: ToolConfigFile,
     pub kubectl_ai: ToolConfigFile,
     pub kagent: ToolConfigFile,
+    /// `[tools.helm]`: the chart renderer (`binary`, `timeout_secs`).
+    pub helm: ToolConfigFile,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -205,6 +207,8 @@ struct ToolsSection {
     kubectl_ai: ToolConfigFile,
     #[serde(default)]
     kagent: ToolConfigFile,
+    #[serde(default)]
+    helm: ToolConfigFile,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -446,6 +450,7 @@ impl Settings {
                 gordon: file.tools.gordon,
                 kubectl_ai: file.tools.kubectl_ai,
                 kagent: file.tools.kagent,
+                helm: file.tools.helm,
             },
             policies: file.policies,
             ignores: file.ignore,
@@ -479,6 +484,20 @@ impl Settings {
                 backend_address: self.policies.backend_address.clone(),
             },
             enabled: self.policies.enabled.clone(),
+            chart_renderer: match &self.tools.helm.binary {
+                Some(p) if p.components().count() > 1 && p.is_relative() => {
+                    crate::validate::chart::Renderer::Helm(self.root.join(p))
+                }
+                Some(p) => crate::validate::chart::Renderer::Helm(p.clone()),
+                None => crate::validate::chart::Renderer::Auto,
+            },
+            helm_limits: {
+                let mut limits = self.helm_limits();
+                if let Some(secs) = self.tools.helm.timeout_secs {
+                    limits.timeout = std::time::Duration::from_secs(secs);
+                }
+                limits
+            },
         }
     }
 

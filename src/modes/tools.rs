@@ -16,7 +16,8 @@ pub fn validate(settings: &Settings, args: &ValidateArgs, ui: &Ui) -> Result<Out
         set: args.set.clone(),
         kube_version: config.kube_version.clone(),
         policy: config.policy.clone(),
-        helm: settings.helm_limits(),
+        renderer: config.chart_renderer.clone(),
+        helm: config.helm_limits,
         ..Default::default()
     };
     let validator = Validator::new(config)?;

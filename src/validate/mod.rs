@@ -68,19 +68,30 @@ pub struct ValidatorConfig {
     pub policy: policy::PolicyConfig,
     /// Policies applied to every manifest (`[policies] enabled`).
     pub enabled: Vec<String>,
+    /// How charts are rendered (`[tools.helm] binary`, else helm on PATH).
+    pub chart_renderer: chart::Renderer,
+    /// Timeout and output limit for `helm template` (`[limits]`, or
+    /// `[tools.helm] timeout_secs`).
+    pub helm_limits: chart::HelmLimits,
 }
 
 /// The validation stage: strict schemas compiled once per run, policies, silences.
 pub struct Validator {
     schemas: Schemas,
     config: ValidatorConfig,
+    /// Charts read once per run, for artifacts checked inside their chart.
+    charts: std::sync::Mutex<std::collections::HashMap<PathBuf, std::sync::Arc<chart::ChartFiles>>>,
 }
 
 impl Validator {
     pub fn new(config: ValidatorConfig) -> Result<Validator, Error> {
         let schemas =
             Schemas::load(&config.kube_version).map_err(|e| Error::Schema(e.to_string()))?;
-        Ok(Validator { schemas, config })
+        Ok(Validator {
+            schemas,
+            config,
+            charts: Default::default(),
+        })
     }
 
     /// Check one artifact's text. `path` decides silences and whether it is under charts/.
@@ -150,10 +161,13 @@ impl Validator {
         out
     }
 
-    /// A Helm chart file (`output = "helm"`) is checked inside its chart: the chart
-    /// on disk is copied to a scratch folder with `content` in place of `rel`, then
-    /// rendered and checked whole. Only the findings about `rel` are returned.
-    /// Without a chart around it, plain YAML is checked as manifests.
+    /// A Helm chart file (`output = "helm"`) is checked inside its chart: the
+    /// chart is read once per run into memory, `content` is laid over `rel`,
+    /// and the whole chart is rendered and checked. The built-in renderer runs
+    /// first (pure, in memory); helm renders only a chart it cannot render
+    /// fully. Only the findings about `rel` are returned. A value the chart
+    /// lacks is an error here (a wrong answer). Without a chart around it,
+    /// plain YAML is checked as manifests.
     pub fn check_in_chart(
         &self,
         root: &Path,
@@ -180,44 +194,40 @@ impl Validator {
         let inner = target
             .strip_prefix(chart_dir)
             .unwrap_or(Path::new(rel))
-            .to_owned();
-        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let name = chart_dir
-            .file_name()
-            .map(|s| s.to_os_string())
-            .unwrap_or_default();
-        let scratch =
-            std::env::temp_dir().join(format!("dockhand-chart-{}-{n}", std::process::id()));
-        let copy = scratch.join(name);
-        let staged = copy_dir(chart_dir, &copy)
-            .and_then(|()| std::fs::create_dir_all(copy.join(&inner).parent().unwrap_or(&copy)))
-            .and_then(|()| std::fs::write(copy.join(&inner), content));
-        let mut out = match staged {
-            Err(e) => vec![Diagnostic::error(
-                "chart/scratch",
-                Pos::new(1, 1),
-                format!("could not stage the chart: {e}"),
-            )],
-            Ok(()) => {
-                let opts = chart::ChartOptions {
-                    kube_version: self.config.kube_version.clone(),
-                    policy: self.config.policy.clone(),
-                    ..Default::default()
-                };
-                let ours = copy.join(&inner).to_string_lossy().into_owned();
-                chart::check_chart(&copy, &opts)
-                    .files
-                    .into_iter()
-                    .filter(|(path, _)| {
-                        *path == ours
-                            || path.strip_suffix(chart::RENDERED_SUFFIX) == Some(ours.as_str())
-                    })
-                    .flat_map(|(_, d)| d)
-                    .collect()
-            }
+            .to_string_lossy()
+            .replace('\\', "/");
+        let files = {
+            let mut cache = self.charts.lock().unwrap_or_else(|e| e.into_inner());
+            cache
+                .entry(chart_dir.to_owned())
+                .or_insert_with(|| std::sync::Arc::new(chart::ChartFiles::read(chart_dir)))
+                .clone()
         };
-        let _ = std::fs::remove_dir_all(&scratch);
+        let files = files.with_file(&inner, content);
+        let mut opts = chart::ChartOptions {
+            kube_version: self.config.kube_version.clone(),
+            policy: self.config.policy.clone(),
+            renderer: chart::Renderer::BuiltIn,
+            helm: self.config.helm_limits,
+            strict_values: true,
+            ..Default::default()
+        };
+        let mut result = chart::check_files_with(&files, &opts, Some(&self.schemas));
+        if !result.complete
+            && let Some(helm) = self.config.chart_renderer.helm_binary()
+        {
+            opts.renderer = chart::Renderer::Helm(helm);
+            result = chart::check_files_with(&files, &opts, Some(&self.schemas));
+        }
+        let ours = files.dir().join(&inner).to_string_lossy().into_owned();
+        let mut out: Vec<Diagnostic> = result
+            .files
+            .into_iter()
+            .filter(|(path, _)| {
+                *path == ours || path.strip_suffix(chart::RENDERED_SUFFIX) == Some(ours.as_str())
+            })
+            .flat_map(|(_, d)| d)
+            .collect();
         out.extend(contract::helm::template(content));
         out.extend(secrets::text_findings(content));
         self.silence(rel, content, &mut out);
@@ -275,7 +285,8 @@ impl Validator {
 
     /// `validate` of a chart folder: Chart.yaml, values, rendered templates.
     fn report_chart(&self, dir: &Path, opts: &chart::ChartOptions) -> Vec<FileReport> {
-        let result = chart::check_chart(dir, opts);
+        let result =
+            chart::check_files_with(&chart::ChartFiles::read(dir), opts, Some(&self.schemas));
         result
             .files
             .into_iter()
@@ -417,20 +428,6 @@ impl Validator {
             source,
         }
     }
-}
-
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let dest = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &dest)?;
-        } else {
-            std::fs::copy(entry.path(), dest)?;
-        }
-    }
-    Ok(())
 }
 
 fn is_dockerfile_name(name: &str) -> bool {

@@ -321,14 +321,22 @@ fn the_chart_is_clean_under_helm_lint_kubernetes_validate_and_dockhand() {
             (0, "", ""),
             "kubernetes-validate {sets:?}"
         );
-        let mut t = p.dockhand().args(["validate", CHART]);
+        // helm renders (it is first on PATH); the report names it.
+        let mut t = p
+            .dockhand()
+            .path_prefix(helm.parent().unwrap())
+            .args(["validate", CHART]);
         for s in &sets {
             t = t.args(["--set", s]);
         }
         let o = t.run();
+        let expected = format!(
+            "{CHART}/Chart.yaml:1:1: info[chart/renderer]: rendered with `helm template` ({})\n  |\n1 | apiVersion: v2\n  | ^\n8 files checked: 0 errors, 0 warnings\n",
+            helm.display()
+        );
         assert_eq!(
             (o.stdout.as_str(), o.stderr.as_str()),
-            ("7 files checked: 0 errors, 0 warnings\n", ""),
+            (expected.as_str(), ""),
             "dockhand validate {sets:?}"
         );
     }
@@ -889,8 +897,10 @@ fn health_resources_pass_writes_nothing_for_a_chart_without_locked_manifests() {
 #[test]
 fn dockhand_refuses_what_the_overrides_break() {
     let expect = |set: &str, stdout: &str| {
+        // The built-in renderer (no helm on PATH), so the output is the same everywhere.
         let o = Test::new()
             .current_dir(&repo_root())
+            .env("PATH", "/usr/bin:/bin")
             .args(["validate", CHART, "--set", set])
             .status(1)
             .run();
@@ -903,24 +913,35 @@ fn dockhand_refuses_what_the_overrides_break() {
     expect(
         "backend.replicas=abc",
         "\
+charts/todo-app/Chart.yaml:1:1: info[chart/renderer]: rendered with dockhand's built-in renderer (no helm on PATH)
+  |
+1 | apiVersion: v2
+  | ^
+--set:1:1: error[chart/values-schema]: values don't meet values.schema.json: at /backend/replicas: got string, want integer
+  at /backend/replicas
+  hint: helm refuses to render the chart with these values
 charts/todo-app/templates/backend-deployment.yaml (rendered):8:13: error[schema/type]: expected integer, found string `abc`
   |
 8 |   replicas: abc
   |             ^
   at /spec/replicas
-8 files checked: 1 error, 0 warnings
+10 files checked: 2 errors, 0 warnings
 ",
     );
     expect(
         "backend.image.pullPolicy=Always",
         "\
+charts/todo-app/Chart.yaml:1:1: info[chart/renderer]: rendered with dockhand's built-in renderer (no helm on PATH)
+  |
+1 | apiVersion: v2
+  | ^
 charts/todo-app/templates/backend-deployment.yaml (rendered):22:28: error[policy/image-pull-never]: container `todo-backend` has `imagePullPolicy: Always`; expected `Never`
    |
 22 |           imagePullPolicy: \"Always\"
    |                            ^
   at /spec/template/spec/containers/0/imagePullPolicy
   hint: set `imagePullPolicy: Never` on every container: Minikube runs the images built locally (`eval $(minikube docker-env)`), there is no registry to pull from
-8 files checked: 1 error, 0 warnings
+9 files checked: 1 error, 0 warnings
 ",
     );
 }

@@ -9,6 +9,7 @@ mod assistants;
 mod atomic;
 mod backends;
 mod chart_values;
+mod charts;
 mod cli;
 mod contract;
 mod faults;

@@ -1,36 +1,26 @@
-//! Running `helm template` and mapping its output and errors back to the
+//! Running `helm template` (under a timeout and an output limit, through
+//! the process runner) and mapping its output and errors back to the
 //! chart's templates.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use super::files::ChartFiles;
 use super::template::Source;
 use super::{ChartOptions, RenderedFile, Report};
+use crate::backend::process::{self, Invocation, ProcessError};
 use crate::validate::diagnostic::{Diagnostic, Pos};
-
-pub(super) fn find_on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| is_executable(p))
-}
-
-fn is_executable(p: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        p.metadata()
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    }
-    #[cfg(not(unix))]
-    {
-        p.is_file()
-    }
-}
 
 pub(super) struct HelmOutput {
     success: bool,
     stdout: String,
     stderr: String,
+}
+
+pub(super) enum HelmRun {
+    /// helm ran to its end (successfully or not).
+    Ran(HelmOutput),
+    /// helm could not be run, hung, or printed too much: one finding.
+    Failed(Diagnostic),
 }
 
 /// `helm template` runs through the same process runner as the assistants: in its own
@@ -51,16 +41,47 @@ impl Default for HelmLimits {
     }
 }
 
-/// `helm template RELEASE DIR --kube-version V --debug --values F --set K=V`. A timeout
-/// or output over the limit is helm's failure (reported as `chart/render`); only a helm
-/// that cannot be started at all is an `Err`.
+/// `helm template RELEASE DIR --kube-version V --debug --values F --set K=V`,
+/// under `opts.helm` (timeout, output limit). A timeout, output over the
+/// limit or a helm that cannot be started is one finding. A chart with files
+/// laid over it is written to a temporary folder first (the files on disk
+/// are never changed).
 pub(super) fn run_helm(
     bin: &Path,
-    dir: &Path,
+    chart: &ChartFiles,
     release: &str,
     opts: &ChartOptions,
-) -> std::io::Result<HelmOutput> {
-    use crate::backend::process::{self, Invocation, ProcessError};
+) -> HelmRun {
+    let scratch;
+    let dir: &Path = if chart.overlaid.is_empty() {
+        &chart.dir
+    } else {
+        let made = tempfile::Builder::new()
+            .prefix("dockhand-chart-")
+            .tempdir()
+            .and_then(|t| {
+                let name = chart
+                    .dir
+                    .file_name()
+                    .map(|n| n.to_os_string())
+                    .unwrap_or_else(|| "chart".into());
+                let at = t.path().join(name);
+                chart.write_to(&at).map(|()| (t, at))
+            });
+        match made {
+            Ok(m) => {
+                scratch = m;
+                &scratch.1
+            }
+            Err(e) => {
+                return HelmRun::Failed(Diagnostic::error(
+                    "chart/render",
+                    Pos::new(1, 1),
+                    format!("cannot stage the chart for helm: {e}"),
+                ));
+            }
+        }
+    };
     let mut args: Vec<String> = vec![
         "template".into(),
         release.into(),
@@ -81,30 +102,36 @@ pub(super) fn run_helm(
     }
     let inv = Invocation::new(bin, args).with_timeout(opts.helm.timeout);
     match process::run_blocking_limited(&inv, opts.helm.max_output) {
-        Ok(c) => Ok(HelmOutput {
+        Ok(c) => HelmRun::Ran(HelmOutput {
             success: c.success(),
             stdout: c.stdout,
             stderr: c.stderr,
         }),
-        Err(ProcessError::Timeout { argv, after, .. }) => Ok(HelmOutput {
-            success: false,
-            stdout: String::new(),
-            stderr: format!(
-                "Error: {} (raise [limits] helm_timeout_secs in dockhand.toml to allow longer)",
-                ProcessError::Timeout {
-                    argv,
-                    after,
-                    stderr_tail: String::new(),
-                    partial: None,
-                }
-            ),
-        }),
-        Err(e @ ProcessError::TooLarge { .. }) => Ok(HelmOutput {
-            success: false,
-            stdout: String::new(),
-            stderr: format!("Error: {e}"),
-        }),
-        Err(e) => Err(std::io::Error::other(e.to_string())),
+        Err(ProcessError::Timeout { argv, after, .. }) => {
+            // Without helm's debug lines: they name temporary paths.
+            let e = ProcessError::Timeout {
+                argv,
+                after,
+                stderr_tail: String::new(),
+                partial: None,
+            };
+            HelmRun::Failed(
+                Diagnostic::error(
+                    "chart/render",
+                    Pos::new(1, 1),
+                    format!("helm template failed: {e} (raise [limits] helm_timeout_secs in dockhand.toml to allow longer)"),
+                )
+                .with_hint("fix the template or values helm points at"),
+            )
+        }
+        Err(e @ ProcessError::TooLarge { .. }) => HelmRun::Failed(
+            Diagnostic::error("chart/render", Pos::new(1, 1), format!("helm template failed: {e}"))
+                .with_hint("fix the template or values helm points at"),
+        ),
+        Err(e) => HelmRun::Failed(
+            Diagnostic::error("chart/render", Pos::new(1, 1), format!("cannot run helm: {e}"))
+                .with_hint("check `[tools.helm] binary`, or remove it to use helm from PATH or the built-in renderer"),
+        ),
     }
 }
 
@@ -140,15 +167,27 @@ fn split_helm_output(stdout: &str, chart_name: &str) -> Vec<(String, String)> {
     out
 }
 
+/// helm's load errors that dockhand's own checks already report precisely.
+const ALREADY_REPORTED: &[&str] = &[
+    "validation: chart.metadata",
+    "cannot load Chart.yaml",
+    "cannot load values.yaml",
+    "missing in charts/ directory",
+    "apiVersion is required",
+    "library charts are not installable",
+    "error unpacking subchart",
+];
+
 /// Turn helm's output into rendered files and findings. Returns the files
-/// and whether everything rendered.
+/// and whether everything rendered. `chart_errors`: dockhand's own checks
+/// found errors already (helm's message for the same cause is dropped).
 pub(super) fn helm_results(
     out: &HelmOutput,
-    dir: &Path,
+    chart: &ChartFiles,
     chart_name: &str,
     sources: &[Source],
+    chart_errors: bool,
     rep: &mut Report,
-    path_of: &dyn Fn(&str) -> String,
 ) -> (Vec<RenderedFile>, bool) {
     let mut by_template: Vec<RenderedFile> = Vec::new();
     for (rel, text) in split_helm_output(&out.stdout, chart_name) {
@@ -173,8 +212,6 @@ pub(super) fn helm_results(
     if out.success {
         return (by_template, true);
     }
-    // Our own parser's syntax errors are not reported when helm renders: a
-    // construct it does not know is not an error. helm's own error is.
     let message: Vec<&str> = out
         .stderr
         .lines()
@@ -190,19 +227,18 @@ pub(super) fn helm_results(
         // dockhand parses the rendered output itself and reports it precisely.
         return (by_template, true);
     }
+    if chart_errors && ALREADY_REPORTED.iter().any(|m| message.contains(m)) {
+        return (by_template, false);
+    }
+    let chart_path = chart.path_of("Chart.yaml");
     let (path, pos) = match locate_helm_error(&message, chart_name) {
-        Some((rel, line, col)) => {
-            let p = path_of(&rel);
-            let exists = sources.iter().any(|s| s.rel == rel);
-            (
-                if exists { p } else { path_of("Chart.yaml") },
-                Pos::new(line, col),
-            )
+        Some((rel, line, col)) if sources.iter().any(|s| s.rel == rel) => {
+            (chart.path_of(&rel), Pos::new(line, col))
         }
-        None => (
-            dir.join("Chart.yaml").to_string_lossy().into_owned(),
-            Pos::new(1, 1),
-        ),
+        _ if message.contains("values don't meet the specifications of the schema") => {
+            (chart.path_of("values.yaml"), Pos::new(1, 1))
+        }
+        _ => (chart_path, Pos::new(1, 1)),
     };
     rep.add(
         &path,
@@ -274,14 +310,8 @@ mod tests {
             stderr: String::new(),
         };
         let mut rep = Report::default();
-        let (files, ok) = helm_results(
-            &rendered,
-            Path::new("c"),
-            "todo-app",
-            &[],
-            &mut rep,
-            &|r: &str| format!("c/{r}"),
-        );
+        let chart = ChartFiles::read(Path::new("/nonexistent/c"));
+        let (files, ok) = helm_results(&rendered, &chart, "todo-app", &[], false, &mut rep);
         assert!(ok);
         assert_eq!(files.len(), 2);
         assert_eq!(files[0].text, "kind: A\n---\nkind: A2\n");

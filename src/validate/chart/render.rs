@@ -2,21 +2,25 @@
 //! (and Sprig) with helm's semantics, and Go's value formatting.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
-use serde_json::{Map, Number, Value as J};
+use serde_json::{Map, Value as J};
 
+use super::files::ChartFiles;
+use super::functions::undefined_functions;
+use super::gofmt::{go_quote, print_top, strval};
 use super::gotmpl;
 use super::meta::ChartMeta;
 use super::template::{Defines, Source, unsupported};
 use super::to_yaml::to_yaml;
 use super::{LineIndex, RenderedFile, Report};
-use crate::validate::diagnostic::{Diagnostic, Pos};
+use crate::validate::diagnostic::{Diagnostic, Pos, Severity};
 
 /// Render every template with the built-in renderer. Returns the rendered
-/// files and whether every template could be rendered.
+/// files and whether every template could be rendered. What the renderer
+/// cannot render is one `chart/not-fully-checked` info finding naming the
+/// first such construct; it is never an error.
 pub(super) fn render_builtin(
-    dir: &Path,
+    chart: &ChartFiles,
     chart_name: &str,
     meta: &ChartMeta,
     values: &J,
@@ -36,20 +40,35 @@ pub(super) fn render_builtin(
             complete = false;
         }
     }
-    if dir.join("charts").is_dir()
-        && std::fs::read_dir(dir.join("charts")).is_ok_and(|mut d| d.next().is_some())
-    {
-        let chart_path = dir.join("Chart.yaml").to_string_lossy().into_owned();
-        rep.add(
-            &chart_path,
-            Diagnostic::error(
-                "chart/unsupported-template",
-                Pos::new(1, 1),
-                "the built-in renderer does not render subcharts (charts/); their templates are not checked",
-            )
-            .with_hint("install helm (or pass its path) to render charts with dependencies"),
-        );
-        complete = false;
+    // A function helm does not define fails the whole chart in helm (Go
+    // checks names when it parses); the template is not rendered here.
+    let mut undefined: HashSet<usize> = HashSet::new();
+    for (i, src) in sources.iter().enumerate() {
+        let Some(tree) = &src.tree else { continue };
+        for (name, at) in undefined_functions(tree) {
+            let pos = LineIndex::new(&src.text).pos(&src.text, at);
+            rep.add(
+                &src.path,
+                Diagnostic::error(
+                    "chart/template-syntax",
+                    pos,
+                    format!("function \"{name}\" not defined"),
+                )
+                .with_hint("helm refuses to render the chart: check the name against Go's, Sprig's and helm's template functions"),
+            );
+            undefined.insert(i);
+            complete = false;
+        }
+    }
+    // (path, position, construct, template not rendered)
+    let mut skipped: Vec<(String, Pos, String, String)> = Vec::new();
+    if let Some(sub) = chart.subcharts.first() {
+        skipped.push((
+            chart.path_of("Chart.yaml"),
+            Pos::new(1, 1),
+            format!("subcharts ({})", sub.rel),
+            "the subcharts' templates".to_owned(),
+        ));
     }
     let mut defines: Defines<'_> = HashMap::new();
     for (i, src) in sources.iter().enumerate() {
@@ -73,37 +92,18 @@ pub(super) fn render_builtin(
     let mut rendered = Vec::new();
     for (i, src) in sources.iter().enumerate() {
         let Some(tree) = &src.tree else { continue };
-        if !src.renders() {
+        if !src.renders() || undefined.contains(&i) {
             continue;
         }
         let mut found = Vec::new();
         unsupported(&tree.items, i, &defines, &mut HashSet::new(), &mut found);
-        if !found.is_empty() {
-            complete = false;
-            let mut seen = HashSet::new();
-            for (f, at, what) in found {
-                if !seen.insert((f, at)) {
-                    continue;
-                }
-                let pos = pos_in(f, at);
-                let used_by = if f == i {
-                    String::new()
-                } else {
-                    format!(", used by {}", src.rel)
-                };
-                rep.add(
-                    &sources[f].path,
-                    Diagnostic::error(
-                        "chart/unsupported-template",
-                        pos,
-                        format!(
-                            "{what} at line {} of {}{used_by} is not supported by the built-in renderer; {} is not rendered or checked",
-                            pos.line, sources[f].rel, src.rel
-                        ),
-                    )
-                    .with_hint("install helm (dockhand uses `helm template` when it is on PATH), or rewrite the template with the supported subset (see `dockhand validate --help`)"),
-                );
-            }
+        if let Some((f, at, what)) = found.into_iter().next() {
+            skipped.push((
+                sources[f].path.clone(),
+                pos_in(f, at),
+                what,
+                src.rel.clone(),
+            ));
             continue;
         }
         let mut root = Map::new();
@@ -150,6 +150,29 @@ pub(super) fn render_builtin(
                 );
             }
         }
+    }
+    if let Some((path, pos, what, _)) = skipped.first() {
+        complete = false;
+        let mut not_rendered: Vec<&str> = skipped.iter().map(|(_, _, _, t)| t.as_str()).collect();
+        not_rendered.dedup();
+        let more = if skipped.len() > 1 {
+            format!(" (and {} more)", skipped.len() - 1)
+        } else {
+            String::new()
+        };
+        rep.add(
+            path,
+            Diagnostic::new(
+                "chart/not-fully-checked",
+                Severity::Info,
+                *pos,
+                format!(
+                    "not fully checked: the built-in renderer cannot render {what}{more}; not rendered or checked: {}",
+                    not_rendered.join(", ")
+                ),
+            )
+            .with_hint("install helm (dockhand renders with `helm template` when helm is on PATH or `[tools.helm] binary` names it) to check the whole chart"),
+        );
     }
     (rendered, complete)
 }
@@ -543,125 +566,10 @@ fn walk_fields(file: usize, at: usize, v: &J, chain: &[String]) -> R<J> {
     Ok(cur.clone())
 }
 
-/// An action's output: Go's `%v`, with helm's `<no value>` removal for nil.
-fn print_top(v: &J) -> String {
-    if v.is_null() {
-        String::new()
-    } else {
-        go_print(v)
-    }
-}
-
-/// Go's `fmt.Sprint` of a decoded JSON value.
-pub(super) fn go_print(v: &J) -> String {
-    match v {
-        J::Null => "<nil>".to_owned(),
-        J::Bool(b) => b.to_string(),
-        J::Number(n) => go_number(n),
-        J::String(s) => s.clone(),
-        J::Array(a) => format!("[{}]", a.iter().map(go_print).collect::<Vec<_>>().join(" ")),
-        J::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            format!(
-                "map[{}]",
-                keys.iter()
-                    .map(|k| format!("{k}:{}", go_print(&m[*k])))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )
-        }
-    }
-}
-
-fn go_number(n: &Number) -> String {
-    if n.is_f64() {
-        go_float(n.as_f64().unwrap_or(0.0))
-    } else {
-        n.to_string()
-    }
-}
-
-/// Go's `strconv.FormatFloat(f, 'g', -1, 64)` (also `%v`).
-pub(super) fn go_float(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".to_owned();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "+Inf" } else { "-Inf" }.to_owned();
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0" } else { "0" }.to_owned();
-    }
-    let e = format!("{f:e}");
-    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let sign = if f < 0.0 { "-" } else { "" };
-    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
-    if !(-4..6).contains(&exp) {
-        let rest = if digits.len() > 1 {
-            format!(".{}", &digits[1..])
-        } else {
-            String::new()
-        };
-        format!(
-            "{sign}{}{rest}e{}{:02}",
-            &digits[..1],
-            if exp < 0 { '-' } else { '+' },
-            exp.abs()
-        )
-    } else if exp >= 0 {
-        let int_len = exp as usize + 1;
-        if digits.len() <= int_len {
-            format!("{sign}{digits}{}", "0".repeat(int_len - digits.len()))
-        } else {
-            format!("{sign}{}.{}", &digits[..int_len], &digits[int_len..])
-        }
-    } else {
-        format!("{sign}0.{}{digits}", "0".repeat((-exp - 1) as usize))
-    }
-}
-
-/// Sprig's `strval`.
-fn strval(v: &J) -> String {
-    go_print(v)
-}
-
-/// Go's `strconv.Quote`.
-fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
-                if (c as u32) < 0x10000 {
-                    out.push_str(&format!("\\u{:04x}", c as u32));
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::chart::gofmt::go_float;
     use crate::validate::chart::values::load_values;
 
     /// Render one template text with the built-in renderer.

@@ -3,11 +3,11 @@
 //! renderer's subset.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
 use serde_json::Value as J;
 
 use super::Report;
+use super::files::ChartFiles;
 use super::gotmpl;
 use crate::validate::diagnostic::{Diagnostic, Pos};
 
@@ -35,123 +35,170 @@ impl Source {
     }
 }
 
-pub(super) fn read_templates(
-    dir: &Path,
-    rep: &mut Report,
-    path_of: &dyn Fn(&str) -> String,
-) -> Vec<Source> {
-    let mut found = Vec::new();
-    collect_files(&dir.join("templates"), "templates", &mut found);
-    found.sort();
+pub(super) fn read_templates(chart: &ChartFiles, rep: &mut Report) -> Vec<Source> {
     let mut out = Vec::new();
-    for rel in found {
-        let path = path_of(&rel);
-        match std::fs::read(dir.join(&rel)).map(String::from_utf8) {
-            Ok(Ok(text)) => {
+    for rel in chart.under("templates") {
+        let path = chart.path_of(rel);
+        match chart.text(rel) {
+            Some(Ok(text)) => {
                 rep.touch(&path);
                 out.push(Source {
-                    rel,
+                    rel: rel.to_owned(),
                     path,
-                    text,
+                    text: text.to_owned(),
                     tree: None,
                     parse_error: None,
                 });
             }
-            Ok(Err(_)) => rep.add(
+            _ => rep.add(
                 &path,
                 Diagnostic::error("chart/render", Pos::new(1, 1), "template is not UTF-8 text"),
             ),
-            Err(e) => rep.add(
-                &path,
-                Diagnostic::error(
-                    "chart/render",
-                    Pos::new(1, 1),
-                    format!("cannot read template: {e}"),
-                ),
-            ),
         }
     }
     out
 }
 
-fn collect_files(dir: &Path, rel: &str, out: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
-            continue;
-        }
-        let child = format!("{rel}/{name}");
-        let path = entry.path();
-        if path.is_dir() {
-            collect_files(&path, &child, out);
-        } else {
-            out.push(child);
-        }
+/// Functions whose arguments are tests or fallbacks: a missing value there
+/// is what the function is for.
+const GUARDS: &[&str] = &[
+    "default", "coalesce", "required", "hasKey", "empty", "and", "or", "not", "ternary", "kindIs",
+    "typeIs", "kindOf", "typeOf", "eq", "ne",
+];
+
+/// `.Values` paths referenced where `.` (or `$`) is the chart's root and
+/// nothing guards them, with the offset of each reference. Guarded: an
+/// argument of a [`GUARDS`] function (or piped into one), the test of an
+/// `if`/`with`/`range`, and in the body of an `if`/`with` any path above or
+/// below one its test checked (`hasKey .Values.a "b"` checks `a.b`).
+pub(super) fn value_refs(tree: &gotmpl::Tree) -> Vec<(Vec<String>, usize)> {
+    let mut out = Vec::new();
+    let mut guards = Vec::new();
+    refs_in_items(&tree.items, true, &mut guards, &mut out);
+    for d in &tree.defines {
+        refs_in_items(&d.body, true, &mut guards, &mut out);
     }
+    out
 }
 
-/// `.Values` paths referenced where `.` (or `$`) is the chart's root, with
-/// the offset of each reference.
-pub(super) fn value_refs(tree: &gotmpl::Tree) -> Vec<(Vec<String>, usize)> {
+type Refs = Vec<(Vec<String>, usize)>;
+
+fn refs_in_items(list: &[gotmpl::Item], root: bool, guards: &mut Vec<Vec<String>>, out: &mut Refs) {
     use gotmpl::Item;
-    fn items(list: &[Item], root: bool, out: &mut Vec<(Vec<String>, usize)>) {
-        for item in list {
-            match item {
-                Item::Text(_) | Item::Control { .. } => {}
-                Item::Action(p) => pipe(p, root, out),
-                Item::If { branches, els, .. } => {
-                    for (cond, body) in branches {
-                        pipe(cond, root, out);
-                        items(body, root, out);
-                    }
-                    items(els, root, out);
+    for item in list {
+        match item {
+            Item::Text(_) | Item::Control { .. } => {}
+            Item::Action(p) => refs_in_pipe(p, root, false, guards, out),
+            Item::If { branches, els, .. } => {
+                let depth = guards.len();
+                for (cond, body) in branches {
+                    tested(cond, root, guards);
+                    refs_in_items(body, root, guards, out);
                 }
-                Item::With {
-                    pipe: p, body, els, ..
-                }
-                | Item::Range {
-                    pipe: p, body, els, ..
-                } => {
-                    pipe(p, root, out);
-                    items(body, false, out);
-                    items(els, root, out);
-                }
-                Item::Template { arg, .. } => {
-                    if let Some(p) = arg {
-                        pipe(p, root, out);
-                    }
+                refs_in_items(els, root, guards, out);
+                guards.truncate(depth);
+            }
+            Item::With {
+                pipe: p, body, els, ..
+            } => {
+                let depth = guards.len();
+                tested(p, root, guards);
+                refs_in_items(body, false, guards, out);
+                refs_in_items(els, root, guards, out);
+                guards.truncate(depth);
+            }
+            Item::Range {
+                pipe: p, body, els, ..
+            } => {
+                // Ranging over a missing value runs no iteration.
+                refs_in_items(body, false, guards, out);
+                refs_in_items(els, root, guards, out);
+                let _ = p;
+            }
+            Item::Template { arg, .. } => {
+                if let Some(p) = arg {
+                    refs_in_pipe(p, root, false, guards, out);
                 }
             }
         }
     }
-    fn pipe(p: &gotmpl::Pipe, root: bool, out: &mut Vec<(Vec<String>, usize)>) {
+}
+
+/// The paths a test checks become guards.
+fn tested(p: &gotmpl::Pipe, root: bool, guards: &mut Vec<Vec<String>>) {
+    fn all(p: &gotmpl::Pipe, root: bool, guards: &mut Vec<Vec<String>>) {
         for cmd in &p.cmds {
+            // `hasKey M "k"` checks M.k, not all of M (added below).
+            if matches!(cmd.args.first(), Some(gotmpl::Arg::Func { name, .. }) if name == "hasKey")
+            {
+                continue;
+            }
             for arg in &cmd.args {
                 match arg {
-                    gotmpl::Arg::Field { chain, at } if root => push(chain, *at, out),
-                    gotmpl::Arg::Var { name, chain, at } if name.is_empty() => {
-                        push(chain, *at, out)
-                    }
-                    gotmpl::Arg::Sub { pipe: inner, .. } => pipe(inner, root, out),
-                    _ => {}
+                    gotmpl::Arg::Sub { pipe, .. } => all(pipe, root, guards),
+                    other => guards.extend(values_path(other, root).filter(|p| !p.is_empty())),
                 }
             }
         }
     }
-    fn push(chain: &[String], at: usize, out: &mut Vec<(Vec<String>, usize)>) {
-        if chain.len() > 1 && chain[0] == "Values" {
-            out.push((chain[1..].to_vec(), at));
+    all(p, root, guards);
+    for cmd in &p.cmds {
+        if let [
+            gotmpl::Arg::Func { name, .. },
+            target,
+            gotmpl::Arg::Lit {
+                value: J::String(key),
+                ..
+            },
+        ] = cmd.args.as_slice()
+            && name == "hasKey"
+            && let Some(mut path) = values_path(target, root)
+        {
+            path.push(key.clone());
+            guards.push(path);
         }
     }
-    let mut out = Vec::new();
-    items(&tree.items, true, &mut out);
-    for d in &tree.defines {
-        items(&d.body, true, &mut out);
+}
+
+fn values_path(arg: &gotmpl::Arg, root: bool) -> Option<Vec<String>> {
+    let chain = match arg {
+        gotmpl::Arg::Field { chain, .. } if root => chain,
+        gotmpl::Arg::Var { name, chain, .. } if name.is_empty() => chain,
+        _ => return None,
+    };
+    (chain.first().map(String::as_str) == Some("Values")).then(|| chain[1..].to_vec())
+}
+
+fn refs_in_pipe(
+    p: &gotmpl::Pipe,
+    root: bool,
+    guarded: bool,
+    guards: &mut Vec<Vec<String>>,
+    out: &mut Refs,
+) {
+    let is_guard = |cmd: &gotmpl::Cmd| matches!(cmd.args.first(), Some(gotmpl::Arg::Func { name, .. }) if GUARDS.contains(&name.as_str()));
+    for (i, cmd) in p.cmds.iter().enumerate() {
+        // `.Values.x | default 1`: the value flows into a guard.
+        let guarded = guarded || is_guard(cmd) || p.cmds[i + 1..].iter().any(is_guard);
+        for arg in &cmd.args {
+            match arg {
+                gotmpl::Arg::Sub { pipe: inner, .. } => {
+                    refs_in_pipe(inner, root, guarded, guards, out)
+                }
+                other => {
+                    if let Some(path) = values_path(other, root)
+                        && !path.is_empty()
+                        && !guarded
+                        && !guards
+                            .iter()
+                            .any(|g| path.starts_with(g) || g.starts_with(&path))
+                    {
+                        out.push((path, other.at()));
+                    }
+                }
+            }
+        }
     }
-    out
 }
 
 // ---------------------------------------------------------------- missing values
@@ -218,34 +265,81 @@ fn json_kind(v: &J) -> &'static str {
 
 /// The candidate within edit distance 2 (case-insensitive), if any.
 fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let w: Vec<char> = word.to_lowercase().chars().collect();
+    let w = word.to_lowercase();
     candidates
         .iter()
-        .map(|c| {
-            (
-                levenshtein(&w, &c.to_lowercase().chars().collect::<Vec<_>>()),
-                *c,
-            )
-        })
-        .filter(|(d, _)| *d <= 2 && *d < w.len())
+        .map(|c| (strsim::levenshtein(&w, &c.to_lowercase()), *c))
+        .filter(|(d, _)| *d <= 2 && *d < w.chars().count())
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
 
-fn levenshtein(a: &[char], b: &[char]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push(
-                (prev[j] + usize::from(ca != cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1),
-            );
-        }
-        prev = cur;
+// ---------------------------------------------------------------- object names
+
+/// A rendered object's `metadata.name` that Kubernetes refuses (helm lint
+/// only warns, to allow old clusters; no Kubernetes version accepts these).
+pub(super) fn object_name(doc: &crate::validate::yaml::Document) -> Vec<Diagnostic> {
+    let Some(meta) = doc.root.get("metadata") else {
+        return Vec::new();
+    };
+    let Some(node) = meta.get("name") else {
+        return Vec::new();
+    };
+    let Some(name) = node.as_str() else {
+        return Vec::new();
+    };
+    if name.contains("{{") || (name.is_empty() && meta.get("generateName").is_some()) {
+        return Vec::new();
     }
-    prev[b.len()]
+    let kind = doc.root.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+    let problem = match kind.to_ascii_lowercase().as_str() {
+        "service" => (!dns_label(name)).then_some(
+            "a Service name must be a DNS-1035 label: at most 63 lowercase letters, digits and `-`, starting with a letter",
+        ),
+        "role" | "clusterrole" | "rolebinding" | "clusterrolebinding" => {
+            (name.is_empty() || name == "." || name == ".." || name.contains('/') || name.contains('%'))
+                .then_some("an RBAC object's name must be a path segment (not empty, `.`, `..`, no `/` or `%`)")
+        }
+        "certificatesigningrequest" => None,
+        _ => (!dns_subdomain(name)).then_some(
+            "a name must be a DNS subdomain: at most 253 lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit",
+        ),
+    };
+    match problem {
+        Some(why) => vec![
+            Diagnostic::error(
+                "chart/object-name",
+                node.pos,
+                format!("object name `{name}` is not valid: {why}"),
+            )
+            .with_hint("the API server refuses it; `helm lint` warns about it too")
+            .with_pointer("/metadata/name")
+            .with_document(doc.index),
+        ],
+        None => Vec::new(),
+    }
+}
+
+fn dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.as_bytes()[0].is_ascii_lowercase()
+        && !s.ends_with('-')
+}
+
+fn dns_subdomain(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
 }
 
 // ---------------------------------------------------------------- unsupported constructs
@@ -435,7 +529,26 @@ mod tests {
             .into_iter()
             .map(|(p, _)| p.join("."))
             .collect();
-        assert_eq!(refs, ["a.b", "c", "d.e", "f", "h", "i", "j", "l"]);
+        assert_eq!(refs, ["a.b", "h", "i", "l"]);
+    }
+
+    #[test]
+    fn guarded_references_are_not_reported() {
+        let t = "{{ if hasKey .Values \"x\" }}{{ .Values.x.y }}{{ end }}\
+                 {{ if hasKey .Values.o \"p\" }}{{ .Values.o.p.q }}{{ .Values.o.other }}{{ end }}\
+                 {{ .Values.p | default \"q\" | quote }}{{ coalesce .Values.m .Values.n }}{{ required \"r\" .Values.r }}\
+                 {{ if and .Values.s .Values.s.t }}{{ .Values.s.t.u }}{{ end }}\
+                 {{ if or .Values.v1 .Values.v2 }}{{ .Values.v1.deep }}{{ end }}\
+                 {{ if not .Values.n1 }}{{ .Values.n1.z }}{{ end }}\
+                 {{ with .Values.w }}{{ $.Values.w.z }}{{ end }}\
+                 {{ .Values.after }}{{ if .Values.g1 }}{{ end }}{{ .Values.g1.later }}";
+        let tree = gotmpl::parse(t).unwrap();
+        let refs: Vec<String> = value_refs(&tree)
+            .into_iter()
+            .map(|(p, _)| p.join("."))
+            .collect();
+        // Unguarded: a sibling of the checked key, and references outside the guard's body.
+        assert_eq!(refs, ["o.other", "after", "g1.later"]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value as J};
 
-use super::render::go_float;
+use super::gofmt::go_float;
 use crate::validate::yaml::{self, Value};
 
 /// helm's `toYaml` (`sigs.k8s.io/yaml.Marshal`, go-yaml v2 style), without

@@ -30,7 +30,7 @@ pub(super) fn load_values(text: &str) -> (Vec<Diagnostic>, J) {
 
 /// YAML → the JSON helm's templates see (`sigs.k8s.io/yaml`: numbers become
 /// float64).
-fn values_json(node: &Node) -> J {
+pub(super) fn values_json(node: &Node) -> J {
     match &node.value {
         Value::Null => J::Null,
         Value::Bool(b) => J::Bool(*b),
