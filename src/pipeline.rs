@@ -28,7 +28,7 @@ mod restore;
 use apply::target_roots;
 pub use apply::{Applied, ApplyOptions, apply};
 use restore::context_for;
-pub use restore::missing_from_cache;
+pub(crate) use restore::missing_from_cache;
 
 /// What a run needs, built once: settings, the library, the broker, the validator.
 pub struct Context {

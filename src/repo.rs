@@ -110,21 +110,21 @@ impl Repo {
     }
 
     /// A file's content at HEAD (None when HEAD or the file does not exist).
-    pub fn at_head(&self, rel: &str) -> Option<String> {
+    pub(crate) fn at_head(&self, rel: &str) -> Option<String> {
         // `./`: relative to the root, which may be a folder inside the repository.
         self.git(&["show", &format!("HEAD:./{rel}")]).ok()
     }
 
     /// The index entries of `paths` (`git ls-files -s`), to put back with
     /// [`Repo::restore_index`] when a commit fails.
-    pub fn index_of(&self, paths: &[String]) -> Result<String, Error> {
+    pub(crate) fn index_of(&self, paths: &[String]) -> Result<String, Error> {
         let mut args = vec!["ls-files", "-s", "--"];
         args.extend(paths.iter().map(String::as_str));
         self.git(&args)
     }
 
     /// Put the index entries of `paths` back as [`Repo::index_of`] saw them.
-    pub fn restore_index(&self, paths: &[String], saved: &str) -> Result<(), Error> {
+    pub(crate) fn restore_index(&self, paths: &[String], saved: &str) -> Result<(), Error> {
         let mut rm = vec!["rm", "-q", "--cached", "--ignore-unmatch", "-r", "--"];
         rm.extend(paths.iter().map(String::as_str));
         self.git(&rm)?;

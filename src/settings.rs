@@ -91,7 +91,8 @@ pub struct OpenAiSettings {
 #[serde(deny_unknown_fields)]
 pub struct ToolConfigFile {
     pub binary: Option<PathBuf>,
-    #[serde(default)]
+    /// An array, or one string split as a POSIX shell would (`shlex`).
+    #[serde(default, deserialize_with = "crate::backend::adapter::tool_args")]
     pub args: Vec<String>,
     pub timeout_secs: Option<u64>,
     /// kubectl-ai only: `google` or `sozercan` (default: detected).

@@ -456,6 +456,25 @@ impl Adapter for OpenAi {
     }
 }
 
+/// `[tools.*] args`: an array of arguments, or one string split as a POSIX shell would
+/// (`args = "--llm-provider gemini --model 'gemini 2.5'"`). Unbalanced quotes are an error.
+pub fn tool_args<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Args {
+        List(Vec<String>),
+        Line(String),
+    }
+    match Args::deserialize(d)? {
+        Args::List(v) => Ok(v),
+        Args::Line(line) => shlex::split(&line).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "cannot split `{line}` into arguments (an unclosed quote?); write them as an array"
+            ))
+        }),
+    }
+}
+
 /// A `[tools.*]` section as the runner's config.
 pub fn tool_config(t: &crate::settings::ToolConfigFile, default_timeout: u64) -> ToolConfig {
     ToolConfig {
@@ -669,6 +688,27 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "kubectl-ai exited with status 1; it said:\n    apiVersion: apps/v1\n    kind: Deployment"
+        );
+    }
+
+    #[test]
+    fn tool_args_are_an_array_or_a_shell_line() {
+        #[derive(Deserialize)]
+        struct T {
+            #[serde(deserialize_with = "tool_args")]
+            args: Vec<String>,
+        }
+        let t: T = toml::from_str("args = \"--model 'gemini 2.5' -v\"").unwrap();
+        assert_eq!(t.args, ["--model", "gemini 2.5", "-v"]);
+        let t: T = toml::from_str("args = [\"a b\", \"c\"]").unwrap();
+        assert_eq!(t.args, ["a b", "c"]);
+        let e = toml::from_str::<T>("args = \"--model 'open\"")
+            .err()
+            .unwrap();
+        assert!(
+            e.message()
+                .starts_with("cannot split `--model 'open` into arguments"),
+            "{e}"
         );
     }
 

@@ -51,7 +51,7 @@ impl Cache {
     /// Refuse a cache folder, or an entry in it, that resolves outside the
     /// repository (a symlink): its answers would be replayed from, and new
     /// ones written to, a place no commit holds.
-    pub fn confined(&self, entry: Option<&Path>) -> Result<(), Error> {
+    pub(crate) fn confined(&self, entry: Option<&Path>) -> Result<(), Error> {
         let Ok(root) = self.root.canonicalize() else {
             return Ok(());
         };
@@ -72,8 +72,8 @@ impl Cache {
         Ok(())
     }
 
-    /// Every entry in the cache folder, with its path relative to the root.
-    pub fn entries(&self) -> Result<Vec<(PathBuf, CacheEntry)>, Error> {
+    /// Every readable entry in the cache folder, with its path relative to the root.
+    pub(crate) fn entries(&self) -> Result<Vec<(PathBuf, CacheEntry)>, Error> {
         self.confined(None)?;
         let read = match std::fs::read_dir(&self.dir) {
             Ok(r) => r,
@@ -93,8 +93,12 @@ impl Cache {
         keys.sort();
         let mut out = Vec::new();
         for key in keys {
-            if let Some(entry) = self.get(&key)? {
-                out.push((Cache::rel_path(&key), entry));
+            match self.get(&key) {
+                Ok(Some(entry)) => out.push((Cache::rel_path(&key), entry)),
+                // An entry that leads outside is refused; one that is broken
+                // is as good as absent here (a lookup of its key says why).
+                Err(e @ Error::CacheOutside { .. }) => return Err(e),
+                Ok(None) | Err(_) => {}
             }
         }
         Ok(out)
@@ -126,5 +130,49 @@ impl Cache {
         let mut s = serde_json::to_string_pretty(entry).expect("cache entry serializes");
         s.push('\n');
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(key: &str) -> CacheEntry {
+        CacheEntry {
+            key: key.to_owned(),
+            prompt: "a@1.0.0".to_owned(),
+            backend: "manual".to_owned(),
+            model: None,
+            hand_written: true,
+            response: "answer".to_owned(),
+        }
+    }
+
+    #[test]
+    fn entries_skip_a_broken_one_and_refuse_a_folder_outside() {
+        let root = tempfile::tempdir().unwrap();
+        let cache = Cache::new(root.path());
+        std::fs::create_dir_all(root.path().join(CACHE_DIR)).unwrap();
+        let good = entry("aa");
+        std::fs::write(
+            root.path().join(Cache::rel_path("aa")),
+            Cache::render(&good),
+        )
+        .unwrap();
+        std::fs::write(root.path().join(Cache::rel_path("bb")), "{ broken").unwrap();
+        assert_eq!(
+            cache.entries().unwrap(),
+            vec![(Cache::rel_path("aa"), good)]
+        );
+        assert!(matches!(cache.get("bb"), Err(Error::Config { .. })));
+
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::remove_dir_all(root.path().join(CACHE_DIR)).unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.path().join(CACHE_DIR)).unwrap();
+        let err = cache.entries().unwrap_err();
+        assert!(
+            matches!(&err, Error::CacheOutside { path, .. } if path == Path::new(CACHE_DIR)),
+            "{err:?}"
+        );
     }
 }

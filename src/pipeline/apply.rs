@@ -102,7 +102,7 @@ pub fn apply(ctx: &Context, set: &ChangeSet, opts: ApplyOptions) -> Result<Appli
         && let Some(repo) = &repo
     {
         let head = match repo.at_head(crate::lock::LOCK_FILE) {
-            Some(text) => Lockfile::parse(&text, &root.join(crate::lock::LOCK_FILE))?,
+            Some(text) => Lockfile::parse(&text, std::path::Path::new("HEAD:dockhand.lock"))?,
             None => Lockfile::default(),
         };
         let mine: Vec<&LockEntry> = jobs.iter().flat_map(|s| s.lock.iter()).collect();

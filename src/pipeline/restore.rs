@@ -73,7 +73,7 @@ pub(super) fn context_for(
 /// The locked artifacts missing on disk, as the lock's record in the cache
 /// reproduces them: the answer whose hash the lock holds, extracted and routed
 /// like a fresh one, kept only when it hashes to the lock's output hash.
-pub fn missing_from_cache(
+pub(crate) fn missing_from_cache(
     ctx: &Context,
     lock: &Lockfile,
 ) -> Result<BTreeMap<String, String>, Error> {

@@ -132,11 +132,17 @@ fn offline_regen_with_changed_values_fails_without_writing() {
             .replace("backend_port = 8000", "backend_port = 8001"),
     );
     let before = p.read("charts/todo-app/templates/backend-service.yaml");
-    p.dockhand()
-        .args(["regen", "--offline"])
+    let out = p
+        .dockhand()
+        .args(["-q", "regen", "--offline"])
         .status(2)
-        .stdout_has("no recorded answer")
         .run();
+    assert_whole(
+        &out,
+        &[],
+        "error: backend-service@1.1.0: no backend could answer:\n  cache: no recorded answer for this exact prompt (and --offline)\n(--offline uses recorded answers only; run without it to ask an assistant)\nnothing written: some jobs failed (use --keep-going to write the others)\n",
+        "error: 1 job(s) could not run\n",
+    );
     assert_eq!(
         p.read("charts/todo-app/templates/backend-service.yaml"),
         before
@@ -252,6 +258,7 @@ fn a_failed_job_means_nothing_is_written_unless_keep_going() {
     let run = |extra: &[&str], status: i32| {
         p.dockhand()
             .args([
+                "-q",
                 "regen",
                 "frontend-configmap",
                 "backend-service",
@@ -263,10 +270,26 @@ fn a_failed_job_means_nothing_is_written_unless_keep_going() {
             .status(status)
             .run()
     };
+    let url = server.base_url();
+    let server_is = [(std::path::Path::new(&url), "[SERVER]")];
+    let failed = "error: backend-service@1.1.0: no backend could answer:\n  cache: no recorded answer for this exact prompt\n  openai: [SERVER]/chat/completions rejected the request with HTTP 400: no such model\n";
     let out = run(&[], 2);
-    assert!(out.stdout.contains("nothing written"), "{}", out.stdout);
+    assert_whole(
+        &out,
+        &server_is,
+        &format!(
+            "{failed}nothing written: some jobs failed (use --keep-going to write the others)\n"
+        ),
+        "error: 1 job(s) could not run\n",
+    );
     assert!(!p.exists("charts/todo-app/templates/configmap.yaml"));
-    run(&["--keep-going"], 2);
+    let out = run(&["--keep-going"], 2);
+    assert_whole(
+        &out,
+        &server_is,
+        &format!("{failed}wrote 1 artifact(s); committed [SHA]\n"),
+        "error: 1 job(s) could not run\n",
+    );
     assert!(p.exists("charts/todo-app/templates/configmap.yaml"));
 }
 

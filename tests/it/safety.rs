@@ -226,6 +226,17 @@ fn a_symlink_that_leads_outside_is_refused() {
 
 #[test]
 fn sigint_during_the_commit_lets_the_commit_finish_whole() {
+    signal_during_the_commit_lets_the_commit_finish_whole("INT");
+}
+
+#[test]
+fn sigterm_and_sighup_during_the_commit_let_the_commit_finish_whole() {
+    signal_during_the_commit_lets_the_commit_finish_whole("TERM");
+    signal_during_the_commit_lets_the_commit_finish_whole("HUP");
+}
+
+/// A signal that lands while git commits: the unit is written and committed whole.
+fn signal_during_the_commit_lets_the_commit_finish_whole(signal: &str) {
     let p = Project::seeded();
     let scratch = tempfile::tempdir().unwrap();
     let marker = scratch.path().join("hook-started");
@@ -254,7 +265,7 @@ fn sigint_during_the_commit_lets_the_commit_finish_whole() {
     }
     assert!(marker.exists(), "the hook ran");
     std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     let out = child.wait_with_output().unwrap();

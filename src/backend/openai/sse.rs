@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{WireResponse, content_text, excerpt};
+use super::wire::{WireResponse, content_text, excerpt};
 
 /// One dispatched server-sent event. Only the `data` field matters for chat
 /// completions; `event:`, `id:` and `retry:` are ignored.
