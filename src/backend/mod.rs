@@ -2,8 +2,12 @@
 //!
 //! The `Broker` walks the configured chain (e.g. `cache → tool → openai`): the
 //! response cache first, then the prompt's own tool, then the OpenAI-compatible
-//! endpoint. A backend that is unavailable or fails is skipped with a one-line
-//! reason, reported through the event callback.
+//! endpoint. Each live backend is an [`Adapter`] (see `adapter`): it answers, or
+//! fails with a typed [`BackendError`]. A backend that is unavailable or fails is
+//! skipped with its reason, reported through the event callback. Only a whole answer
+//! that holds the artifact leaves the broker: one cut off (an unclosed last fence, a
+//! stream without its end) or without the artifact (a refusal) is that backend's
+//! failure, in the assistant's own words.
 
 pub mod adapter;
 pub mod cache;

@@ -1,8 +1,9 @@
 //! Terminal output as a tool printed it: escape sequences stripped, a full-screen UI or a
 //! question waiting for an answer recognised.
 //!
-//! Hand-written rather than `strip-ansi-escapes`: that crate drops `\t` and `\r`, and a
-//! spinner's `\r` redraws must keep the last segment of the line (what the terminal shows).
+//! The escape sequences are parsed by `strip-ansi-escapes` (vte). That crate keeps only `\n` of
+//! the C0 controls, so `\t` and `\r` are protected around it: a spinner's `\r` redraws must keep
+//! the last segment of the line (what the terminal shows).
 
 /// Does raw terminal output switch to the alternate screen (full-screen TUI)?
 pub fn has_alt_screen(raw: &str) -> bool {
@@ -20,32 +21,27 @@ pub fn has_alt_screen(raw: &str) -> bool {
 /// * `\r\n` becomes `\n`; a lone `\r` (spinner / progress redraw) keeps only the last
 ///   non-empty segment of the line, which is what the terminal would end up showing.
 pub(crate) fn strip_ansi(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\x1b' => match chars.next() {
-                Some('[') => skip_csi(&mut chars),
-                Some(']') | Some('P') | Some('X') | Some('^') | Some('_') => {
-                    skip_string(&mut chars)
-                }
-                Some(c2) if ('\x20'..='\x2f').contains(&c2) => {
-                    // ESC intermediate(s) final, e.g. ESC ( B
-                    while let Some(&n) = chars.peek() {
-                        chars.next();
-                        if !('\x20'..='\x2f').contains(&n) {
-                            break;
-                        }
-                    }
-                }
-                Some(_) | None => {}
-            },
-            '\u{9b}' => skip_csi(&mut chars),
-            '\n' | '\t' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\x7f' => {}
-            c => out.push(c),
-        }
-    }
+    const TAB: char = '\u{e000}';
+    const CR: char = '\u{e001}';
+    let protected: String = s
+        .chars()
+        .map(|c| match c {
+            '\t' => TAB,
+            '\r' => CR,
+            c => c,
+        })
+        .collect::<String>()
+        // The 8-bit CSI, spelled as the 7-bit one the parser knows.
+        .replace('\u{9b}', "\x1b[");
+    let out: String = strip_ansi_escapes::strip_str(&protected)
+        .chars()
+        .filter(|&c| c != '\x7f')
+        .map(|c| match c {
+            TAB => '\t',
+            CR => '\r',
+            c => c,
+        })
+        .collect();
     if !out.contains('\r') {
         return out;
     }
@@ -61,33 +57,6 @@ pub(crate) fn strip_ansi(s: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    // parameters / intermediates 0x20..=0x3f, final byte 0x40..=0x7e
-    for n in chars.by_ref() {
-        if ('\x40'..='\x7e').contains(&n) {
-            break;
-        }
-        if !('\x20'..='\x3f').contains(&n) {
-            break; // malformed: drop what we have
-        }
-    }
-}
-
-fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    // terminated by BEL or ST (ESC \)
-    while let Some(n) = chars.next() {
-        if n == '\x07' || n == '\u{9c}' {
-            break;
-        }
-        if n == '\x1b' {
-            if chars.peek() == Some(&'\\') {
-                chars.next();
-            }
-            break;
-        }
-    }
 }
 
 /// Does this output end in a prompt for input (or open a full-screen UI)?
