@@ -66,16 +66,39 @@ impl std::error::Error for ExtractError {}
 // ANSI
 
 /// Remove terminal escape sequences (colours, cursor moves, OSC strings such as
-/// hyperlinks, whose visible text is kept), with the `strip-ansi-escapes` crate.
-/// The C1 control-sequence introducer `\u{9b}` (which it passes through as text)
-/// is turned into `ESC [` first. Lines are stripped one by one, so that a malformed
+/// hyperlinks, whose visible text is kept), with the `strip-ansi-escapes` crate: the one
+/// place dockhand strips ANSI. That crate keeps only `\n` of the C0 controls, so `\t` and
+/// `\r` are protected around it (a spinner's `\r` redraws are resolved by the caller that
+/// needs them), and the C1 control-sequence introducer `\u{9b}` (which it passes through as
+/// text) is turned into `ESC [` first. Lines are stripped one by one, so that a malformed
 /// sequence cannot swallow the rest of the response.
 pub fn strip_ansi(s: &str) -> String {
-    let s = s.replace('\u{9b}', "\u{1b}[");
+    const TAB: char = '\u{e000}';
+    const CR: char = '\u{e001}';
+    let strip = |line: &str| -> String {
+        let protected: String = line
+            .chars()
+            .map(|c| match c {
+                '\t' => TAB,
+                '\r' => CR,
+                c => c,
+            })
+            .collect::<String>()
+            .replace('\u{9b}', "\u{1b}[");
+        strip_ansi_escapes::strip_str(&protected)
+            .chars()
+            .filter(|&c| c != '\x7f')
+            .map(|c| match c {
+                TAB => '\t',
+                CR => '\r',
+                c => c,
+            })
+            .collect()
+    };
     s.split_inclusive('\n')
         .map(|line| match line.strip_suffix('\n') {
-            Some(l) => strip_ansi_escapes::strip_str(l) + "\n",
-            None => strip_ansi_escapes::strip_str(line),
+            Some(l) => strip(l) + "\n",
+            None => strip(line),
         })
         .collect()
 }
