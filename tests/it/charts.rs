@@ -474,5 +474,13 @@ fn a_template_the_built_in_renderer_cannot_render_is_rendered_by_helm_in_the_pip
         .map(|d| (d.code.as_str(), d.line, d.column))
         .collect();
     assert_eq!(codes, [("schema/type", 8, 13)], "{bad:#?}");
+    // The chart's one copy for helm gets each artifact in turn.
+    assert_eq!(
+        validator.check_in_chart(p.path(), rel, &template("\"3\""), &checks),
+        []
+    );
+    let other = "charts/demo/templates/other.yaml";
+    let only_other = validator.check_in_chart(p.path(), other, &template("4"), &checks);
+    assert_eq!(only_other.len(), 1, "{only_other:#?}");
     assert!(!p.exists(rel), "nothing is written beside the chart");
 }

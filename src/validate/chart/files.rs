@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// One entry of `charts/`: a subchart folder or archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +32,22 @@ pub struct ChartFiles {
     pub(super) has_templates: bool,
     /// Relative paths laid over the files on disk.
     pub(super) overlaid: Vec<String>,
+    /// The one folder on disk helm renders overlaid versions of this chart
+    /// from, shared by every overlay of it (made on first use).
+    pub(super) scratch: Arc<Mutex<Option<Scratch>>>,
+    /// The files as read, before any overlay.
+    base: Arc<BTreeMap<String, Arc<Vec<u8>>>>,
+}
+
+/// A copy of the chart's files on disk for helm; only the overlaid files
+/// change between checks.
+#[derive(Debug)]
+pub(super) struct Scratch {
+    _dir: tempfile::TempDir,
+    /// The chart's folder inside it.
+    pub(super) chart: PathBuf,
+    /// Files currently holding an overlay.
+    laid: Vec<String>,
 }
 
 /// Folders helm reads whole; everything else at the top is read when it is
@@ -56,6 +72,8 @@ impl ChartFiles {
             crds_not_dir: false,
             has_templates: false,
             overlaid: Vec::new(),
+            scratch: Arc::new(Mutex::new(None)),
+            base: Arc::default(),
         };
         for name in TOP_FILES {
             let p = dir.join(name);
@@ -105,6 +123,7 @@ impl ChartFiles {
             subs.sort_by(|a, b| a.rel.cmp(&b.rel));
             out.subcharts = subs;
         }
+        out.base = Arc::new(out.files.clone());
         out
     }
 
@@ -180,9 +199,59 @@ impl ChartFiles {
         }
     }
 
+    /// Run `f` with a folder on disk holding this chart with its overlays,
+    /// for helm. The chart is written once per [`ChartFiles::read`]; later
+    /// overlays rewrite only the files that differ. Checks of the same chart
+    /// take turns.
+    pub(super) fn on_disk<T>(&self, f: impl FnOnce(&Path) -> T) -> std::io::Result<T> {
+        let mut guard = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            let dir = tempfile::Builder::new()
+                .prefix("dockhand-chart-")
+                .tempdir()?;
+            let name = self
+                .dir
+                .file_name()
+                .map(|n| n.to_os_string())
+                .unwrap_or_else(|| "chart".into());
+            let chart = dir.path().join(name);
+            self.write_to(&chart)?;
+            *guard = Some(Scratch {
+                _dir: dir,
+                chart,
+                laid: self.overlaid.clone(),
+            });
+        } else if let Some(s) = guard.as_mut() {
+            // Put back what the last check laid over, then lay this one's.
+            for rel in std::mem::take(&mut s.laid) {
+                let p = s.chart.join(&rel);
+                match self.base.get(&rel) {
+                    Some(bytes) => std::fs::write(&p, bytes.as_slice())?,
+                    None => std::fs::remove_file(&p).or_else(|e| {
+                        if e.kind() == std::io::ErrorKind::NotFound {
+                            Ok(())
+                        } else {
+                            Err(e)
+                        }
+                    })?,
+                }
+            }
+            for rel in &self.overlaid {
+                let p = s.chart.join(rel);
+                if let Some(parent) = p.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(&p, self.files[rel].as_slice())?;
+            }
+            s.laid = self.overlaid.clone();
+        }
+        let chart = guard.as_ref().map(|s| s.chart.clone()).unwrap_or_default();
+        Ok(f(&chart))
+    }
+
     /// Write the chart (with its overlays) into `to`, for a renderer that
     /// reads from disk. Only used when something is laid over the chart.
-    pub(super) fn write_to(&self, to: &Path) -> std::io::Result<()> {
+    fn write_to(&self, to: &Path) -> std::io::Result<()> {
         for (rel, bytes) in &self.files {
             let p = to.join(rel);
             if let Some(parent) = p.parent() {
@@ -257,6 +326,43 @@ mod tests {
         );
         assert!(!dir.path().join("templates/b.yaml").exists());
         assert_eq!(files.under("templates").count(), 1);
+    }
+
+    #[test]
+    fn one_copy_on_disk_per_chart_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+        std::fs::write(dir.path().join("Chart.yaml"), "name: x\n").unwrap();
+        std::fs::write(dir.path().join("templates/a.yaml"), "a: 1\n").unwrap();
+        let files = ChartFiles::read(dir.path());
+        let read = |p: &Path, rel: &str| std::fs::read_to_string(p.join(rel)).ok();
+        let first = files
+            .with_file("templates/a.yaml", "a: 2\n")
+            .on_disk(|p| (p.to_owned(), read(p, "templates/a.yaml")))
+            .unwrap();
+        assert_eq!(first.1.as_deref(), Some("a: 2\n"));
+        let second = files
+            .with_file("templates/b.yaml", "b: 1\n")
+            .on_disk(|p| {
+                (
+                    p.to_owned(),
+                    read(p, "templates/a.yaml"),
+                    read(p, "templates/b.yaml"),
+                )
+            })
+            .unwrap();
+        assert_eq!(second.0, first.0, "the same copy");
+        assert_eq!(second.1.as_deref(), Some("a: 1\n"), "a.yaml put back");
+        assert_eq!(second.2.as_deref(), Some("b: 1\n"));
+        let third = files
+            .with_file("templates/a.yaml", "a: 3\n")
+            .on_disk(|p| read(p, "templates/b.yaml"))
+            .unwrap();
+        assert_eq!(third, None, "b.yaml removed again");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("templates/a.yaml")).unwrap(),
+            "a: 1\n"
+        );
     }
 
     #[cfg(unix)]

@@ -44,44 +44,28 @@ impl Default for HelmLimits {
 /// `helm template RELEASE DIR --kube-version V --debug --values F --set K=V`,
 /// under `opts.helm` (timeout, output limit). A timeout, output over the
 /// limit or a helm that cannot be started is one finding. A chart with files
-/// laid over it is written to a temporary folder first (the files on disk
-/// are never changed).
+/// laid over it is rendered from its one copy on disk
+/// ([`ChartFiles::on_disk`]); the chart's own files are never changed.
 pub(super) fn run_helm(
     bin: &Path,
     chart: &ChartFiles,
     release: &str,
     opts: &ChartOptions,
 ) -> HelmRun {
-    let scratch;
-    let dir: &Path = if chart.overlaid.is_empty() {
-        &chart.dir
-    } else {
-        let made = tempfile::Builder::new()
-            .prefix("dockhand-chart-")
-            .tempdir()
-            .and_then(|t| {
-                let name = chart
-                    .dir
-                    .file_name()
-                    .map(|n| n.to_os_string())
-                    .unwrap_or_else(|| "chart".into());
-                let at = t.path().join(name);
-                chart.write_to(&at).map(|()| (t, at))
-            });
-        match made {
-            Ok(m) => {
-                scratch = m;
-                &scratch.1
-            }
-            Err(e) => {
-                return HelmRun::Failed(Diagnostic::error(
-                    "chart/render",
-                    Pos::new(1, 1),
-                    format!("cannot stage the chart for helm: {e}"),
-                ));
-            }
-        }
-    };
+    if chart.overlaid.is_empty() {
+        return run_helm_in(bin, &chart.dir, release, opts);
+    }
+    match chart.on_disk(|dir| run_helm_in(bin, dir, release, opts)) {
+        Ok(run) => run,
+        Err(e) => HelmRun::Failed(Diagnostic::error(
+            "chart/render",
+            Pos::new(1, 1),
+            format!("cannot stage the chart for helm: {e}"),
+        )),
+    }
+}
+
+fn run_helm_in(bin: &Path, dir: &Path, release: &str, opts: &ChartOptions) -> HelmRun {
     let mut args: Vec<String> = vec![
         "template".into(),
         release.into(),
