@@ -309,6 +309,7 @@ fn validate(server: &Server, args: &Args) -> Result<Value, ToolError> {
             let validator = Validator::new(config)?;
             let diagnostics = validator.check(kind.0, &name, content, &Default::default());
             let report = FileReport {
+                policies: validator.policy_set_for(&name, &[]),
                 path: name,
                 kind: kind.1,
                 diagnostics,
@@ -324,7 +325,7 @@ fn validate(server: &Server, args: &Args) -> Result<Value, ToolError> {
                 ..Default::default()
             };
             let validator = Validator::new(config)?;
-            let reports = validator.validate_paths(&[full], &chart_opts, || {
+            let reports = validator.validate_paths(&[full], &chart_opts, None, || {
                 Err(std::io::Error::other("no stdin over MCP"))
             })?;
             Ok(findings_json(&settings.root, &reports))

@@ -219,6 +219,13 @@ impl Validator {
             .map(|(_, s)| s.clone())
     }
 
+    /// The policy set [`Validator::check`] applies to `path` (relative to
+    /// the project root), with `extra` (a prompt's own policies).
+    pub fn policy_set_for(&self, path: &str, extra: &[String]) -> PolicySet {
+        let rel = self.project_rel(Path::new(path), true);
+        self.policy_set(rel.as_deref(), extra)
+    }
+
     /// Check one artifact's text. `path` (relative to the project root)
     /// decides silences and the project's policies, on top of those in
     /// `checks`.
