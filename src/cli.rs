@@ -180,6 +180,14 @@ Examples:
 
 Exit status: 0 healthy, 1 findings, 2 could not run.")]
     Health(HealthArgs),
+    /// Serve dockhand's tools (validate, extract, prompts, generate, regen check) over MCP on stdio.
+    #[command(after_help = "\
+Examples:
+  # what an MCP client runs (kubectl-ai's mcp.yaml, gordon-mcp.yml, an editor's mcpServers)
+  dockhand --root /path/to/project mcp
+  # try its tools in the MCP Inspector
+  npx @modelcontextprotocol/inspector dockhand mcp")]
+    Mcp,
     /// Print shell completions (prompt IDs and backend names complete as you type).
     #[command(after_help = "\
 Examples:
@@ -306,6 +314,9 @@ pub struct BrokerArgs {
     /// Never make a live call: answer from the response cache or fail.
     #[arg(long)]
     pub offline: bool,
+    /// Ask the live backend even when the response cache holds an answer.
+    #[arg(long, conflicts_with = "offline")]
+    pub refresh: bool,
 }
 
 impl From<&BrokerArgs> for BrokerFlags {
@@ -314,6 +325,7 @@ impl From<&BrokerArgs> for BrokerFlags {
             backend: a.backend.map(|b| b.as_str().to_owned()),
             model: a.model.clone(),
             offline: a.offline,
+            refresh: a.refresh,
         }
     }
 }

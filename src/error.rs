@@ -50,6 +50,21 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// The MCP transport failed (`dockhand mcp`): `stage` is what it was doing.
+    #[error("MCP server: {stage}: {message}")]
+    Mcp {
+        stage: &'static str,
+        message: String,
+    },
+
+    /// `extract` (CLI or MCP) found nothing of the wanted kind.
+    #[error(transparent)]
+    Extract(#[from] crate::extract::ExtractError),
+
+    /// A path given to `dockhand mcp` that leaves the project.
+    #[error("{}: outside the project {} (give a path relative to its root)", path.display(), root.display())]
+    OutsideProject { path: PathBuf, root: PathBuf },
+
     #[error("no dockhand.toml in {}{}", dir.display(), if *parents { " or any parent; run `dockhand init`".to_owned() } else { format!("; run `dockhand init {}`", dir.display()) })]
     NoProject { dir: PathBuf, parents: bool },
 

@@ -22,6 +22,7 @@ pub mod health;
 pub mod ignore;
 pub mod library;
 pub mod lock;
+pub mod mcp;
 pub(crate) mod modes;
 pub mod pipeline;
 pub mod repo;

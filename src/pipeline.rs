@@ -327,6 +327,7 @@ pub async fn prepare_conversation(
             history
         },
         prefer: job.prefer.clone(),
+        targets: t.targets.iter().map(|x| x.path.clone()).collect(),
     };
     let max_attempts = 1 + ctx.settings.repair_attempts;
     let mut attempts: Vec<Attempt> = Vec::new();

@@ -69,6 +69,10 @@ pub struct BrokerSettings {
     /// `--backend`: use only this one (after the cache).
     pub only: Option<String>,
     pub offline: bool,
+    /// `--refresh`: skip the cache lookup and ask the live backend.
+    pub refresh: bool,
+    /// `--model` was given: a cached answer from another model is not replayed.
+    pub model_given: bool,
     /// Jobs at once per backend (assistants rate-limit).
     pub concurrency: BTreeMap<String, usize>,
 }
@@ -99,6 +103,8 @@ pub struct ToolConfigFile {
     pub flavour: Option<String>,
     /// kubectl-ai (google) only.
     pub llm_provider: Option<String>,
+    /// kubectl-ai only: the kubeconfig it may use (default: an empty one, no cluster access).
+    pub kubeconfig: Option<PathBuf>,
     pub model: Option<String>,
     /// kagent only.
     pub agent: Option<String>,
@@ -233,6 +239,8 @@ pub struct BrokerFlags {
     pub model: Option<String>,
     /// `--offline`: never make a live call.
     pub offline: bool,
+    /// `--refresh`: ask the live backend even when the cache holds an answer.
+    pub refresh: bool,
 }
 
 /// 1-based line of a byte offset.
@@ -422,6 +430,8 @@ impl Settings {
                 chain,
                 only,
                 offline: broker.is_some_and(|b| b.offline),
+                refresh: broker.is_some_and(|b| b.refresh),
+                model_given: broker.is_some_and(|b| b.model.is_some()),
                 concurrency: file.broker.concurrency,
             },
             openai: OpenAiSettings {

@@ -484,9 +484,11 @@ pub fn tool_config(t: &crate::settings::ToolConfigFile, default_timeout: u64) ->
     }
 }
 
-/// `docker ai`.
+/// `docker ai`, in a temporary working folder (see [`gordon::prepare`]).
 pub struct Gordon {
     pub settings: Settings,
+    /// What `docker ai --help` showed, probed once per run.
+    pub behaviours: tokio::sync::OnceCell<gordon::Behaviours>,
 }
 
 impl Adapter for Gordon {
@@ -501,35 +503,54 @@ impl Adapter for Gordon {
     fn ask<'a>(&'a self, ask: Ask<'a>) -> BoxFuture<'a, Result<String, BackendError>> {
         Box::pin(async move {
             let cfg = tool_config(&self.settings.tools.gordon, 300);
-            let inv = gordon::invocation(&cfg, &flatten(ask.turns));
+            // A missing or unusable binary says so before the --help probe.
+            process::resolve(std::path::Path::new(&cfg.program("docker")))
+                .map_err(|e| from_process(&e))?;
+            let found = *self.behaviours.get_or_init(|| gordon::detect(&cfg)).await;
+            let current = ask.request.targets.first().map(String::as_str);
+            let (inv, dir) = gordon::prepare(
+                &cfg,
+                &self.settings.root,
+                current,
+                found,
+                &flatten(ask.turns),
+            )
+            .map_err(|e| BackendError::Failed(e.to_string()))?;
             let result = process::run_limited(inv, self.settings.limits.max_answer_bytes).await;
-            judge_tool(self.name(), result, gordon::interpret, |e| {
-                matches!(e, gordon::GordonError::Interactive { .. })
-            })
+            // A Dockerfile it wrote into the folder is the answer, even when it printed
+            // little or nothing about it.
+            if matches!(&result, Ok(c) if c.success()) && dir.written_dockerfile().is_some() {
+                return gordon::interpret_in(result, &dir)
+                    .map_err(|e| BackendError::Failed(e.to_string()));
+            }
+            judge_tool(
+                self.name(),
+                result,
+                |r| gordon::interpret_in(r, &dir),
+                |e| matches!(e, gordon::GordonError::Interactive { .. }),
+            )
         })
     }
 }
 
-/// kubectl-ai, either flavour.
+/// kubectl-ai, either flavour, in a sandbox: an empty kubeconfig (unless configured) and
+/// the trace file (see [`kubectl_ai::Sandbox`]).
 pub struct KubectlAi {
     pub settings: Settings,
-    pub flavour: tokio::sync::OnceCell<Result<kubectl_ai::Flavour, String>>,
+    /// The flavour and whether it writes a trace: from `--help` once per run.
+    pub flavour: tokio::sync::OnceCell<Result<kubectl_ai::Detected, String>>,
 }
 
 impl KubectlAi {
-    /// The flavour: from config, else detected from `--help` once per run.
-    async fn flavour(&self, cfg: &ToolConfig) -> Result<kubectl_ai::Flavour, BackendError> {
+    /// The flavour (from config, else detected from `--help`) and trace support, once per run.
+    async fn detected(&self, cfg: &ToolConfig) -> Result<kubectl_ai::Detected, BackendError> {
         self.flavour
             .get_or_init(|| async {
-                if let Some(f) = &self.settings.tools.kubectl_ai.flavour {
-                    return f.parse();
-                }
-                let out = process::run(kubectl_ai::probe_invocation(cfg))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                kubectl_ai::judge_probe(&out, None).flavour.ok_or_else(|| {
-                    "could not tell the kubectl-ai flavour from --help; set [tools.kubectl-ai] flavour".to_owned()
-                })
+                let configured = match &self.settings.tools.kubectl_ai.flavour {
+                    Some(f) => Some(f.parse::<kubectl_ai::Flavour>()?),
+                    None => None,
+                };
+                kubectl_ai::detect(cfg, configured).await
             })
             .await
             .clone()
@@ -553,19 +574,27 @@ impl Adapter for KubectlAi {
             // A missing or unusable binary says so before the flavour probe.
             process::resolve(std::path::Path::new(&cfg.program("kubectl-ai")))
                 .map_err(|e| from_process(&e))?;
-            let flavour = self.flavour(&cfg).await?;
+            let detected = self.detected(&cfg).await?;
+            let kubeconfig = t.kubeconfig.as_ref().map(|k| self.settings.root.join(k));
+            let sandbox =
+                kubectl_ai::Sandbox::new(kubeconfig.as_deref(), detected.trace).map_err(|e| {
+                    BackendError::Failed(format!(
+                        "kubectl-ai: cannot make its temporary folder: {e}"
+                    ))
+                })?;
             let inv = kubectl_ai::invocation(
-                flavour,
+                detected.flavour,
                 &cfg,
                 t.llm_provider.as_deref(),
                 t.model.as_deref(),
+                Some(&sandbox),
                 &flatten(ask.turns),
             );
             let result = process::run_limited(inv, self.settings.limits.max_answer_bytes).await;
             judge_tool(
                 self.name(),
                 result,
-                |r| kubectl_ai::interpret(flavour, r),
+                |r| kubectl_ai::interpret_with_trace(detected.flavour, r, &sandbox),
                 |e| {
                     matches!(
                         e,
@@ -578,9 +607,11 @@ impl Adapter for KubectlAi {
     }
 }
 
-/// `kagent invoke`.
+/// `kagent invoke`; repair follow-ups continue the conversation (`--session`).
 pub struct Kagent {
     pub settings: Settings,
+    /// The conversations of this run (see [`kagent::Sessions`]).
+    pub sessions: kagent::Sessions,
 }
 
 impl Adapter for Kagent {
@@ -602,23 +633,29 @@ impl Adapter for Kagent {
                 .clone()
                 .or_else(|| t.agent.clone())
                 .unwrap_or_else(|| "k8s-agent".into());
-            let inv = kagent::invocation(
-                &cfg,
-                &agent,
-                &flatten(ask.turns),
-                t.namespace.as_deref(),
-                t.url.as_deref(),
-                t.stream,
-            );
+            let opts = kagent::AskOptions {
+                agent: &agent,
+                namespace: t.namespace.as_deref(),
+                url: t.url.as_deref(),
+                stream: t.stream,
+            };
+            let inv = kagent::conversation_invocation(&cfg, &opts, &self.sessions, ask.turns);
             let result = process::run_limited(inv, self.settings.limits.max_answer_bytes).await;
             // kagent prints its failures as A2A JSON on stdout and exits 0: its module
             // knows a failed task when it sees one.
-            judge_tool(self.name(), result, kagent::interpret, |e| {
-                matches!(
-                    e,
-                    kagent::KagentError::TaskFailed { .. } | kagent::KagentError::Rpc { .. }
-                )
-            })
+            judge_tool(
+                self.name(),
+                result,
+                |r| kagent::finish(&self.sessions, ask.turns, r),
+                |e| {
+                    matches!(
+                        e,
+                        kagent::KagentError::TaskFailed { .. }
+                            | kagent::KagentError::Rpc { .. }
+                            | kagent::KagentError::Incomplete { .. }
+                    )
+                },
+            )
         })
     }
 }

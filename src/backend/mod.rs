@@ -68,6 +68,9 @@ pub struct Request {
     pub turns: Vec<Turn>,
     /// Try this backend/model's cached answer first (regen replays the lock's record).
     pub prefer: Option<(String, Option<String>)>,
+    /// The prompt's target files, relative to the root (Gordon gets the current Dockerfile
+    /// in its working folder, to edit in place).
+    pub targets: Vec<String>,
 }
 
 /// An answer, and who gave it.
@@ -140,6 +143,7 @@ impl Broker {
             }),
             Box::new(adapter::Gordon {
                 settings: settings.clone(),
+                behaviours: tokio::sync::OnceCell::new(),
             }),
             Box::new(adapter::KubectlAi {
                 settings: settings.clone(),
@@ -147,6 +151,7 @@ impl Broker {
             }),
             Box::new(adapter::Kagent {
                 settings: settings.clone(),
+                sessions: kagent::Sessions::default(),
             }),
         ];
         Broker {
@@ -279,9 +284,10 @@ impl Broker {
         } else {
             self.chain_for(req.tool)
         };
-        if self.uses_cache() && !live_only {
+        if self.uses_cache() && !live_only && !self.settings.broker.refresh {
             let mut candidates: Vec<(String, Option<String>)> = Vec::new();
-            // The lock's record first, unless `--backend` asked for another backend.
+            // The lock's record first, unless `--backend` asked for another backend
+            // or `--model` for another model.
             if let Some(p) = &req.prefer
                 && self
                     .settings
@@ -289,6 +295,7 @@ impl Broker {
                     .only
                     .as_ref()
                     .is_none_or(|only| *only == p.0 || only == "cache")
+                && (!self.settings.broker.model_given || p.1 == self.model_for(&p.0))
             {
                 candidates.push(p.clone());
             }
@@ -321,7 +328,7 @@ impl Broker {
                 "not used for reports: only the agent that sees the cluster can report on it"
                     .to_owned(),
             ));
-        } else if self.uses_cache() {
+        } else if self.uses_cache() && !self.settings.broker.refresh {
             reasons.push((
                 "cache".to_owned(),
                 "no recorded answer for this exact prompt".to_owned(),

@@ -27,6 +27,9 @@ struct Check {
     usable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
+    /// What the installed version does that changes how dockhand drives it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    behaviours: Vec<String>,
 }
 
 fn probe(program: &str, args: &[&str]) -> Option<process::Captured> {
@@ -73,6 +76,7 @@ fn tool(
         configured: binary.is_some(),
         usable: false,
         reason: None,
+        behaviours: Vec::new(),
     }
 }
 
@@ -96,6 +100,7 @@ fn probe_backend(
         configured: cfg.binary.is_some(),
         usable: false,
         reason: None,
+        behaviours: Vec::new(),
     };
     if !check.found {
         check.reason = Some(format!("`{program}` not found on PATH"));
@@ -118,6 +123,80 @@ fn probe_backend(
     check
 }
 
+/// What `docker ai --help` shows about the installed Gordon.
+fn gordon_behaviours(cfg: &process::ToolConfig) -> Vec<String> {
+    let help = process::run_blocking(&gordon::help_invocation(cfg))
+        .map(|c| c.stdout)
+        .unwrap_or_default();
+    let b = gordon::behaviours(&help);
+    vec![
+        if b.prompt_argument {
+            "takes the first prompt as an argument".to_owned()
+        } else {
+            "its usage shows no [PROMPT] argument: the prompt is still passed as one".to_owned()
+        },
+        if b.working_dir {
+            "has -C/--working-dir: runs in a temporary folder holding copies of the context files the prompt names".to_owned()
+        } else {
+            "no -C/--working-dir: runs with a temporary folder (holding the context files) as its current directory".to_owned()
+        },
+        "may ask approval ([Y/n/a]) or open its terminal UI: stdin is closed, and either ends the run with a message".to_owned(),
+        "may write the Dockerfile instead of printing it: the folder is diffed".to_owned(),
+    ]
+}
+
+fn kubectl_ai_behaviours(
+    flavour: kubectl_ai::Flavour,
+    trace: bool,
+    kubeconfig: Option<&std::path::Path>,
+) -> Vec<String> {
+    let mut v = Vec::new();
+    match flavour {
+        kubectl_ai::Flavour::Google => {
+            v.push(if trace {
+                "has --trace-path: the answer is the model's last message from the trace file"
+                    .to_owned()
+            } else {
+                "no --trace-path: the answer is read from its glamour-rendered terminal output"
+                    .to_owned()
+            });
+            v.push(
+                "never given --skip-permissions: a change to the cluster ends the run".to_owned(),
+            );
+        }
+        kubectl_ai::Flavour::Sozercan => {
+            v.push("given --raw (bare YAML), never --require-confirmation=false".to_owned());
+        }
+    }
+    v.push(match kubeconfig {
+        Some(k) => format!("kubeconfig {} (from dockhand.toml)", k.display()),
+        None => "an empty kubeconfig: no cluster access".to_owned(),
+    });
+    v
+}
+
+/// The A2A shape `kagent invoke` prints, from `kagent version`'s `kagent_version`.
+fn kagent_behaviours(version: &str) -> Vec<String> {
+    let v: Option<(u64, u64)> = serde_json::from_str::<serde_json::Value>(version)
+        .ok()
+        .and_then(|j| j.get("kagent_version")?.as_str().map(str::to_owned))
+        .and_then(|s| {
+            let mut it = s.trim_start_matches('v').split('.');
+            Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+        });
+    let shape = match v {
+        Some((0, minor)) if minor <= 10 => {
+            "prints A2A 0.x JSON (\"kind\" fields, lower-case states)"
+        }
+        Some(_) => "prints A2A 1.0 JSON (TASK_STATE_*, no \"kind\" fields)",
+        None => "A2A JSON of either shape (version not recognised)",
+    };
+    vec![
+        shape.to_owned(),
+        "repair follow-ups continue the conversation with --session".to_owned(),
+    ]
+}
+
 pub fn run(settings: &Settings, args: &DoctorArgs, ui: &Ui) -> Result<Outcome, Error> {
     let mut checks = Vec::new();
     let cache_dir = settings.root.join(crate::backend::cache::CACHE_DIR);
@@ -134,6 +213,7 @@ pub fn run(settings: &Settings, args: &DoctorArgs, ui: &Ui) -> Result<Outcome, E
         configured: settings.broker.chain.iter().any(|b| b == "cache"),
         usable: cached > 0,
         reason: (cached == 0).then(|| "no recorded answers yet".into()),
+        behaviours: Vec::new(),
     });
 
     let o = &settings.openai;
@@ -148,42 +228,58 @@ pub fn run(settings: &Settings, args: &DoctorArgs, ui: &Ui) -> Result<Outcome, E
         usable: o.configured,
         reason: (!o.configured)
             .then(|| "set OPENAI_BASE_URL and OPENAI_API_KEY, or [openai] base_url".into()),
+        behaviours: Vec::new(),
     });
 
     let tools = &settings.tools;
     let gordon_cfg = crate::backend::tool_config(&tools.gordon, 30);
-    checks.push(probe_backend(
+    let mut g = probe_backend(
         "gordon",
         &gordon_cfg,
         "docker",
         gordon::probe_invocation(&gordon_cfg),
         |c| (gordon::judge_probe(c), None),
-    ));
+    );
+    if g.usable {
+        g.behaviours = gordon_behaviours(&gordon_cfg);
+    }
+    checks.push(g);
     let kai_cfg = crate::backend::tool_config(&tools.kubectl_ai, 30);
     let configured: Option<kubectl_ai::Flavour> = tools
         .kubectl_ai
         .flavour
         .as_deref()
         .and_then(|f| f.parse().ok());
-    checks.push(probe_backend(
+    let kai_probe = std::cell::Cell::new(None);
+    let mut k = probe_backend(
         "kubectl-ai",
         &kai_cfg,
         "kubectl-ai",
         kubectl_ai::probe_invocation(&kai_cfg),
         |c| {
             let p = kubectl_ai::judge_probe(c, configured);
+            kai_probe.set(Some((p.flavour, p.trace)));
             (p.availability, p.flavour.map(|f| f.to_string()))
         },
-    ));
+    );
+    if let Some((Some(flavour), trace)) = kai_probe.get() {
+        k.behaviours =
+            kubectl_ai_behaviours(flavour, trace, tools.kubectl_ai.kubeconfig.as_deref());
+    }
+    checks.push(k);
     let ka_cfg = crate::backend::tool_config(&tools.kagent, 30);
     let probe = kagent::probe_invocation(
         &ka_cfg,
         tools.kagent.namespace.as_deref(),
         tools.kagent.url.as_deref(),
     );
-    checks.push(probe_backend("kagent", &ka_cfg, "kagent", probe, |c| {
+    let mut ka = probe_backend("kagent", &ka_cfg, "kagent", probe, |c| {
         (kagent::judge_probe(c), None)
-    }));
+    });
+    if ka.usable {
+        ka.behaviours = kagent_behaviours(ka.version.as_deref().unwrap_or_default());
+    }
+    checks.push(ka);
 
     for (name, args) in [
         ("git", &["--version"][..]),
@@ -236,6 +332,9 @@ pub fn run(settings: &Settings, args: &DoctorArgs, ui: &Ui) -> Result<Outcome, E
                         .map(|r| format!(" - {r}"))
                         .unwrap_or_default(),
                 ));
+                for b in &c.behaviours {
+                    out.push_str(&format!("       {b}\n"));
+                }
             }
             ui.out(&out);
         }

@@ -6,9 +6,10 @@ mod generate;
 mod health;
 mod help;
 mod init;
+mod mcp;
 mod progress;
 mod prompts;
-mod regen;
+pub(crate) mod regen;
 mod review;
 mod session;
 mod show;
@@ -155,6 +156,10 @@ fn dispatch(cli: Cli, env: &Env, ui: &Ui) -> Result<Outcome, Error> {
         Command::Extract(args) => tools::extract(args, ui),
         Command::Doctor(args) => doctor::run(&settings_anywhere(&cli, env)?, args, ui),
         Command::Health(args) => health::run(settings(&cli, env, Some(&args.broker))?, args, ui),
+        Command::Mcp => mcp::run(
+            crate::settings::find_root_or_cwd(cli.global.root.as_deref())?,
+            env,
+        ),
         Command::Completions { shell } => {
             ui.out(help::script(*shell));
             Ok(Outcome::Clean)

@@ -233,7 +233,7 @@ fn man_writes_one_page_per_command_and_no_page_refers_to_a_missing_one() {
     p.dockhand()
         .args(["man", "--dir"])
         .arg(out.to_string_lossy())
-        .stdout("wrote 17 man pages into [PROJECT]/man\n")
+        .stdout("wrote 18 man pages into [PROJECT]/man\n")
         .run();
     let mut pages: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
@@ -250,6 +250,7 @@ fn man_writes_one_page_per_command_and_no_page_refers_to_a_missing_one() {
             "dockhand-health.1",
             "dockhand-init.1",
             "dockhand-man.1",
+            "dockhand-mcp.1",
             "dockhand-prompts-diff.1",
             "dockhand-prompts-list.1",
             "dockhand-prompts-render.1",

@@ -120,7 +120,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
     }
 }
 
-fn git_env(home: &Path) -> Vec<(&'static str, String)> {
+pub fn git_env(home: &Path) -> Vec<(&'static str, String)> {
     vec![
         ("GIT_AUTHOR_NAME", "Test".into()),
         ("GIT_AUTHOR_EMAIL", "test@example.com".into()),

@@ -4,6 +4,8 @@
 mod harness;
 mod openai_server;
 
+mod asking;
+mod assistants;
 mod atomic;
 mod backends;
 mod chart_values;
@@ -15,6 +17,7 @@ mod generate;
 mod hints;
 mod init;
 mod justfile;
+mod mcp;
 mod peers;
 mod prompts;
 mod regen;

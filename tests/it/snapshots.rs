@@ -14,6 +14,11 @@ pub(crate) fn settings(p: Option<&Project>) -> insta::Settings {
         &regex_escape(&crate::harness::repo_root().to_string_lossy()),
         "[REPO]",
     );
+    // The per-run folders of kubectl-ai (empty kubeconfig, trace) and Gordon.
+    s.add_filter(
+        r"[^\s'`]*/dockhand-(kubectl-ai|gordon)-[A-Za-z0-9]+",
+        "[TMP]/dockhand-$1",
+    );
     s.add_filter(r"sha256:[0-9a-f]{64}", "sha256:[HASH]");
     s.add_filter(r"\b[0-9a-f]{64}\b", "[HASH]");
     s.add_filter(r"\b[0-9a-f]{12}\b", "[SHA]");

@@ -1,9 +1,9 @@
 //! Terminal output as a tool printed it: escape sequences stripped, a full-screen UI or a
 //! question waiting for an answer recognised.
 //!
-//! The escape sequences are parsed by `strip-ansi-escapes` (vte). That crate keeps only `\n` of
-//! the C0 controls, so `\t` and `\r` are protected around it: a spinner's `\r` redraws must keep
-//! the last segment of the line (what the terminal shows).
+//! The escape sequences are stripped by [`crate::extract::strip_ansi`] (the one place, on
+//! `strip-ansi-escapes`); here a spinner's `\r` redraws keep the last segment of the line
+//! (what the terminal shows).
 
 /// Does raw terminal output switch to the alternate screen (full-screen TUI)?
 pub fn has_alt_screen(raw: &str) -> bool {
@@ -21,27 +21,7 @@ pub fn has_alt_screen(raw: &str) -> bool {
 /// * `\r\n` becomes `\n`; a lone `\r` (spinner / progress redraw) keeps only the last
 ///   non-empty segment of the line, which is what the terminal would end up showing.
 pub(crate) fn strip_ansi(s: &str) -> String {
-    const TAB: char = '\u{e000}';
-    const CR: char = '\u{e001}';
-    let protected: String = s
-        .chars()
-        .map(|c| match c {
-            '\t' => TAB,
-            '\r' => CR,
-            c => c,
-        })
-        .collect::<String>()
-        // The 8-bit CSI, spelled as the 7-bit one the parser knows.
-        .replace('\u{9b}', "\x1b[");
-    let out: String = strip_ansi_escapes::strip_str(&protected)
-        .chars()
-        .filter(|&c| c != '\x7f')
-        .map(|c| match c {
-            TAB => '\t',
-            CR => '\r',
-            c => c,
-        })
-        .collect();
+    let out = crate::extract::strip_ansi(s);
     if !out.contains('\r') {
         return out;
     }

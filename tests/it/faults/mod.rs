@@ -73,7 +73,8 @@ pub(super) fn ask_tool(p: &Project, tool: &FakeTool) -> Test {
 }
 
 /// Exit status, stdout and stderr as one text, with the given paths replaced and the
-/// prompt in a shown argv (`kubectl-ai --quiet '…'`) as `[PROMPT]`.
+/// prompt in a shown argv (`kubectl-ai --quiet --kubeconfig /tmp/…/kubeconfig '…'`) as
+/// `[PROMPT]` and the per-run kubeconfig folder as `[TMP]`.
 pub(super) fn whole(out: &Output, subs: &[(&str, &str)]) -> String {
     let mut s = format!(
         "exit {}\n--- stdout\n{}--- stderr\n{}",
@@ -86,13 +87,14 @@ pub(super) fn whole(out: &Output, subs: &[(&str, &str)]) -> String {
 }
 
 pub(super) fn prompt_hidden(s: &str) -> String {
-    const OPEN: &str = "`kubectl-ai --quiet '";
+    const OPEN: &str = "`kubectl-ai --quiet --kubeconfig ";
     let mut out = String::new();
     let mut rest = s;
     while let Some(i) = rest.find(OPEN) {
         out.push_str(&rest[..i]);
-        out.push_str("`kubectl-ai --quiet [PROMPT]`");
+        out.push_str(&format!("`{ARGV}`"));
         let after = &rest[i + OPEN.len()..];
+        let after = after.split_once(" '").map_or("", |(_, a)| a);
         rest = match after.find("'`") {
             Some(j) => &after[j + 2..],
             None => "",
@@ -171,4 +173,4 @@ pub(super) fn tool_failed(reason: &str) -> String {
 }
 
 /// The argv dockhand shows for the fake kubectl-ai (the prompt elided).
-pub(super) const ARGV: &str = "kubectl-ai --quiet [PROMPT]";
+pub(super) const ARGV: &str = "kubectl-ai --quiet --kubeconfig [TMP]/kubeconfig [PROMPT]";
