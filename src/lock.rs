@@ -4,6 +4,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::backend::Answerer;
 use crate::error::Error;
 use crate::settings::line_of;
 
@@ -20,9 +21,9 @@ pub struct LockEntry {
     pub version: String,
     pub template_hash: String,
     pub vars_hash: String,
-    pub backend: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
+    /// Who answered (`backend`, `model`).
+    #[serde(flatten)]
+    pub answerer: Answerer,
     /// True when the answer was supplied by hand, not by an assistant.
     #[serde(default)]
     pub hand_written: bool,

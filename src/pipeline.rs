@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::backend::{self, Broker, Request, Response, Turn};
+use crate::backend::{self, Answerer, Broker, Request, Response, Turn};
 use crate::error::Error;
 use crate::extract;
 use crate::fill::{self, FilledPrompt};
@@ -398,8 +398,7 @@ pub async fn prepare_conversation(
         let same_again = previous.as_deref() == Some(joined.as_str());
         attempts.push(Attempt {
             number,
-            backend: response.backend.clone(),
-            model: response.model.clone(),
+            answerer: response.answerer.clone(),
             from_cache: response.from_cache,
             hand_written: response.hand_written,
             errors,
@@ -417,8 +416,7 @@ pub async fn prepare_conversation(
                         version: t.version.to_string(),
                         template_hash: t.content_hash.clone(),
                         vars_hash: filled.vars_hash.clone(),
-                        backend: response.backend.clone(),
-                        model: response.model.clone(),
+                        answerer: response.answerer.clone(),
                         hand_written: response.hand_written,
                         response_hash: crate::hash::tagged(response.text.as_bytes()),
                         output_hash: crate::hash::tagged(f.content.as_bytes()),
@@ -437,8 +435,7 @@ pub async fn prepare_conversation(
                     attempts,
                     lock,
                     cache: records,
-                    backend: response.backend,
-                    model: response.model,
+                    answerer: response.answerer,
                     hand_written: response.hand_written,
                     timings,
                 },
@@ -471,8 +468,9 @@ pub async fn prepare_conversation(
         files,
         lock: Vec::new(),
         cache: Vec::new(),
-        backend: last.as_ref().map(|a| a.backend.clone()).unwrap_or_default(),
-        model: last.and_then(|a| a.model),
+        answerer: last
+            .map(|a| a.answerer)
+            .unwrap_or_else(|| Answerer::new("", None)),
         hand_written: false,
         attempts,
         timings,
@@ -492,12 +490,8 @@ pub fn hand_edited(ctx: &Context, job: &Job, base: &Staged, text: &str) -> Resul
     let (text, _) = redact(t.output, text);
     let text = text.as_str();
     let files = artifacts(ctx, &t, filled.contract.as_ref(), text)?;
-    let backend = if base.backend.ends_with(EDITED) {
-        base.backend.clone()
-    } else {
-        format!("{}{EDITED}", base.backend)
-    };
-    let model = base.model.clone();
+    let answerer = base.answerer.edited();
+    let (backend, model) = (answerer.backend.clone(), answerer.model.clone());
     let key = crate::backend::cache::key(
         &backend,
         model.as_deref(),
@@ -521,13 +515,12 @@ pub fn hand_edited(ctx: &Context, job: &Job, base: &Staged, text: &str) -> Resul
     let warnings: usize = files.iter().map(|f| f.diagnostics.len() - f.errors()).sum();
     let mut attempts = base.attempts.clone();
     // Editing an edit is still one edit by hand.
-    if base.backend.ends_with(EDITED) && attempts.last().is_some_and(|a| a.hand_written) {
+    if base.answerer.is_edited() && attempts.last().is_some_and(|a| a.hand_written) {
         attempts.pop();
     }
     attempts.push(Attempt {
         number: attempts.len() as u32 + 1,
-        backend: backend.clone(),
-        model: model.clone(),
+        answerer: answerer.clone(),
         from_cache: false,
         hand_written: true,
         errors,
@@ -543,8 +536,7 @@ pub fn hand_edited(ctx: &Context, job: &Job, base: &Staged, text: &str) -> Resul
                 version: t.version.to_string(),
                 template_hash: t.content_hash.clone(),
                 vars_hash: filled.vars_hash.clone(),
-                backend: backend.clone(),
-                model: model.clone(),
+                answerer: answerer.clone(),
                 hand_written: true,
                 response_hash: crate::hash::tagged(text.as_bytes()),
                 output_hash: crate::hash::tagged(f.content.as_bytes()),
@@ -560,8 +552,7 @@ pub fn hand_edited(ctx: &Context, job: &Job, base: &Staged, text: &str) -> Resul
         attempts,
         lock,
         cache,
-        backend,
-        model,
+        answerer,
         hand_written: true,
         timings: base.timings,
     })
@@ -681,7 +672,7 @@ pub fn commit_message(jobs: &[&Staged], adopted: &[String]) -> String {
         trailers.push_str(&format!("Dockhand-Prompt: {}\n", s.template.reference()));
         trailers.push_str(&format!(
             "Dockhand-Backend: {}{}\n",
-            s.backend,
+            s.answerer.backend,
             if s.hand_written {
                 " (hand-written)"
             } else {
@@ -690,7 +681,7 @@ pub fn commit_message(jobs: &[&Staged], adopted: &[String]) -> String {
         ));
         trailers.push_str(&format!(
             "Dockhand-Model: {}\n",
-            s.model.as_deref().unwrap_or("none")
+            s.answerer.model.as_deref().unwrap_or("none")
         ));
     }
     format!("{subject}\n\n{body}\n{trailers}")

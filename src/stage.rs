@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::backend::Answerer;
 use crate::backend::cache::CacheEntry;
 use crate::library::Template;
 use crate::lock::LockEntry;
@@ -34,9 +35,9 @@ impl StagedFile {
 #[derive(Debug, Clone, Serialize)]
 pub struct Attempt {
     pub number: u32,
-    pub backend: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
+    /// Who gave this answer (`backend`, `model`).
+    #[serde(flatten)]
+    pub answerer: Answerer,
     pub from_cache: bool,
     pub hand_written: bool,
     pub errors: usize,
@@ -53,9 +54,8 @@ pub struct Staged {
     pub attempts: Vec<Attempt>,
     pub lock: Vec<LockEntry>,
     pub cache: Vec<CacheEntry>,
-    /// The final answer's backend and model.
-    pub backend: String,
-    pub model: Option<String>,
+    /// Who gave the final answer.
+    pub answerer: Answerer,
     pub hand_written: bool,
     pub timings: Timings,
 }

@@ -104,6 +104,23 @@ impl Answerer {
             model,
         }
     }
+
+    /// A person changed the artifact after this answer (`<backend>+edited`).
+    pub fn is_edited(&self) -> bool {
+        self.backend.ends_with(crate::pipeline::EDITED)
+    }
+
+    /// The same answerer, marked as edited by a person (once).
+    pub fn edited(&self) -> Answerer {
+        if self.is_edited() {
+            self.clone()
+        } else {
+            Answerer::new(
+                format!("{}{}", self.backend, crate::pipeline::EDITED),
+                self.model.clone(),
+            )
+        }
+    }
 }
 
 impl fmt::Display for Answerer {

@@ -76,8 +76,7 @@ pub struct Request {
 /// An answer, and who gave it.
 #[derive(Debug, Clone)]
 pub struct Response {
-    pub backend: String,
-    pub model: Option<String>,
+    pub answerer: Answerer,
     pub text: String,
     pub hand_written: bool,
     /// The cache entry the answer is kept in when the artifact is accepted
@@ -89,7 +88,7 @@ pub struct Response {
 impl Response {
     /// Who answered.
     pub fn answerer(&self) -> Answerer {
-        Answerer::new(self.backend.clone(), self.model.clone())
+        self.answerer.clone()
     }
 }
 
@@ -235,8 +234,7 @@ impl Broker {
     pub fn manual(&self, req: &Request, text: String) -> Response {
         let key = cache::key("manual", None, &req.turns);
         Response {
-            backend: "manual".into(),
-            model: None,
+            answerer: Answerer::new("manual", None),
             record: Some(CacheEntry {
                 key,
                 prompt: req.prompt.clone(),
@@ -264,8 +262,7 @@ impl Broker {
         };
         let key = cache::key(backend, model, &turns);
         Ok(self.cache.get(&key)?.map(|e| Response {
-            backend: e.backend.clone(),
-            model: e.model.clone(),
+            answerer: Answerer::new(e.backend.clone(), e.model.clone()),
             text: e.response.clone(),
             hand_written: e.hand_written,
             // Kept so that the commit holds the entry the artifact replays from.
@@ -391,8 +388,7 @@ impl Broker {
         adapter::judge_answer(adapter.name(), req.output, &text)?;
         let key = cache::key(backend, model.as_deref(), &turns);
         Ok(Response {
-            backend: backend.to_owned(),
-            model: model.clone(),
+            answerer: Answerer::new(backend, model.clone()),
             record: Some(CacheEntry {
                 key,
                 prompt: req.prompt.clone(),

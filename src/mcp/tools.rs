@@ -371,8 +371,8 @@ fn prompt_render(server: &Server, args: &Args) -> Result<Value, ToolError> {
 fn staged_json(s: &Staged) -> Value {
     json!({
         "reference": s.template.reference(),
-        "backend": s.backend,
-        "model": s.model,
+        "backend": s.answerer.backend,
+        "model": s.answerer.model,
         "hand_written": s.hand_written,
         "passed": s.passed(),
         "attempts": s.attempts,

@@ -67,13 +67,13 @@ pub fn run(settings: Settings, args: &HealthArgs, ui: &Ui) -> Result<Outcome, Er
             &ctx,
             &template.id,
             &template.version.to_string(),
-            &staged.backend,
+            &staged.answerer.backend,
             &report,
         )?;
         ui.out(&format!(
             "== {} ({}) ==\n{report}\nstored {stored}\n",
             template.reference(),
-            staged.backend
+            staged.answerer.backend
         ));
         match pass {
             HealthPass::Stability => {

@@ -45,7 +45,7 @@ pub fn jobs(ctx: &Context, lock: &Lockfile, ids: &[String]) -> Result<Vec<Job>, 
         }
         let prefer = locked
             .filter(|l| l.version == template.version.to_string())
-            .map(|l| (l.backend.clone(), l.model.clone()));
+            .map(|l| (l.answerer.backend.clone(), l.answerer.model.clone()));
         out.push(Job {
             template,
             sets: Vec::new(),
@@ -61,9 +61,9 @@ struct ArtifactResult<'a> {
     prompt: String,
     path: &'a str,
     status: &'static str,
-    backend: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    model: Option<&'a str>,
+    /// Who answered (`backend`, `model`).
+    #[serde(flatten)]
+    answerer: &'a crate::backend::Answerer,
     hand_written: bool,
     attempts: &'a [Attempt],
     findings: &'a [Diagnostic],
@@ -286,8 +286,7 @@ pub fn run(settings: Settings, args: &RegenArgs, ui: &Ui) -> Result<Outcome, Err
                         .find(|(p, _)| p == &f.path)
                         .map(|(_, st)| *st)
                         .unwrap_or("unknown"),
-                    backend: &s.backend,
-                    model: s.model.as_deref(),
+                    answerer: &s.answerer,
                     hand_written: s.hand_written,
                     attempts: &s.attempts,
                     findings: &f.diagnostics,

@@ -501,7 +501,7 @@ impl Session<'_> {
         if staged.hand_written {
             out.push_str(&format!(
                 "recorded as edited by hand (backend {}, hand_written = true)\n",
-                staged.backend
+                staged.answerer.backend
             ));
         }
         if let Some(c) = &applied.commit {
@@ -586,7 +586,7 @@ impl Session<'_> {
 fn summary(ui: &Ui, s: &Staged, first: u32) -> String {
     let mut out = String::new();
     for a in &s.attempts {
-        let who = if a.hand_written && a.backend.ends_with(pipeline::EDITED) {
+        let who = if a.hand_written && a.answerer.backend.ends_with(pipeline::EDITED) {
             "edited by hand".to_owned()
         } else if a.hand_written {
             "hand-written answer".to_owned()
@@ -594,8 +594,9 @@ fn summary(ui: &Ui, s: &Staged, first: u32) -> String {
             format!(
                 "answer {} from {}{}{}",
                 first - 1 + a.number,
-                a.backend,
-                a.model
+                a.answerer.backend,
+                a.answerer
+                    .model
                     .as_deref()
                     .map(|m| format!(" ({m})"))
                     .unwrap_or_default(),

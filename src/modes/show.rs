@@ -74,15 +74,16 @@ pub fn staged(ui: &Ui, s: &Staged) -> String {
         let source = if a.hand_written {
             "hand-written answer".to_owned()
         } else if a.from_cache {
-            format!("{} (cached)", a.backend)
+            format!("{} (cached)", a.answerer.backend)
         } else {
-            a.backend.clone()
+            a.answerer.backend.clone()
         };
         out.push_str(&format!(
             "{} attempt {}: {source}{}: {} error(s), {} warning(s){}\n",
             s.template.reference(),
             a.number,
-            a.model
+            a.answerer
+                .model
                 .as_deref()
                 .map(|m| format!(" model {m}"))
                 .unwrap_or_default(),

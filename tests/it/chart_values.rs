@@ -665,7 +665,7 @@ fn health_resources_pass_changes_values_through_the_pipeline() {
     assert_eq!(
         (
             entry.prompt.as_str(),
-            entry.backend.as_str(),
+            entry.answerer.backend.as_str(),
             entry.hand_written
         ),
         ("health-resources", "kagent", false)
