@@ -13,6 +13,7 @@ The script, on stdin:
   returns removed);
 - send KEYS: write KEYS to the terminal ("\\u0003" is Ctrl-C, "\\u0004" Ctrl-D);
 - sleep SECONDS;
+- signal NAME: send the program signal SIGNAME (e.g. "TERM");
 - file PATH: wait until PATH exists (the test's own signal, e.g. that its
   server has received a request).
 
@@ -107,6 +108,8 @@ def main() -> int:
                     report.update(ok=False, step=i, error=f"waited for {arg}: timed out")
                     break
                 pump(min(0.02, max(0.0, deadline - time.monotonic())))
+        elif kind == "signal":
+            os.kill(pid, getattr(signal, "SIG" + arg))
         elif kind == "sleep":
             end = time.monotonic() + float(arg)
             while time.monotonic() < end:

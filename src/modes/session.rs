@@ -59,6 +59,39 @@ enum Flow {
     Leave,
 }
 
+/// Held while a session writes and commits: a SIGTERM or SIGHUP waits for it, so the
+/// all-or-nothing step finishes whole.
+static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// SIGTERM (a cancel) or SIGHUP (a closed terminal) ends a session wherever it is, as it
+/// ends every other command: the assistants' process groups are killed, nothing partial
+/// is written (a write under way finishes first), the terminal is given back, and the
+/// exit status is 143 or 129. (SIGINT stays Ctrl-C: it cancels a request, never the session.)
+fn stop_on_term_or_hup(rt: &tokio::runtime::Runtime) -> Result<(), Error> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (mut term, mut hup) = rt
+        .block_on(async {
+            Ok::<_, std::io::Error>((
+                signal(SignalKind::terminate())?,
+                signal(SignalKind::hangup())?,
+            ))
+        })
+        .map_err(Error::io("<SIGTERM and SIGHUP handlers>"))?;
+    rt.spawn(async move {
+        let signal = tokio::select! {
+            _ = term.recv() => libc::SIGTERM,
+            _ = hup.recv() => libc::SIGHUP,
+        };
+        crate::backend::process::kill_all_children();
+        let _writing = WRITING.lock();
+        let _ = crossterm::terminal::disable_raw_mode();
+        let message = format!("\nerror: {}\n", Error::Terminated { signal });
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), message.as_bytes());
+        std::process::exit(128 + signal);
+    });
+    Ok(())
+}
+
 struct Session<'a> {
     ctx: Context,
     rt: tokio::runtime::Runtime,
@@ -71,6 +104,7 @@ pub fn run(settings: Settings, args: &SessionArgs, ui: &Ui) -> Result<Outcome, E
     require_terminal()?;
     let ctx = Context::new(settings)?;
     let rt = super::runtime()?;
+    stop_on_term_or_hup(&rt)?;
     // From here on SIGINT cancels a request and never ends the session.
     let sigint = rt
         .block_on(async {
@@ -469,6 +503,7 @@ impl Session<'_> {
         for f in &mut staged.files {
             f.current = std::fs::read_to_string(self.ctx.settings.root.join(&f.path)).ok();
         }
+        let _writing = WRITING.lock();
         let applied =
             RunLock::acquire(&self.ctx.settings.root, super::lock_wait()).and_then(|_lock| {
                 let mut jobs = vec![staged.clone()];

@@ -427,6 +427,8 @@ pub enum Step<'a> {
     Sleep(f64),
     /// Wait until this file exists.
     File(&'a str),
+    /// Send the program this signal (`"TERM"`, `"HUP"`).
+    Signal(&'a str),
 }
 
 /// What a run in a pseudo-terminal did.
@@ -459,7 +461,7 @@ pub fn pty(t: Test, steps: &[Step]) -> PtyRun {
 
 /// Run `inner` in a real pseudo-terminal, sending scripted keys.
 pub fn pty_command(inner: Command, steps: &[Step]) -> PtyRun {
-    use Step::{Expect, File, Send, Sleep};
+    use Step::{Expect, File, Send, Signal, Sleep};
     use serde_json::{Value, json};
     use std::io::Write;
     let mut cmd = Command::new("python3");
@@ -487,6 +489,7 @@ pub fn pty_command(inner: Command, steps: &[Step]) -> PtyRun {
             Send(k) => json!(["send", k]),
             Sleep(s) => json!(["sleep", s]),
             File(f) => json!(["file", f]),
+            Signal(s) => json!(["signal", s]),
         })
         .collect();
     let script = json!({"timeout": 10, "columns": 120, "rows": 40, "steps": steps});

@@ -183,3 +183,71 @@ fn the_api_key_and_url_credentials_reach_no_output_log_lock_cache_or_commit() {
         }
     }
 }
+
+/// `dockhand session` stopped by `signal` while kubectl-ai hangs with a child: both are
+/// killed, nothing is written, the terminal is given back, and the status is 128 + signal.
+fn signal_mid_session(name: &str, signal: i32) {
+    use crate::harness::Step::{Expect, File, Send, Signal, Sleep};
+    let p = project(120, "");
+    let tool = FakeTool::new(
+        "echo $$ > \"$DIR/tool.pid\"\n\
+         sh -c 'echo $$ > \"$0/child.pid\"; exec sleep 300' \"$DIR\" &\n\
+         sleep 300",
+    );
+    let child_pid = tool.path().join("child.pid").to_string_lossy().into_owned();
+    let t = p
+        .dockhand()
+        .path_prefix(tool.path())
+        .args(["session", "--backend", "kubectl-ai"]);
+    let run = crate::harness::pty(
+        t,
+        &[
+            Expect("filter>"),
+            Send("backend-dep"),
+            Send("\r"),
+            Expect("Ctrl-C cancels)"),
+            File(&child_pid),
+            Sleep(0.2),
+            Signal(name),
+        ],
+    );
+    assert!(run.ok, "{}", run.context());
+    assert_eq!(
+        run.status,
+        Some(128 + signal as i64),
+        "exit status\n{}",
+        run.context()
+    );
+    let last = run.transcript.trim_end().lines().last().unwrap_or_default();
+    let what = if signal == libc::SIGTERM {
+        "terminated (SIGTERM)"
+    } else {
+        "hung up (SIGHUP)"
+    };
+    assert_eq!(
+        last,
+        format!("error: {what}: the assistants were stopped and nothing was written"),
+        "{}",
+        run.context()
+    );
+    assert!(!p.exists(TARGET), "{}", run.context());
+    assert_eq!(p.git(&["status", "--porcelain"]), "");
+    for name in ["tool", "child"] {
+        let pid = tool.pid(name).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !gone(pid) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(gone(pid), "{name} {pid} survived the signal");
+    }
+}
+
+#[test]
+fn sigterm_mid_session() {
+    signal_mid_session("TERM", libc::SIGTERM);
+}
+
+#[test]
+fn sighup_mid_session() {
+    signal_mid_session("HUP", libc::SIGHUP);
+}
