@@ -483,13 +483,28 @@ fn starts_with_from(lines: &[String]) -> bool {
 }
 
 /// Heredoc delimiters opened on a line (`<<EOF`, `<<-EOF`, `<<"EOF"`), as
-/// `(delimiter, strip_tabs)`. `<<<` here-strings are not heredocs.
+/// `(delimiter, strip_tabs)`. `<<<` here-strings are not heredocs, nor is `<<` inside
+/// quotes. Shared by the extraction of shell commands and the Dockerfile reader.
 pub(crate) fn heredoc_delims(line: &str) -> Vec<(String, bool)> {
     let bytes = line.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
-    while i + 1 < bytes.len() {
-        if bytes[i] == b'<' && bytes[i + 1] == b'<' && (i == 0 || bytes[i - 1] != b'<') {
+    let mut quote: Option<u8> = None;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if let Some(q) = quote {
+            if b == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'\'' || b == b'"' {
+            quote = Some(b);
+            i += 1;
+            continue;
+        }
+        if b == b'<' && bytes.get(i + 1) == Some(&b'<') {
             let mut j = i + 2;
             if bytes.get(j) == Some(&b'<') {
                 i = j + 1;
@@ -499,8 +514,8 @@ pub(crate) fn heredoc_delims(line: &str) -> Vec<(String, bool)> {
             if strip {
                 j += 1;
             }
-            let quote = matches!(bytes.get(j), Some(b'"' | b'\'')).then(|| bytes[j]);
-            if quote.is_some() {
+            let q = matches!(bytes.get(j), Some(b'"' | b'\'')).then(|| bytes[j]);
+            if q.is_some() {
                 j += 1;
             }
             let start = j;
@@ -512,7 +527,7 @@ pub(crate) fn heredoc_delims(line: &str) -> Vec<(String, bool)> {
             if j > start {
                 out.push((line[start..j].to_string(), strip));
             }
-            if quote.is_some() && bytes.get(j) == quote.as_ref() {
+            if q.is_some() && bytes.get(j).copied() == q {
                 j += 1;
             }
             i = j;

@@ -2,6 +2,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use crate::extract::heredoc_delims;
 
 pub(super) struct Prepared {
     /// The text handed to the parser: identical to the input except that the
@@ -130,59 +131,4 @@ pub(super) fn is_shell_launcher(cmd: &str) -> bool {
         None => true,
         Some(w) => SHELLS.contains(&basename(w)) && words.all(|w| w.starts_with('-') && w != "-c"),
     }
-}
-
-/// Heredoc delimiters opened on a line (`<<EOF`, `<<-EOF`, `<<"EOF"`), as
-/// `(delimiter, strip_tabs)`. `<<<` here-strings are not heredocs.
-pub(super) fn heredoc_delims(line: &str) -> Vec<(String, bool)> {
-    let bytes = line.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    let mut quote: Option<u8> = None;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if let Some(q) = quote {
-            if b == q {
-                quote = None;
-            }
-            i += 1;
-            continue;
-        }
-        if b == b'\'' || b == b'"' {
-            quote = Some(b);
-            i += 1;
-            continue;
-        }
-        if b == b'<' && bytes.get(i + 1) == Some(&b'<') {
-            let mut j = i + 2;
-            if bytes.get(j) == Some(&b'<') {
-                i = j + 1;
-                continue;
-            }
-            let strip = bytes.get(j) == Some(&b'-');
-            if strip {
-                j += 1;
-            }
-            let q = matches!(bytes.get(j), Some(b'"' | b'\'')).then(|| bytes[j]);
-            if q.is_some() {
-                j += 1;
-            }
-            let start = j;
-            while j < bytes.len()
-                && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] == b'-')
-            {
-                j += 1;
-            }
-            if j > start {
-                out.push((line[start..j].to_string(), strip));
-            }
-            if q.is_some() && bytes.get(j).copied() == q {
-                j += 1;
-            }
-            i = j;
-        } else {
-            i += 1;
-        }
-    }
-    out
 }
