@@ -25,6 +25,7 @@ pub mod lock;
 pub mod mcp;
 pub(crate) mod modes;
 pub mod pipeline;
+pub mod process;
 pub mod repo;
 pub mod report;
 pub mod settings;

@@ -585,8 +585,7 @@ fn redact(output: crate::artifact::OutputKind, text: &str) -> (String, Vec<secre
     secrets::redact(text, &structured)
 }
 
-/// The suffix of the backend name of an artifact a person edited after the assistant answered.
-pub const EDITED: &str = "+edited";
+pub use crate::backend::adapter::EDITED;
 
 /// The targets, unchanged, each with the one finding that the answer held no artifact.
 fn nothing_found(ctx: &Context, t: &Template, e: &extract::ExtractError) -> Vec<StagedFile> {

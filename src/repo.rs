@@ -22,7 +22,7 @@ pub struct Repo {
 /// argv as a person would type it, for error messages.
 fn shell_words(argv: &[&str]) -> String {
     let owned: Vec<String> = argv.iter().map(|s| (*s).to_owned()).collect();
-    crate::backend::process::display_argv(&owned)
+    crate::process::display_argv(&owned)
 }
 
 impl Repo {

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::backend::openai::ApiKey;
 use crate::error::Error;
 use crate::validate::schema::DEFAULT_KUBE_VERSION;
 
@@ -98,7 +97,7 @@ pub struct OpenAiSettings {
 pub struct ToolConfigFile {
     pub binary: Option<PathBuf>,
     /// An array, or one string split as a POSIX shell would (`shlex`).
-    #[serde(default, deserialize_with = "crate::backend::adapter::tool_args")]
+    #[serde(default, deserialize_with = "tool_args")]
     pub args: Vec<String>,
     pub timeout_secs: Option<u64>,
     /// kubectl-ai only: `google` or `sozercan` (default: detected).
@@ -634,5 +633,76 @@ mod tests {
         assert_eq!(find_root_or_cwd(Some(&inner)).unwrap(), inner);
         let top = dir.path().canonicalize().unwrap();
         assert_eq!(find_root(Some(&top)).unwrap(), top);
+    }
+}
+
+/// A secret API key. `Debug` and `Display` print `[redacted]`; the value is
+/// only readable inside the crate, to build the `Authorization` header.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Wraps a key. Surrounding whitespace (e.g. a trailing newline from a
+    /// file or environment variable) is removed.
+    pub fn new(key: impl Into<String>) -> Self {
+        let key = key.into();
+        let trimmed = key.trim();
+        if trimmed.len() == key.len() {
+            ApiKey(key)
+        } else {
+            ApiKey(trimmed.to_owned())
+        }
+    }
+
+    /// True when the key is empty; an empty key sends no `Authorization`.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for ApiKey {
+    fn from(key: String) -> Self {
+        ApiKey::new(key)
+    }
+}
+
+impl From<&str> for ApiKey {
+    fn from(key: &str) -> Self {
+        ApiKey::new(key)
+    }
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl std::fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// `[tools.*] args`: an array of arguments, or one string split as a POSIX shell would
+/// (`args = "--llm-provider gemini --model 'gemini 2.5'"`). Unbalanced quotes are an error.
+pub fn tool_args<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Args {
+        List(Vec<String>),
+        Line(String),
+    }
+    match Args::deserialize(d)? {
+        Args::List(v) => Ok(v),
+        Args::Line(line) => shlex::split(&line).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "cannot split `{line}` into arguments (an unclosed quote?); write them as an array"
+            ))
+        }),
     }
 }

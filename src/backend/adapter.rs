@@ -86,6 +86,9 @@ impl fmt::Display for BackendName {
     }
 }
 
+/// The suffix of the backend name of an artifact a person edited after the assistant answered.
+pub const EDITED: &str = "+edited";
+
 /// Who answered: the backend and, where it has one, the model. The one value the lock,
 /// the reports and the JSON output take their `backend` and `model` from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,7 +110,7 @@ impl Answerer {
 
     /// A person changed the artifact after this answer (`<backend>+edited`).
     pub fn is_edited(&self) -> bool {
-        self.backend.ends_with(crate::pipeline::EDITED)
+        self.backend.ends_with(EDITED)
     }
 
     /// The same answerer, marked as edited by a person (once).
@@ -115,10 +118,7 @@ impl Answerer {
         if self.is_edited() {
             self.clone()
         } else {
-            Answerer::new(
-                format!("{}{}", self.backend, crate::pipeline::EDITED),
-                self.model.clone(),
-            )
+            Answerer::new(format!("{}{}", self.backend, EDITED), self.model.clone())
         }
     }
 }
@@ -473,25 +473,6 @@ impl Adapter for OpenAi {
     }
 }
 
-/// `[tools.*] args`: an array of arguments, or one string split as a POSIX shell would
-/// (`args = "--llm-provider gemini --model 'gemini 2.5'"`). Unbalanced quotes are an error.
-pub fn tool_args<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Args {
-        List(Vec<String>),
-        Line(String),
-    }
-    match Args::deserialize(d)? {
-        Args::List(v) => Ok(v),
-        Args::Line(line) => shlex::split(&line).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "cannot split `{line}` into arguments (an unclosed quote?); write them as an array"
-            ))
-        }),
-    }
-}
-
 /// A `[tools.*]` section as the runner's config.
 pub fn tool_config(t: &crate::settings::ToolConfigFile, default_timeout: u64) -> ToolConfig {
     ToolConfig {
@@ -749,7 +730,7 @@ mod tests {
     fn tool_args_are_an_array_or_a_shell_line() {
         #[derive(Deserialize)]
         struct T {
-            #[serde(deserialize_with = "tool_args")]
+            #[serde(deserialize_with = "crate::settings::tool_args")]
             args: Vec<String>,
         }
         let t: T = toml::from_str("args = \"--model 'gemini 2.5' -v\"").unwrap();

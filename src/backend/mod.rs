@@ -15,7 +15,7 @@ pub mod gordon;
 pub mod kagent;
 pub mod kubectl_ai;
 pub mod openai;
-pub mod process;
+pub use crate::process;
 
 use std::time::Duration;
 

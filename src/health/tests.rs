@@ -1,6 +1,6 @@
 use super::judge::{Tok, tokenize};
 use super::*;
-use crate::backend::process::test_support::fixture;
+use crate::process::test_support::fixture;
 
 fn problems(report: &str) -> Vec<(String, String)> {
     judge(report)

@@ -5,10 +5,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::Outcome;
-use crate::backend::process::{self, Invocation};
 use crate::backend::{gordon, kagent, kubectl_ai};
 use crate::cli::{DoctorArgs, ListFormat};
 use crate::error::Error;
+use crate::process::{self, Invocation};
 use crate::settings::Settings;
 use crate::ui::Ui;
 

@@ -127,7 +127,7 @@ pub fn block_on_interruptible<T>(
             signal(SignalKind::terminate()).map_err(Error::io("<SIGTERM handler>"))?;
         let mut sighup = signal(SignalKind::hangup()).map_err(Error::io("<SIGHUP handler>"))?;
         let stopped = |e: Error| {
-            crate::backend::process::kill_all_children();
+            crate::process::kill_all_children();
             Err(e)
         };
         tokio::select! {

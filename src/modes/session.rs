@@ -82,7 +82,7 @@ fn stop_on_term_or_hup(rt: &tokio::runtime::Runtime) -> Result<(), Error> {
             _ = term.recv() => libc::SIGTERM,
             _ = hup.recv() => libc::SIGHUP,
         };
-        crate::backend::process::kill_all_children();
+        crate::process::kill_all_children();
         let _writing = WRITING.lock();
         let _ = crossterm::terminal::disable_raw_mode();
         let message = format!("\nerror: {}\n", Error::Terminated { signal });

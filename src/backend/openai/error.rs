@@ -60,7 +60,7 @@ pub enum OpenAiError {
         attempts: u32,
     },
     /// The answer was cut off: it cannot be used, and is never cached or written.
-    #[error("the answer from {url} is incomplete: {}; it was discarded ({} received)", .why, crate::backend::process::human_bytes(*.received as u64))]
+    #[error("the answer from {url} is incomplete: {}; it was discarded ({} received)", .why, crate::process::human_bytes(*.received as u64))]
     Incomplete {
         url: String,
         why: IncompleteWhy,
@@ -68,7 +68,7 @@ pub enum OpenAiError {
         attempts: u32,
     },
     /// The answer grew past `[limits] max_answer_bytes`; reading stopped there.
-    #[error("the answer from {url} is larger than {}; reading stopped and nothing was kept (raise [limits] max_answer_bytes in dockhand.toml if the answer is meant to be this big)", crate::backend::process::human_bytes(*.limit))]
+    #[error("the answer from {url} is larger than {}; reading stopped and nothing was kept (raise [limits] max_answer_bytes in dockhand.toml if the answer is meant to be this big)", crate::process::human_bytes(*.limit))]
     TooLarge {
         url: String,
         limit: u64,

@@ -38,7 +38,6 @@ pub use request::complete;
 pub use retry::human as human_duration;
 pub use sse::{SseEvent, SseParser};
 
-use std::fmt;
 use std::time::Duration;
 
 use async_openai::types::chat::{
@@ -53,57 +52,7 @@ use serde_json::Value;
 // Configuration and public data types
 // ---------------------------------------------------------------------------
 
-/// A secret API key. `Debug` and `Display` print `[redacted]`; the value is
-/// only readable inside the crate, to build the `Authorization` header.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiKey(String);
-
-impl ApiKey {
-    /// Wraps a key. Surrounding whitespace (e.g. a trailing newline from a
-    /// file or environment variable) is removed.
-    pub fn new(key: impl Into<String>) -> Self {
-        let key = key.into();
-        let trimmed = key.trim();
-        if trimmed.len() == key.len() {
-            ApiKey(key)
-        } else {
-            ApiKey(trimmed.to_owned())
-        }
-    }
-
-    /// True when the key is empty; an empty key sends no `Authorization`.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<String> for ApiKey {
-    fn from(key: String) -> Self {
-        ApiKey::new(key)
-    }
-}
-
-impl From<&str> for ApiKey {
-    fn from(key: &str) -> Self {
-        ApiKey::new(key)
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl fmt::Display for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+pub use crate::settings::ApiKey;
 
 /// Where and how to talk to an OpenAI-compatible server.
 #[derive(Debug, Clone)]

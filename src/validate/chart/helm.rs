@@ -7,7 +7,7 @@ use std::path::Path;
 use super::files::ChartFiles;
 use super::template::Source;
 use super::{ChartOptions, RenderedFile, Report};
-use crate::backend::process::{self, Invocation, ProcessError};
+use crate::process::{self, Invocation, ProcessError};
 use crate::validate::diagnostic::{Diagnostic, Pos};
 
 pub(super) struct HelmOutput {
@@ -35,8 +35,8 @@ pub struct HelmLimits {
 impl Default for HelmLimits {
     fn default() -> Self {
         HelmLimits {
-            timeout: crate::backend::process::DEFAULT_TIMEOUT,
-            max_output: crate::backend::process::DEFAULT_MAX_OUTPUT,
+            timeout: crate::process::DEFAULT_TIMEOUT,
+            max_output: crate::process::DEFAULT_MAX_OUTPUT,
         }
     }
 }
