@@ -9,9 +9,11 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::error::{Error, VarOrigin};
+use crate::library::syntax::{environment, template_error};
 use crate::library::{Template, VarType};
 use crate::settings::ConfigValue;
 use crate::validate::contract::{self, Contract};
+pub use crate::var_type::coerce_toml;
 
 /// A prompt with its variables filled: what is sent to the assistant.
 #[derive(Debug, Clone)]
@@ -23,89 +25,6 @@ pub struct FilledPrompt {
     pub vars_hash: String,
     /// What the artifact must be, filled from the same values as `text`.
     pub contract: Option<Contract>,
-}
-
-fn environment() -> minijinja::Environment<'static> {
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.set_keep_trailing_newline(true);
-    env
-}
-
-fn template_error(t: &Template, e: &minijinja::Error) -> Error {
-    let line = t.body_line + e.line().unwrap_or(1) - 1;
-    let mut message = e
-        .detail()
-        .map(|d| format!("{}: {d}", e.kind()))
-        .unwrap_or_else(|| e.kind().to_string());
-    if e.detail().is_none() {
-        message = e.to_string();
-    }
-    Error::Prompt {
-        path: t.path.clone(),
-        line,
-        message,
-    }
-}
-
-/// Compile the body once to report syntax errors with their line, and check
-/// that it only uses declared variables.
-pub fn check_syntax(t: &Template) -> Result<(), Error> {
-    let env = environment();
-    let compiled = env
-        .template_from_str(&t.body)
-        .map_err(|e| template_error(t, &e))?;
-    let mut used: Vec<String> = compiled.undeclared_variables(false).into_iter().collect();
-    used.sort();
-    if let Some(src) = &t.contract {
-        let err = |message: String| Error::Prompt {
-            path: t.path.clone(),
-            line: src.line,
-            message: format!("contract: {message}"),
-        };
-        let mut strings = Vec::new();
-        contract::templates(&src.value, &mut strings);
-        for s in &strings {
-            let compiled = env.template_from_str(s).map_err(|e| err(e.to_string()))?;
-            for name in compiled.undeclared_variables(false) {
-                if t.var(&name).is_none() {
-                    return Err(err(format!(
-                        "`{s}` uses `{name}`, which the front matter does not declare"
-                    )));
-                }
-            }
-        }
-        contract::check_shape(src, &|name| {
-            t.var(name).map(|v| match v.ty {
-                VarType::String => Value::from("x"),
-                VarType::Integer => Value::from(1),
-                VarType::Number => Value::from(1.0),
-                VarType::Boolean => Value::Bool(true),
-                VarType::List => Value::from(vec!["x"]),
-            })
-        })
-        .map_err(err)?;
-    }
-    for name in used {
-        if t.var(&name).is_none() {
-            let line = t
-                .body
-                .lines()
-                .position(|l| l.contains(&name))
-                .map(|i| t.body_line + i)
-                .unwrap_or(t.body_line);
-            return Err(Error::UnknownVariable {
-                name,
-                prompt: t.reference(),
-                origin: VarOrigin::File {
-                    path: t.path.clone(),
-                    line,
-                },
-                note: "the template uses it but the front matter does not declare it",
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Fill `t` with `config` values (from dockhand.toml) and then `sets` (`--set k=v`).
@@ -223,33 +142,6 @@ pub fn fill(
     })
 }
 
-fn describe_toml(v: &toml::Value) -> String {
-    match v {
-        toml::Value::String(s) => format!("the string \"{s}\""),
-        toml::Value::Integer(i) => format!("the integer {i}"),
-        toml::Value::Float(f) => format!("the number {f}"),
-        toml::Value::Boolean(b) => format!("the boolean {b}"),
-        toml::Value::Datetime(d) => format!("the datetime {d}"),
-        toml::Value::Array(_) => "a list".to_owned(),
-        toml::Value::Table(_) => "a table".to_owned(),
-    }
-}
-
-/// A TOML value as the declared type, or a description of what it is instead.
-pub fn coerce_toml(v: &toml::Value, ty: VarType) -> Result<Value, String> {
-    match (ty, v) {
-        (VarType::String, toml::Value::String(s)) => Ok(Value::String(s.clone())),
-        (VarType::Integer, toml::Value::Integer(i)) => Ok(Value::from(*i)),
-        (VarType::Number, toml::Value::Integer(i)) => Ok(Value::from(*i)),
-        (VarType::Number, toml::Value::Float(f)) => Ok(Value::from(*f)),
-        (VarType::Boolean, toml::Value::Boolean(b)) => Ok(Value::Bool(*b)),
-        (VarType::List, toml::Value::Array(items)) => {
-            serde_json::to_value(items).map_err(|e| format!("a list that cannot be used ({e})"))
-        }
-        _ => Err(describe_toml(v)),
-    }
-}
-
 /// A `--set` value parsed as the declared type.
 pub fn parse_set(text: &str, ty: VarType) -> Result<Value, String> {
     let bad = || format!("`{text}`");
@@ -317,7 +209,7 @@ Create {{ name }} with {{ replicas }} replicas.
 
     fn parse(text: &str) -> Result<Arc<Template>, Error> {
         let t = template::parse(Path::new("prompts/kubectl-ai/p.md"), text)?;
-        check_syntax(&t)?;
+        crate::library::syntax::check_syntax(&t)?;
         Ok(Arc::new(t))
     }
 

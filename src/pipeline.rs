@@ -23,6 +23,8 @@ use crate::validate::diagnostic::Diagnostic;
 use crate::validate::{Checks, Validator, secrets};
 
 mod apply;
+pub(crate) mod derive;
+pub mod record;
 mod restore;
 
 use apply::target_roots;
@@ -81,6 +83,48 @@ pub enum Stage {
     Repairing { attempt: u32, errors: usize },
 }
 
+/// The jobs of a regen: named prompts, or every locked artifact's prompt at its locked version.
+pub fn locked_jobs(
+    ctx: &Context,
+    lock: &crate::lock::Lockfile,
+    ids: &[String],
+) -> Result<Vec<Job>, Error> {
+    let refs: Vec<crate::library::PromptRef> = if ids.is_empty() {
+        lock.prompt_ids()
+            .into_iter()
+            .map(|id| crate::library::PromptRef { id, version: None })
+            .collect()
+    } else {
+        ids.iter().map(|s| s.parse()).collect::<Result<_, _>>()?
+    };
+    let mut out = Vec::new();
+    for r in refs {
+        let locked = lock.artifacts.iter().find(|a| a.prompt == r.id);
+        let r = match (&r.version, locked) {
+            (None, Some(l)) => crate::library::PromptRef {
+                id: r.id.clone(),
+                version: l.version.parse().ok(),
+            },
+            _ => r,
+        };
+        let template = ctx.library.resolve(&r)?;
+        // A report (kagent's resource pass) is replayed by the values step, not rewritten.
+        if ids.is_empty() && template.output == crate::artifact::OutputKind::Report {
+            continue;
+        }
+        let prefer = locked
+            .filter(|l| l.version == template.version.to_string())
+            .map(|l| (l.answerer.backend.clone(), l.answerer.model.clone()));
+        out.push(Job {
+            template,
+            sets: Vec::new(),
+            prefer,
+            manual: None,
+        });
+    }
+    Ok(out)
+}
+
 /// Fill the job's prompt with dockhand.toml values and its `--set`s.
 pub fn fill(
     ctx: &Context,
@@ -130,7 +174,7 @@ fn artifacts(
         problems,
     } = route(t, text);
     // Templates derived by the values step stand in as their manifests on record.
-    let on_record = crate::chartgen::stage::manifests_on_record(ctx);
+    let on_record = derive::manifests_on_record(ctx);
     let set = context_for(ctx, &routed, &on_record);
     let mut files: Vec<StagedFile> = routed
         .iter()
@@ -563,7 +607,7 @@ pub fn hand_edited(ctx: &Context, job: &Job, base: &Staged, text: &str) -> Resul
 /// the chart's other derived files (values.yaml, values.schema.json, the
 /// other templates) join the first chart job. See `crate::chartgen`.
 pub fn derive_chart(ctx: &Context, jobs: &mut [Staged]) -> Result<(), Error> {
-    crate::chartgen::stage::derive_into(ctx, jobs)
+    derive::derive_into(ctx, jobs)
 }
 
 /// An answer with every credential replaced by its placeholder: the one

@@ -552,6 +552,15 @@ impl RunLock {
     }
 }
 
+/// How long a second run waits for the repository lock (DOCKHAND_LOCK_WAIT seconds overrides).
+pub fn lock_wait() -> std::time::Duration {
+    let secs = std::env::var("DOCKHAND_LOCK_WAIT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30);
+    std::time::Duration::from_secs(secs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

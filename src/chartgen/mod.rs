@@ -22,12 +22,10 @@
 //! Text a Go template would read as an action (`{{` in a manifest's string)
 //! is escaped.
 //!
-//! [`record`] reproduces the manifests on record (lock + cache) and
-//! [`stage`] is the pipeline's stage; they are the parts that read files.
+//! Pure: the parts that read files (the manifests on record, from the lock and the
+//! cache; the pipeline's stage) are `pipeline::record` and `pipeline::derive`.
 
 mod fields;
-pub mod record;
-pub mod stage;
 mod values;
 
 use std::collections::BTreeMap;

@@ -1,6 +1,7 @@
 //! The prompt library: every `prompts/<tool>/*.md`, indexed by id and version.
 //! `ID` resolves to the newest version, `ID@1.2.0` to a pinned one.
 
+pub mod syntax;
 pub mod template;
 
 use std::collections::BTreeMap;
@@ -76,7 +77,7 @@ impl Library {
             let template = template::parse(&rel, &text)?;
             check_folder(&rel, &template, &text)?;
             check_policies(&rel, &template, &text)?;
-            crate::fill::check_syntax(&template)?;
+            syntax::check_syntax(&template)?;
             let versions = lib.prompts.entry(template.id.clone()).or_default();
             if let Some(first) = versions.get(&template.version) {
                 return Err(Error::DuplicatePrompt {

@@ -242,7 +242,7 @@ pub fn parse(rel: &Path, text: &str) -> Result<Template, Error> {
         let spec = spec.into_inner();
         let default = match spec.default {
             None => None,
-            Some(v) => Some(crate::fill::coerce_toml(&v, spec.ty).map_err(|found| {
+            Some(v) => Some(crate::var_type::coerce_toml(&v, spec.ty).map_err(|found| {
                 err(
                     line,
                     format!(

@@ -397,7 +397,7 @@ async fn generate(server: &Server, args: &Args) -> Result<Value, ToolError> {
     let settings = settings(server, Some(&broker))?;
     // The same contract as `dockhand generate`: one run at a time when it may write.
     let _lock = if apply {
-        Some(RunLock::acquire(&settings.root, crate::modes::lock_wait())?)
+        Some(RunLock::acquire(&settings.root, crate::repo::lock_wait())?)
     } else {
         None
     };
@@ -429,7 +429,7 @@ async fn regen_check(server: &Server, args: &Args) -> Result<Value, ToolError> {
     let ids = args.strings("ids")?;
     let ctx = Arc::new(Context::new(settings(server, Some(&broker))?)?);
     let lock = Lockfile::read(&ctx.settings.root)?;
-    let jobs = crate::modes::regen::jobs(&ctx, &lock, &ids)?;
+    let jobs = crate::pipeline::locked_jobs(&ctx, &lock, &ids)?;
     let mut files = Vec::new();
     let mut failures = Vec::new();
     for job in jobs {

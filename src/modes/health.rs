@@ -96,7 +96,7 @@ pub fn run(settings: Settings, args: &HealthArgs, ui: &Ui) -> Result<Outcome, Er
                 }
             }
             HealthPass::Resources => {
-                let changes = crate::chartgen::record::changes_from_report(&report);
+                let changes = crate::pipeline::record::changes_from_report(&report);
                 if changes.is_empty() {
                     ui.info("resources: no suggested requests or limits found in the report");
                     continue;
@@ -135,7 +135,7 @@ fn propose_values(
     apply: bool,
     ui: &Ui,
 ) -> Result<(), Error> {
-    use crate::chartgen::stage::{ChartDir, derive_with, derived_file};
+    use crate::pipeline::derive::{ChartDir, derive_with, derived_file};
     let Some(chart) = ChartDir::of(ctx) else {
         ui.info(&format!(
             "resources: no chart at {} (Chart.yaml); suggestions not applied",

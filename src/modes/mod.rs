@@ -16,7 +16,6 @@ mod show;
 mod tools;
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Parser;
 
@@ -34,14 +33,7 @@ pub enum Outcome {
     Failed,
 }
 
-/// How long a second run waits for the repository lock (DOCKHAND_LOCK_WAIT seconds overrides).
-pub fn lock_wait() -> Duration {
-    let secs = std::env::var("DOCKHAND_LOCK_WAIT")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(30);
-    Duration::from_secs(secs)
-}
+pub use crate::repo::lock_wait;
 
 pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {

@@ -9,52 +9,15 @@ use serde::Serialize;
 use super::{Outcome, lock_wait};
 use crate::cli::{ListFormat, RegenArgs};
 use crate::error::Error;
-use crate::library::PromptRef;
 use crate::lock::Lockfile;
-use crate::pipeline::{self, ApplyOptions, Context, Job, Stage};
+use crate::pipeline::{self, ApplyOptions, Context, Stage};
 use crate::repo::RunLock;
 use crate::settings::Settings;
 use crate::stage::{Attempt, ChangeSet, Staged, Timings};
 use crate::ui::Ui;
 use crate::validate::diagnostic::Diagnostic;
 
-/// The jobs of a regen: named prompts, or every locked artifact's prompt at its locked version.
-pub fn jobs(ctx: &Context, lock: &Lockfile, ids: &[String]) -> Result<Vec<Job>, Error> {
-    let refs: Vec<PromptRef> = if ids.is_empty() {
-        lock.prompt_ids()
-            .into_iter()
-            .map(|id| PromptRef { id, version: None })
-            .collect()
-    } else {
-        ids.iter().map(|s| s.parse()).collect::<Result<_, _>>()?
-    };
-    let mut out = Vec::new();
-    for r in refs {
-        let locked = lock.artifacts.iter().find(|a| a.prompt == r.id);
-        let r = match (&r.version, locked) {
-            (None, Some(l)) => PromptRef {
-                id: r.id.clone(),
-                version: l.version.parse().ok(),
-            },
-            _ => r,
-        };
-        let template = ctx.library.resolve(&r)?;
-        // A report (kagent's resource pass) is replayed by the values step, not rewritten.
-        if ids.is_empty() && template.output == crate::artifact::OutputKind::Report {
-            continue;
-        }
-        let prefer = locked
-            .filter(|l| l.version == template.version.to_string())
-            .map(|l| (l.answerer.backend.clone(), l.answerer.model.clone()));
-        out.push(Job {
-            template,
-            sets: Vec::new(),
-            prefer,
-            manual: None,
-        });
-    }
-    Ok(out)
-}
+pub use crate::pipeline::locked_jobs as jobs;
 
 #[derive(Debug, Serialize)]
 struct ArtifactResult<'a> {

@@ -152,8 +152,8 @@ fn overrides() -> Vec<(&'static str, &'static str, &'static str, serde_json::Val
 fn manifests_on_record(root: &Path) -> BTreeMap<String, String> {
     let library = dockhand::library::Library::load(root).unwrap();
     let lock = dockhand::lock::Lockfile::read(root).unwrap();
-    let answers = dockhand::chartgen::record::Answers::load(root);
-    dockhand::chartgen::record::manifests(
+    let answers = dockhand::pipeline::record::Answers::load(root);
+    dockhand::pipeline::record::manifests(
         root,
         &library,
         &lock,

@@ -27,4 +27,5 @@ mod safety;
 mod secrets;
 mod session;
 mod snapshots;
+mod structure;
 mod validate;

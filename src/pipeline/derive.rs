@@ -7,11 +7,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::Context;
 use super::record::{self, Answers};
-use super::{Chart, ResourceChange, SCHEMA_FILE, VALUES_FILE};
+use crate::chartgen::{Chart, ResourceChange, SCHEMA_FILE, VALUES_FILE};
 use crate::error::Error;
 use crate::lock::{LockEntry, Lockfile};
-use crate::pipeline::Context;
 use crate::stage::{Staged, StagedFile};
 
 /// Where the chart is, from `[policies] chart_dir`.
@@ -75,7 +75,7 @@ pub fn derive_with(
             &recorded
         }
     };
-    Ok(super::derive(&chart.name, &manifests, changes))
+    Ok(crate::chartgen::derive(&chart.name, &manifests, changes))
 }
 
 /// The stage: rewrite the passing jobs' chart manifests into templates (and

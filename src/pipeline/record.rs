@@ -70,7 +70,7 @@ pub fn manifests(
                 })
                 .ok()?;
             let x = crate::extract::extract(t.output, &answer.response).ok()?;
-            crate::pipeline::route(&t, &x.text)
+            super::route(&t, &x.text)
                 .files
                 .into_iter()
                 .find(|(p, _)| *p == entry.path)
@@ -95,7 +95,7 @@ pub fn resource_changes(
     lock: &Lockfile,
     answers: &Answers,
     values_rel: &str,
-) -> Vec<super::ResourceChange> {
+) -> Vec<crate::chartgen::ResourceChange> {
     let Some(entry) = lock.artifacts.iter().find(|a| a.path == values_rel) else {
         return Vec::new();
     };
@@ -120,7 +120,7 @@ pub fn resource_changes(
 }
 
 /// A kagent report's suggested requests and limits, as resource changes.
-pub fn changes_from_report(report: &str) -> Vec<super::ResourceChange> {
+pub fn changes_from_report(report: &str) -> Vec<crate::chartgen::ResourceChange> {
     let mut out = Vec::new();
     for s in crate::health::parse_resource_suggestions(report) {
         for (kind, resource, v) in [
@@ -130,7 +130,7 @@ pub fn changes_from_report(report: &str) -> Vec<super::ResourceChange> {
             ("limits", "memory", &s.limits_memory),
         ] {
             if let Some(v) = v {
-                out.push(super::ResourceChange {
+                out.push(crate::chartgen::ResourceChange {
                     workload: s.workload.clone(),
                     kind,
                     resource,
