@@ -9,30 +9,30 @@
 //! which the binary owns (`clippy::print_stdout`/`print_stderr` are warned:
 //! see the `[lints]` table in Cargo.toml).
 
-pub mod artifact;
-pub mod backend;
+pub(crate) mod artifact;
+pub(crate) mod backend;
 pub mod chartgen;
 pub(crate) mod cli;
-pub mod diff;
+pub(crate) mod diff;
 pub mod error;
-pub mod extract;
-pub mod fill;
+pub(crate) mod extract;
+pub(crate) mod fill;
 pub mod hash;
-pub mod health;
-pub mod ignore;
+pub(crate) mod health;
+pub(crate) mod ignore;
 pub mod library;
 pub mod lock;
-pub mod mcp;
+pub(crate) mod mcp;
 pub(crate) mod modes;
 pub mod pipeline;
-pub mod process;
-pub mod repo;
-pub mod report;
+pub(crate) mod process;
+pub(crate) mod repo;
+pub(crate) mod report;
 pub mod settings;
-pub mod stage;
-pub mod ui;
+pub(crate) mod stage;
+pub(crate) mod ui;
 pub mod validate;
-pub mod var_type;
+pub(crate) mod var_type;
 
 pub use error::Error;
 

@@ -19,12 +19,11 @@ use crate::error::Error;
 pub mod style {
     use super::{AnsiColor, Style};
     pub const BOLD: Style = Style::new().bold();
+    #[cfg(test)]
     pub const DIM: Style = Style::new().dimmed();
     pub const ERROR: Style = AnsiColor::Red.on_default().bold();
-    pub const WARNING: Style = AnsiColor::Yellow.on_default().bold();
     pub const GOOD: Style = AnsiColor::Green.on_default();
     pub const BAD: Style = AnsiColor::Red.on_default();
-    pub const NOTE: Style = AnsiColor::Yellow.on_default();
     pub const HUNK: Style = AnsiColor::Cyan.on_default();
 }
 
@@ -78,8 +77,6 @@ type Suspend = Box<dyn Fn(&mut dyn FnMut()) + Send + Sync>;
 pub struct Ui {
     /// Whether stdout is coloured (results, diffs, reports).
     pub color: bool,
-    /// Whether stderr is coloured (progress, notes, errors).
-    pub err_color: bool,
     pub verbosity: i8,
     out_choice: ColorChoice,
     err_choice: ColorChoice,
@@ -101,7 +98,6 @@ impl Ui {
         };
         Ui {
             color: out_choice != ColorChoice::Never,
-            err_color: err_choice != ColorChoice::Never,
             verbosity,
             out_choice,
             err_choice,
@@ -234,9 +230,9 @@ mod tests {
     fn never_paints_nothing() {
         let ui = Ui::new(ColorChoice::Never, 0);
         assert_eq!(ui.paint("1;31", "error"), "error");
-        assert!(!ui.color && !ui.err_color);
+        assert!(!ui.color && ui.err_choice == ColorChoice::Never);
         let ui = Ui::new(ColorChoice::Always, 0);
-        assert!(ui.color && ui.err_color);
+        assert!(ui.color && ui.err_choice != ColorChoice::Never);
         assert_ne!(ui.paint("1;31", "error"), "error");
     }
 }

@@ -209,11 +209,6 @@ impl BackendError {
     pub(crate) fn redacted(&self, redact: &openai::Redactor) -> String {
         redact.apply(self.to_string())
     }
-
-    /// Did the tool fail to run at all (as opposed to answering badly)?
-    pub fn is_missing(&self) -> bool {
-        matches!(self, BackendError::Missing(_))
-    }
 }
 
 impl From<openai::OpenAiError> for BackendError {

@@ -15,7 +15,7 @@ pub mod gordon;
 pub mod kagent;
 pub mod kubectl_ai;
 pub mod openai;
-pub use crate::process;
+pub(crate) use crate::process;
 
 use std::time::Duration;
 

@@ -65,7 +65,7 @@ mod judge;
 mod resources;
 
 pub use judge::judge;
-pub use resources::{ResourceSuggestion, parse_resource_suggestions};
+pub use resources::parse_resource_suggestions;
 
 /// The conditions [`judge`] looks for, in their canonical spelling.
 pub const CONDITIONS: [&str; 4] = [
@@ -94,6 +94,7 @@ pub struct HealthVerdict {
 
 impl HealthVerdict {
     /// Ran and found nothing wrong.
+    #[cfg(test)]
     pub fn is_healthy(&self) -> bool {
         self.ran && self.unhealthy.is_empty()
     }

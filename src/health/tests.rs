@@ -1,4 +1,5 @@
 use super::judge::{Tok, tokenize};
+use super::resources::ResourceSuggestion;
 use super::*;
 use crate::process::test_support::fixture;
 

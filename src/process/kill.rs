@@ -68,6 +68,7 @@ pub(super) fn kill_group(pgid: i32) {
 
 /// True once `pid` no longer runs: it does not exist, or it is a zombie waiting to be
 /// reaped by its (new) parent.
+#[cfg(test)]
 pub fn is_gone(pid: i32) -> bool {
     // SAFETY: signal 0 only checks existence and permission.
     let exists = unsafe { libc::kill(pid, 0) } == 0

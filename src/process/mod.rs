@@ -34,9 +34,9 @@ pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;
 
+pub use ansi::has_alt_screen;
 pub(crate) use ansi::strip_ansi;
-pub use ansi::{asks_for_input, has_alt_screen};
-pub use kill::{is_gone, kill_all_children};
+pub use kill::kill_all_children;
 pub use read::{DEFAULT_MAX_OUTPUT, run, run_blocking, run_blocking_limited, run_limited};
 pub use spawn::resolve;
 
@@ -98,11 +98,13 @@ pub enum Availability {
 }
 
 impl Availability {
+    #[cfg(test)]
     pub fn is_available(&self) -> bool {
         matches!(self, Availability::Available(_))
     }
 
     /// Availability when running the probe itself failed (binary missing, probe hung...).
+    #[cfg(test)]
     pub fn from_probe_error(err: &ProcessError) -> Availability {
         match err {
             ProcessError::NotFound { program } => Availability::Unavailable(format!(
@@ -330,6 +332,7 @@ impl ProcessError {
         }
     }
 
+    #[cfg(test)]
     pub fn is_not_found(&self) -> bool {
         matches!(
             self,
@@ -339,6 +342,7 @@ impl ProcessError {
         )
     }
 
+    #[cfg(test)]
     pub fn is_timeout(&self) -> bool {
         matches!(self, ProcessError::Timeout { .. })
     }
@@ -420,6 +424,7 @@ pub fn shell_quote_arg(arg: &str) -> String {
 }
 
 /// Quote a whole argv for a POSIX shell (exact; safe to paste).
+#[cfg(test)]
 pub fn shell_quote(argv: &[String]) -> String {
     argv.iter()
         .map(|a| shell_quote_arg(a))

@@ -1,3 +1,4 @@
+use super::kill::is_gone;
 use super::*;
 use std::path::Path;
 use std::sync::Arc;

@@ -155,6 +155,7 @@ pub fn interpret_in(
 }
 
 /// The invocation for a prompt: argv above, no stdin (`/dev/null`), the configured timeout.
+#[cfg(test)]
 pub fn invocation(cfg: &ToolConfig, prompt: &str) -> Invocation {
     Invocation::from_argv(argv(cfg, prompt), cfg.timeout)
 }

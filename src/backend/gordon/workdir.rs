@@ -90,8 +90,6 @@ pub struct Workdir {
     dir: tempfile::TempDir,
     /// What was put in: path relative to the folder → content.
     before: BTreeMap<PathBuf, Vec<u8>>,
-    /// The project files copied in (relative to the project root), for messages.
-    pub copied: Vec<String>,
 }
 
 impl Workdir {
@@ -102,7 +100,6 @@ impl Workdir {
             .prefix("dockhand-gordon-")
             .tempdir()?;
         let mut before = BTreeMap::new();
-        let mut copied = Vec::new();
         for name in named_files(prompt) {
             let Some(src) = find_in_project(root, &name) else {
                 continue;
@@ -114,18 +111,8 @@ impl Workdir {
             let bytes = std::fs::read(&src)?;
             std::fs::write(dir.path().join(&rel), &bytes)?;
             before.insert(rel, bytes);
-            copied.push(
-                src.strip_prefix(root)
-                    .unwrap_or(&src)
-                    .to_string_lossy()
-                    .into_owned(),
-            );
         }
-        Ok(Workdir {
-            dir,
-            before,
-            copied,
-        })
+        Ok(Workdir { dir, before })
     }
 
     pub fn path(&self) -> &Path {
@@ -229,7 +216,6 @@ mod tests {
             "Install requirements.txt and package.json; use ../secret.env",
         )
         .unwrap();
-        assert_eq!(w.copied, vec!["backend/requirements.txt"]);
         let names: Vec<_> = std::fs::read_dir(w.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

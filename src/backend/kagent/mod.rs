@@ -21,19 +21,18 @@
 //! The answer is the text of the task's artifacts (joined, in order; streamed chunks with
 //! `append: true` are concatenated), else the last agent message.
 
-use super::process::{
-    Availability, Captured, Invocation, ProcessError, ToolConfig, display_argv, one_line,
-};
+use super::process::{Availability, Captured, Invocation, ProcessError, ToolConfig, one_line};
 use std::time::Duration;
 
 use super::{Role, Turn};
 
 pub mod a2a;
 
-pub use a2a::{A2aOutcome, parse_a2a};
+pub use a2a::parse_a2a;
 
 pub const DEFAULT_BINARY: &str = "kagent";
 /// kagent's stock Kubernetes agent.
+#[cfg(test)]
 pub const DEFAULT_AGENT: &str = "k8s-agent";
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Tasks longer than this (bytes) are sent as `--file -` on stdin by [`invocation`]
@@ -269,6 +268,7 @@ pub struct Reply {
 }
 
 /// Turn a finished `kagent invoke` into the agent's answer text.
+#[cfg(test)]
 pub fn parse(c: &Captured) -> Result<String, KagentError> {
     parse_reply(c).map(|r| r.text)
 }
@@ -344,6 +344,7 @@ pub fn parse_reply(c: &Captured) -> Result<Reply, KagentError> {
 }
 
 /// [`parse`] for the runner's full result.
+#[cfg(test)]
 pub fn interpret(result: Result<Captured, ProcessError>) -> Result<String, KagentError> {
     interpret_reply(result).map(|r| r.text)
 }
@@ -455,11 +456,6 @@ pub fn finish(
         sessions.put(&all, ctx);
     }
     Ok(reply.text)
-}
-
-/// The command line for messages ("run it yourself: …").
-pub fn describe(c: &Captured) -> String {
-    display_argv(&c.argv)
 }
 
 #[cfg(test)]

@@ -123,6 +123,7 @@ fn tries(n: u32) -> String {
 
 impl OpenAiError {
     /// The HTTP status behind the error, if any.
+    #[cfg(test)]
     pub fn status(&self) -> Option<u16> {
         match self {
             OpenAiError::Rejected { status, .. }
@@ -133,6 +134,7 @@ impl OpenAiError {
     }
 
     /// HTTP attempts made before giving up (0 if none was sent).
+    #[cfg(test)]
     pub fn attempts(&self) -> u32 {
         match self {
             OpenAiError::Rejected { attempts, .. }

@@ -36,7 +36,6 @@ pub(crate) use redact::Redactor;
 pub use redact::redact_url;
 pub use request::complete;
 pub use retry::human as human_duration;
-pub use sse::{SseEvent, SseParser};
 
 use std::time::Duration;
 
@@ -83,6 +82,7 @@ pub struct OpenAiConfig {
 impl OpenAiConfig {
     /// A config with defaults: no key, 300 s timeout, 3 retries, backoff
     /// 1 s doubling up to 30 s, streaming on, server-default temperature.
+    #[cfg(test)]
     pub fn new(base_url: impl Into<String>, model: impl Into<String>) -> Self {
         OpenAiConfig {
             base_url: base_url.into(),
@@ -132,18 +132,22 @@ pub struct ChatMessage {
 }
 
 impl ChatMessage {
+    #[cfg(test)]
     pub fn new(role: Role, content: impl Into<String>) -> Self {
         ChatMessage {
             role,
             content: content.into(),
         }
     }
+    #[cfg(test)]
     pub fn system(content: impl Into<String>) -> Self {
         Self::new(Role::System, content)
     }
+    #[cfg(test)]
     pub fn user(content: impl Into<String>) -> Self {
         Self::new(Role::User, content)
     }
+    #[cfg(test)]
     pub fn assistant(content: impl Into<String>) -> Self {
         Self::new(Role::Assistant, content)
     }
