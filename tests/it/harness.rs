@@ -269,6 +269,15 @@ impl Test {
         self
     }
 
+    /// Start the command in the background with stdout and stderr captured.
+    pub fn spawn_piped(&self) -> std::process::Child {
+        self.command()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("dockhand starts")
+    }
+
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockhand"));
         cmd.args(&self.args);

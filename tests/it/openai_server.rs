@@ -381,6 +381,14 @@ impl TestServer {
     pub fn request_count(&self) -> usize {
         self.shared.requests.lock().unwrap().len()
     }
+
+    /// Wait (up to 10 s) until a first request has arrived: the moment to interrupt a run.
+    pub fn wait_for_a_request(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.request_count() == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
 }
 
 impl Drop for TestServer {

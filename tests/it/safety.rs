@@ -116,16 +116,9 @@ fn sigint_while_waiting_leaves_no_partial_file_and_no_commit() {
         .dockhand()
         .args(["-q", "generate", "backend-service", "--backend", "openai"])
         .openai(&server)
-        .command()
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_piped();
     // Wait until the request reached the server, then interrupt.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while server.request_count() == 0 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    server.wait_for_a_request();
     std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

@@ -1,7 +1,7 @@
 //! Writes that fail, and what dockhand refuses before writing.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::*;
 use crate::harness::{Output, Project, Test};
@@ -189,15 +189,8 @@ fn a_target_folder_that_turns_into_a_symlink_while_the_assistant_answers_is_refu
         .dockhand()
         .args(["-q", "regen", "backend-service", "--backend", "openai"])
         .openai(&server)
-        .command()
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while server.request_count() == 0 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        .spawn_piped();
+    server.wait_for_a_request();
     // The chart's templates move outside the repository, a symlink left in their place.
     let templates = p.path().join("charts/todo-app/templates");
     crate::harness::copy_dir(&templates, outside.path());
