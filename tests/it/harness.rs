@@ -148,6 +148,7 @@ pub fn copy_dir(from: &Path, to: &Path) {
 pub struct Test {
     args: Vec<String>,
     env: Vec<(String, String)>,
+    env_removed: Vec<String>,
     dir: Option<PathBuf>,
     stdin: Option<String>,
     status: i32,
@@ -172,6 +173,7 @@ impl Test {
         Test {
             args: Vec::new(),
             env: Vec::new(),
+            env_removed: Vec::new(),
             dir: None,
             stdin: None,
             status: 0,
@@ -232,6 +234,11 @@ impl Test {
     }
     pub fn env(mut self, k: &str, v: impl Into<String>) -> Test {
         self.env.push((k.into(), v.into()));
+        self
+    }
+    /// Run without this variable, whatever the test's own environment holds.
+    pub fn env_remove(mut self, k: &str) -> Test {
+        self.env_removed.push(k.into());
         self
     }
     pub fn current_dir(mut self, d: &Path) -> Test {
@@ -300,6 +307,9 @@ impl Test {
         if let Some(prefix) = &self.path_prefix {
             let path = std::env::var("PATH").unwrap_or_default();
             cmd.env("PATH", format!("{}:{path}", prefix.display()));
+        }
+        for k in &self.env_removed {
+            cmd.env_remove(k);
         }
         for (k, v) in &self.env {
             cmd.env(k, v);

@@ -8,6 +8,7 @@ mod asking;
 mod assistants;
 mod atomic;
 mod backends;
+mod chart_speed;
 mod chart_values;
 mod charts;
 mod cli;

@@ -84,7 +84,10 @@ fn run_helm_in(bin: &Path, dir: &Path, release: &str, opts: &ChartOptions) -> He
         args.push("--set".into());
         args.push(s.clone());
     }
-    let inv = Invocation::new(bin, args).with_timeout(opts.helm.timeout);
+    let mut inv = Invocation::new(bin, args).with_timeout(opts.helm.timeout);
+    for (k, v) in go_env(|k| std::env::var_os(k).is_some()) {
+        inv = inv.with_env(k, v);
+    }
     match process::run_blocking_limited(&inv, opts.helm.max_output) {
         Ok(c) => HelmRun::Ran(HelmOutput {
             success: c.success(),
@@ -117,6 +120,21 @@ fn run_helm_in(bin: &Path, dir: &Path, release: &str, opts: &ChartOptions) -> He
                 .with_hint("check `[tools.helm] binary`, or remove it to use helm from PATH or the built-in renderer"),
         ),
     }
+}
+
+/// The heap bound helm gets when dockhand turns its garbage collector off.
+pub(super) const HELM_MEMORY_LIMIT: &str = "256MiB";
+
+/// The Go runtime settings for helm's environment: a `helm template` run is
+/// short, so its garbage collector is off (`GOGC=off`, about 10 ms less of its
+/// ~40 ms) until its heap reaches [`HELM_MEMORY_LIMIT`] (`GOMEMLIMIT`), so a
+/// huge chart is still collected. When the user set `GOGC` or `GOMEMLIMIT`
+/// (`is_set`), helm keeps their settings and gets none.
+pub(super) fn go_env(is_set: impl Fn(&str) -> bool) -> Vec<(&'static str, &'static str)> {
+    if is_set("GOGC") || is_set("GOMEMLIMIT") {
+        return Vec::new();
+    }
+    vec![("GOGC", "off"), ("GOMEMLIMIT", HELM_MEMORY_LIMIT)]
 }
 
 /// Split `helm template` output at its `# Source:` headers: (template
@@ -275,6 +293,16 @@ fn locate_helm_error(message: &str, chart_name: &str) -> Option<(String, usize, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn helm_runs_without_a_garbage_collector_unless_the_user_configured_go() {
+        assert_eq!(
+            go_env(|_| false),
+            [("GOGC", "off"), ("GOMEMLIMIT", HELM_MEMORY_LIMIT)]
+        );
+        assert_eq!(go_env(|k| k == "GOGC"), []);
+        assert_eq!(go_env(|k| k == "GOMEMLIMIT"), []);
+    }
 
     #[test]
     fn helm_output_is_split_by_source() {

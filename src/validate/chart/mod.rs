@@ -271,8 +271,48 @@ pub fn check_files_with(
         );
     }
 
+    // 5a. helm starts first and renders while dockhand does its own checks
+    // (2-4, and the schemas): the chart's wall time is helm's, not the sum.
+    let helm_bin = match meta.library {
+        true => None,
+        false => opts.renderer.helm_binary(),
+    };
+    std::thread::scope(|scope| {
+        let helm = helm_bin
+            .as_deref()
+            .map(|bin| scope.spawn(|| run_helm(bin, chart, &chart_name, opts)));
+        let (values, sources) = own_checks(chart, opts, &meta, &mut rep);
+        let schemas = strict_schemas(opts, compiled);
+        let helm = helm.map(|h| match h.join() {
+            Ok(run) => run,
+            Err(panic) => std::panic::resume_unwind(panic),
+        });
+        let rendered = render(
+            chart,
+            opts,
+            &meta,
+            &chart_name,
+            &values,
+            &sources,
+            helm_bin.as_deref().zip(helm),
+            &mut rep,
+        );
+        finish(chart, opts, schemas, rendered, rep)
+    })
+}
+
+/// Steps 2-4 of [`check_files_with`]: the layout, the values (returned,
+/// merged) and the templates (returned, parsed, their `.Values` references
+/// checked).
+fn own_checks(
+    chart: &ChartFiles,
+    opts: &ChartOptions,
+    meta: &meta::ChartMeta,
+    rep: &mut Report,
+) -> (J, Vec<template::Source>) {
+    let path_of = |rel: &str| chart.path_of(rel);
     // 2. layout
-    layout::check_layout(chart, &meta, &mut rep);
+    layout::check_layout(chart, meta, rep);
 
     // 3. values
     let values_path = path_of("values.yaml");
@@ -329,7 +369,7 @@ pub fn check_files_with(
     }
 
     // 4. templates: read, parse, check `.Values` references
-    let mut sources = read_templates(chart, &mut rep);
+    let mut sources = read_templates(chart, rep);
     for src in &mut sources {
         src.tree = match gotmpl::parse(&src.text) {
             Ok(tree) => Some(tree),
@@ -363,9 +403,42 @@ pub fn check_files_with(
         }
     }
 
-    // 5. render
-    let helm_bin = opts.renderer.helm_binary();
-    let (rendered, renderer_used, complete) = if meta.library {
+    (values, sources)
+}
+
+/// The strict schemas for `opts.kube_version`: `compiled` when it is that
+/// version, else loaded (once per process); the error is reported by
+/// [`finish`], where it always was.
+fn strict_schemas<'a>(
+    opts: &ChartOptions,
+    compiled: Option<&'a Schemas>,
+) -> Result<&'a Schemas, String> {
+    let wanted = super::schema::parse_kube_version(&opts.kube_version).ok();
+    match compiled.filter(|c| Some(c.version()) == wanted) {
+        Some(c) => Ok(c),
+        None => Schemas::load(&opts.kube_version).map_err(|e| e.to_string()),
+    }
+}
+
+/// What step 5 rendered: the files, the renderer's name, and whether every
+/// template was rendered.
+type Rendered = (Vec<RenderedFile>, &'static str, bool);
+
+/// Step 5: helm's run (already started and finished: `helm`), or the
+/// built-in renderer, or nothing for a library chart.
+#[allow(clippy::too_many_arguments)]
+fn render(
+    chart: &ChartFiles,
+    opts: &ChartOptions,
+    meta: &meta::ChartMeta,
+    chart_name: &str,
+    values: &J,
+    sources: &[template::Source],
+    helm: Option<(&Path, HelmRun)>,
+    rep: &mut Report,
+) -> Rendered {
+    let chart_path = chart.path_of("Chart.yaml");
+    if meta.library {
         rep.add(
             &chart_path,
             Diagnostic::new(
@@ -377,44 +450,34 @@ pub fn check_files_with(
         );
         (Vec::new(), "none", true)
     } else {
-        match helm_bin {
-            Some(bin) => {
-                let run = run_helm(&bin, chart, &chart_name, opts);
-                match run {
-                    HelmRun::Ran(out) => {
-                        let chart_errors = rep
-                            .files
-                            .iter()
-                            .any(|(_, ds)| ds.iter().any(Diagnostic::is_error));
-                        let (files, ok) = helm_results(
-                            &out,
-                            chart,
-                            &chart_name,
-                            &sources,
-                            chart_errors,
-                            &mut rep,
-                        );
-                        rep.add(
-                            &chart_path,
-                            Diagnostic::new(
-                                "chart/renderer",
-                                Severity::Info,
-                                Pos::new(1, 1),
-                                format!("rendered with `helm template` ({})", bin.display()),
-                            ),
-                        );
-                        (files, "helm", ok)
-                    }
-                    HelmRun::Failed(d) => {
-                        rep.add(&chart_path, d);
-                        (Vec::new(), "helm", false)
-                    }
+        match helm {
+            Some((bin, run)) => match run {
+                HelmRun::Ran(out) => {
+                    let chart_errors = rep
+                        .files
+                        .iter()
+                        .any(|(_, ds)| ds.iter().any(Diagnostic::is_error));
+                    let (files, ok) =
+                        helm_results(&out, chart, chart_name, sources, chart_errors, rep);
+                    rep.add(
+                        &chart_path,
+                        Diagnostic::new(
+                            "chart/renderer",
+                            Severity::Info,
+                            Pos::new(1, 1),
+                            format!("rendered with `helm template` ({})", bin.display()),
+                        ),
+                    );
+                    (files, "helm", ok)
                 }
-            }
+                HelmRun::Failed(d) => {
+                    rep.add(&chart_path, d);
+                    (Vec::new(), "helm", false)
+                }
+            },
             None => {
-                let schema_ok = check_values_schema(chart, &values, opts, &mut rep);
-                let (files, ok) =
-                    render_builtin(chart, &chart_name, &meta, &values, &sources, &mut rep);
+                let schema_ok = check_values_schema(chart, values, opts, rep);
+                let (files, ok) = render_builtin(chart, chart_name, meta, values, sources, rep);
                 let ok = ok && schema_ok;
                 let why = match opts.renderer {
                     Renderer::BuiltIn => "as asked",
@@ -432,23 +495,29 @@ pub fn check_files_with(
                 (files, "built-in", ok)
             }
         }
-    };
+    }
+}
 
+/// Step 6: the rendered documents (YAML, schemas, names, policies), and the
+/// result.
+fn finish(
+    chart: &ChartFiles,
+    opts: &ChartOptions,
+    schemas: Result<&Schemas, String>,
+    (rendered, renderer_used, complete): Rendered,
+    mut rep: Report,
+) -> ChartResult {
+    let path_of = |rel: &str| chart.path_of(rel);
     // 6. rendered documents: YAML, schemas, names, policies
-    let wanted = super::schema::parse_kube_version(&opts.kube_version).ok();
-    let schemas = match compiled.filter(|c| Some(c.version()) == wanted) {
-        Some(c) => Some(c),
-        // Compiled once per process (`Schemas::load` keeps them).
-        None => match Schemas::load(&opts.kube_version) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                rep.add(
-                    &chart_path,
-                    Diagnostic::error("chart/kube-version", Pos::new(1, 1), e.to_string()),
-                );
-                None
-            }
-        },
+    let schemas = match schemas {
+        Ok(s) => Some(s),
+        Err(e) => {
+            rep.add(
+                &path_of("Chart.yaml"),
+                Diagnostic::error("chart/kube-version", Pos::new(1, 1), e),
+            );
+            None
+        }
     };
     let mut parsed: Vec<(String, Vec<yaml::Document>)> = Vec::new();
     for rf in &rendered {
