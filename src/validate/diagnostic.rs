@@ -112,3 +112,14 @@ impl Diagnostic {
 pub fn pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
+
+/// Append `/` and `token` (escaped as [`pointer_token`] does) to a JSON
+/// pointer, without allocating unless the token needs escaping.
+pub fn push_pointer_token(pointer: &mut String, token: &str) {
+    pointer.push('/');
+    if token.contains(['~', '/']) {
+        pointer.push_str(&pointer_token(token));
+    } else {
+        pointer.push_str(token);
+    }
+}

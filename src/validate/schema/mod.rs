@@ -22,7 +22,7 @@ mod removed;
 use std::fmt;
 use std::sync::OnceLock;
 
-use super::diagnostic::{Diagnostic, pointer_token};
+use super::diagnostic::{Diagnostic, push_pointer_token};
 use super::yaml::{Document, Node, Value};
 use layout::*;
 pub use removed::{REMOVALS, Removal};
@@ -467,8 +467,7 @@ struct Walk<'s> {
 impl Walk<'_> {
     fn push_key(&mut self, key: &str) -> usize {
         let len = self.pointer.len();
-        self.pointer.push('/');
-        self.pointer.push_str(&pointer_token(key));
+        push_pointer_token(&mut self.pointer, key);
         len
     }
 
