@@ -274,7 +274,7 @@ impl Validator {
             }
             OutputKind::Report => Vec::new(),
         };
-        if kind == OutputKind::Kubernetes {
+        if kind == OutputKind::Kubernetes && text.contains("{{") {
             out.extend(contract::helm::plain_manifest(text));
         }
         self.silence(rel.unwrap_or(path), text, &mut out);
