@@ -117,7 +117,7 @@ pub fn pointer_token(token: &str) -> String {
 /// pointer, without allocating unless the token needs escaping.
 pub fn push_pointer_token(pointer: &mut String, token: &str) {
     pointer.push('/');
-    if token.contains(['~', '/']) {
+    if token.bytes().any(|b| b == b'~' || b == b'/') {
         pointer.push_str(&pointer_token(token));
     } else {
         pointer.push_str(token);

@@ -215,11 +215,19 @@ impl Blob {
     #[inline]
     fn node(&self, i: u32) -> [u32; NODE_WORDS] {
         let at = self.nodes + i as usize * NODE_WORDS * 4;
+        let bytes = &self.bytes[at..at + NODE_WORDS * 4];
         let mut out = [0u32; NODE_WORDS];
-        for (k, w) in out.iter_mut().enumerate() {
-            *w = self.word(at + k * 4);
+        for (w, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+            *w = u32::from_le_bytes(b.try_into().expect("4 bytes"));
         }
         out
+    }
+
+    /// String `id` as bytes (for comparisons: the order of `str` is theirs).
+    fn str_bytes(&self, id: u32) -> &'static [u8] {
+        let at = self.str_starts + id as usize * 4;
+        let strings = self.strings.as_bytes();
+        &strings[self.word(at) as usize..self.word(at + 4) as usize]
     }
 
     /// Property `i` of a node's list: (name, schema ref).
@@ -386,7 +394,7 @@ impl Schemas {
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let (name, sub) = self.blob.prop(mid);
-            match self.blob.str(name).cmp(key) {
+            match self.blob.str_bytes(name).cmp(key.as_bytes()) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return Some(sub),
@@ -445,7 +453,7 @@ impl Schemas {
         let mut walk = Walk {
             schemas: self,
             out: Vec::new(),
-            pointer: String::new(),
+            path: Vec::with_capacity(16),
         };
         walk.object(&doc.root, 0);
         let mut out = walk.out;
@@ -456,36 +464,52 @@ impl Schemas {
     }
 }
 
-/// One validation run over one document.
-struct Walk<'s> {
+/// One validation run over one document (`'d`).
+struct Walk<'s, 'd> {
     schemas: &'s Schemas,
     out: Vec<Diagnostic>,
-    /// JSON pointer of the node being checked.
-    pointer: String,
+    /// Where the node being checked is; written as a JSON pointer only
+    /// when something is reported.
+    path: Vec<Step<'d>>,
 }
 
-impl Walk<'_> {
-    fn push_key(&mut self, key: &str) -> usize {
-        let len = self.pointer.len();
-        push_pointer_token(&mut self.pointer, key);
-        len
+/// One step of a JSON pointer.
+enum Step<'d> {
+    Key(&'d str),
+    /// A mapping key that is not a string, as a JSON object key.
+    OwnedKey(String),
+    Index(usize),
+}
+
+impl<'d> Walk<'_, 'd> {
+    fn push_key(&mut self, key: &'d str) -> usize {
+        self.path.push(Step::Key(key));
+        self.path.len() - 1
     }
 
     fn push_index(&mut self, i: usize) -> usize {
-        use fmt::Write as _;
-        let len = self.pointer.len();
-        let _ = write!(self.pointer, "/{i}");
-        len
+        self.path.push(Step::Index(i));
+        self.path.len() - 1
     }
 
     fn report(&mut self, d: Diagnostic) {
-        let pointer = self.pointer.clone();
+        use fmt::Write as _;
+        let mut pointer = String::new();
+        for step in &self.path {
+            match step {
+                Step::Key(k) => push_pointer_token(&mut pointer, k),
+                Step::OwnedKey(k) => push_pointer_token(&mut pointer, k),
+                Step::Index(i) => {
+                    let _ = write!(pointer, "/{i}");
+                }
+            }
+        }
         self.out.push(d.with_pointer(pointer));
     }
 
     /// Validate a Kubernetes object (the document root, or an item of a
     /// `v1/List`): pick its schema by apiVersion and kind.
-    fn object(&mut self, root: &Node, depth: usize) {
+    fn object(&mut self, root: &'d Node, depth: usize) {
         match &root.value {
             Value::Null => return,
             Value::Map(_) => {}
@@ -552,7 +576,7 @@ impl Walk<'_> {
                         self.schemas.version
                     )),
                 );
-                self.pointer.truncate(len);
+                self.path.truncate(len);
                 return;
             }
             let pos = kind.map_or(root.pos, |(_, v)| v.pos);
@@ -569,13 +593,13 @@ impl Walk<'_> {
             }
             let len = self.push_key("kind");
             self.report(d);
-            self.pointer.truncate(len);
+            self.path.truncate(len);
             return;
         };
         self.check(root, index, NONE);
     }
 
-    fn list(&mut self, root: &Node) {
+    fn list(&mut self, root: &'d Node) {
         let Some((_, items)) = root.entry("items") else {
             return;
         };
@@ -585,7 +609,7 @@ impl Walk<'_> {
                 for (i, item) in list.iter().enumerate() {
                     let l = self.push_index(i);
                     self.object(item, 1);
-                    self.pointer.truncate(l);
+                    self.path.truncate(l);
                 }
             }
             Value::Null => {}
@@ -598,7 +622,7 @@ impl Walk<'_> {
                 ));
             }
         }
-        self.pointer.truncate(len);
+        self.path.truncate(len);
     }
 
     fn kind_hint(&self, kind: &str) -> Option<String> {
@@ -624,7 +648,7 @@ impl Walk<'_> {
 
     /// Check `node` against schema `index`. `owner` names the definition
     /// whose properties are being checked (for messages).
-    fn check(&mut self, node: &Node, index: u32, owner: u32) {
+    fn check(&mut self, node: &'d Node, index: u32, owner: u32) {
         let schemas = self.schemas;
         let s = schemas.blob.node(schemas.resolve(index));
         let owner = if s[N_NAME] != NONE { s[N_NAME] } else { owner };
@@ -652,7 +676,7 @@ impl Walk<'_> {
                 for (i, item) in items.iter().enumerate() {
                     let len = self.push_index(i);
                     self.check(item, s[N_ITEMS], owner);
-                    self.pointer.truncate(len);
+                    self.path.truncate(len);
                 }
             }
             _ => {}
@@ -661,8 +685,8 @@ impl Walk<'_> {
 
     fn properties(
         &mut self,
-        node: &Node,
-        entries: &[(Node, Node)],
+        node: &'d Node,
+        entries: &'d [(Node, Node)],
         s: &[u32; NODE_WORDS],
         owner: u32,
     ) {
@@ -672,14 +696,14 @@ impl Walk<'_> {
         }
         for (k, v) in entries {
             let key_owned;
-            let key = match k.as_str() {
-                Some(key) => key,
+            let (key, len) = match k.as_str() {
+                Some(key) => (key, self.push_key(key)),
                 None => {
                     key_owned = k.key_string();
-                    &key_owned
+                    self.path.push(Step::OwnedKey(key_owned.clone()));
+                    (key_owned.as_str(), self.path.len() - 1)
                 }
             };
-            let len = self.push_key(key);
             match schemas.property(s, key) {
                 Some(p) => self.check(v, p, owner),
                 None => match s[N_ADDITIONAL] {
@@ -699,7 +723,7 @@ impl Walk<'_> {
                     a => self.check(v, a, owner),
                 },
             }
-            self.pointer.truncate(len);
+            self.path.truncate(len);
         }
         for i in s[N_REQUIRED]..s[N_REQUIRED] + s[N_REQUIRED_LEN] {
             let req = schemas.blob.str(schemas.blob.id(i));
@@ -716,7 +740,7 @@ impl Walk<'_> {
 
     /// `oneOf`, read as "any of" (the branches in these schemas only differ
     /// by type, and `null` fits them all).
-    fn one_of(&mut self, node: &Node, s: &[u32; NODE_WORDS], owner: u32) {
+    fn one_of(&mut self, node: &'d Node, s: &[u32; NODE_WORDS], owner: u32) {
         let mut best: Option<Vec<Diagnostic>> = None;
         let mut types = 0;
         for i in s[N_ONE_OF]..s[N_ONE_OF] + s[N_ONE_OF_LEN] {

@@ -178,10 +178,20 @@ fn scan_tokens(s: &str, out: &mut Vec<Hit>) {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        // Every shape starts with one of these ASCII bytes (`<redacted:`,
-        // `-----BEGIN `, `sk`, `gh`, `github_pat_`, `AKIA`, `ASIA`, `xox`):
-        // skip any other byte, and the inside of other characters.
-        if !matches!(b[i], b'<' | b'-' | b's' | b'g' | b'A' | b'x') {
+        // Every shape starts with one of these pairs of ASCII bytes
+        // (`<redacted:`, `-----BEGIN `, `sk`, `gh…`, `github_pat_`, `AKIA`,
+        // `ASIA`, `xox`): skip any other byte, and the inside of other characters.
+        let next = b.get(i + 1).copied().unwrap_or(0);
+        let candidate = match b[i] {
+            b'<' => next == b'r',
+            b'-' => next == b'-',
+            b's' => next == b'k',
+            b'g' => next == b'h' || next == b'i',
+            b'A' => next == b'K' || next == b'S',
+            b'x' => next == b'o',
+            _ => false,
+        };
+        if !candidate {
             i += 1;
             continue;
         }
