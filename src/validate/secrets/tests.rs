@@ -194,7 +194,7 @@ fn manifests_structured() {
     let docs = yaml::parse(&text).documents;
     let found: Vec<(String, Kind, usize)> = in_manifests(&docs)
         .into_iter()
-        .map(|f| (f.pointer, f.kind, f.pos.line))
+        .map(|f| (f.pointer, f.kind, f.pos.line()))
         .collect();
     assert_eq!(
         found,
