@@ -135,7 +135,7 @@ pub struct ValidatorConfig {
     pub helm_limits: chart::HelmLimits,
 }
 
-/// The validation stage: strict schemas compiled once per run, policies, silences.
+/// The validation stage: strict schemas (compiled at build time, loaded once per process), policies, silences.
 pub struct Validator {
     schemas: &'static Schemas,
     config: ValidatorConfig,

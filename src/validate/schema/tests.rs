@@ -411,6 +411,11 @@ fn kube_version_parsing() {
     }
     assert!(Schemas::load("2.0").is_err());
     assert!(Schemas::load("v1.31.0").is_ok());
+    // Loaded once per process: every spelling of a version is the same schemas.
+    assert!(std::ptr::eq(
+        Schemas::load("1.31").unwrap(),
+        Schemas::load("v1.31.0").unwrap()
+    ));
 }
 
 #[test]
