@@ -8,6 +8,13 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+// The schema compiler, shared with the library (src/validate/schema/).
+#[path = "src/validate/schema/compile.rs"]
+mod compile;
+#[allow(dead_code)]
+#[path = "src/validate/schema/layout.rs"]
+mod layout;
+
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -20,6 +27,51 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(p);
         }
     }
+}
+
+/// Compile `schemas/v1.NN.json.gz` (oldest first) into one blob that the
+/// library reads in place: `OUT_DIR/schemas.bin`, and `OUT_DIR/schemas.rs`
+/// with the version list (`SHIPPED`) and the blob (`BLOB`).
+fn schemas(manifest: &Path, out_dir: &Path) {
+    use std::io::Read as _;
+    println!("cargo::rerun-if-changed=schemas");
+    println!("cargo::rerun-if-changed=src/validate/schema/compile.rs");
+    println!("cargo::rerun-if-changed=src/validate/schema/layout.rs");
+    let mut versions: Vec<(u32, String, PathBuf)> = std::fs::read_dir(manifest.join("schemas"))
+        .expect("schemas/ is readable")
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let version = name.strip_prefix('v')?.strip_suffix(".json.gz")?.to_owned();
+            let minor = version.strip_prefix("1.")?.parse().ok()?;
+            Some((minor, version, e.path()))
+        })
+        .collect();
+    versions.sort();
+    let mut writer = compile::Writer::default();
+    for (_, version, path) in &versions {
+        let mut json = Vec::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(path).expect("schema file opens"))
+            .read_to_end(&mut json)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let doc: serde_json::Value =
+            serde_json::from_slice(&json).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        writer
+            .add_version(version, &doc)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    let blob = out_dir.join("schemas.bin");
+    std::fs::write(&blob, writer.finish()).expect("OUT_DIR is writable");
+    let list: Vec<String> = versions.iter().map(|(_, v, _)| format!("{v:?}")).collect();
+    let code = format!(
+        "/// Kubernetes minor versions with embedded schemas, oldest first.\n\
+         const SHIPPED: &[&str] = &[{}];\n\
+         /// The compiled schemas of every shipped version (see layout.rs).\n\
+         static BLOB: &[u8] = include_bytes!({:?});\n",
+        list.join(", "),
+        blob.display()
+    );
+    std::fs::write(out_dir.join("schemas.rs"), code).expect("OUT_DIR is writable");
 }
 
 fn main() {
@@ -51,6 +103,7 @@ fn main() {
         manifest.join("dockhand.toml").display()
     )
     .expect("string");
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it")).join("starter.rs");
-    std::fs::write(out, code).expect("OUT_DIR is writable");
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it"));
+    std::fs::write(out_dir.join("starter.rs"), code).expect("OUT_DIR is writable");
+    schemas(&manifest, &out_dir);
 }

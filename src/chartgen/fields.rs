@@ -400,7 +400,7 @@ fn escape(literal: &str) -> String {
 fn extent(text: &str, node: &Node) -> Option<(usize, usize)> {
     let line_start: usize = text
         .split_inclusive('\n')
-        .take(node.pos.line.checked_sub(1)?)
+        .take(node.pos.line().checked_sub(1)?)
         .map(str::len)
         .sum();
     let line = text[line_start..]
@@ -409,7 +409,7 @@ fn extent(text: &str, node: &Node) -> Option<(usize, usize)> {
         .trim_end_matches('\r');
     let off = line
         .char_indices()
-        .nth(node.pos.column.checked_sub(1)?)
+        .nth(node.pos.column().checked_sub(1)?)
         .map(|(i, _)| i)?;
     let rest = &line[off..];
     let len = match rest.chars().next()? {

@@ -22,18 +22,37 @@ impl std::fmt::Display for Severity {
     }
 }
 
-/// A position in a text, both 1-based.
+/// A position in a text, both 1-based. Every node of a YAML tree carries
+/// one, so it is kept small (a line or column past `u32::MAX` saturates).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
 pub struct Pos {
-    pub line: usize,
-    pub column: usize,
+    line: u32,
+    column: u32,
 }
 
 impl Pos {
     pub const fn new(line: usize, column: usize) -> Self {
-        Pos { line, column }
+        const fn small(n: usize) -> u32 {
+            if n > u32::MAX as usize {
+                u32::MAX
+            } else {
+                n as u32
+            }
+        }
+        Pos {
+            line: small(line),
+            column: small(column),
+        }
+    }
+
+    pub const fn line(self) -> usize {
+        self.line as usize
+    }
+
+    pub const fn column(self) -> usize {
+        self.column as usize
     }
 }
 
@@ -69,8 +88,8 @@ impl Diagnostic {
             severity,
             message: message.into(),
             hint: None,
-            line: pos.line,
-            column: pos.column,
+            line: pos.line(),
+            column: pos.column(),
             pointer: None,
             document: None,
         }
@@ -111,4 +130,15 @@ impl Diagnostic {
 /// Escape one JSON-pointer reference token (RFC 6901).
 pub fn pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Append `/` and `token` (escaped as [`pointer_token`] does) to a JSON
+/// pointer, without allocating unless the token needs escaping.
+pub fn push_pointer_token(pointer: &mut String, token: &str) {
+    pointer.push('/');
+    if token.bytes().any(|b| b == b'~' || b == b'/') {
+        pointer.push_str(&pointer_token(token));
+    } else {
+        pointer.push_str(token);
+    }
 }

@@ -92,18 +92,32 @@ impl Walker {
                 return;
             }
         };
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        paths.sort();
-        for path in paths {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        // Each name with its type as the listing gives it (no stat); `None`
+        // for a symlink or an unknown type, which is looked up.
+        let mut names: Vec<(std::ffi::OsString, Option<std::fs::FileType>)> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| {
+                let kind = e.file_type().ok().filter(|t| !t.is_symlink());
+                (e.file_name(), kind)
+            })
+            .collect();
+        // The names of one folder: sorting them sorts the paths.
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+        for (file_name, kind) in names {
+            let name = file_name.to_str().unwrap_or("");
             if name.starts_with('.') {
                 continue;
             }
-            if path.is_dir() {
+            let path = dir.join(&file_name);
+            if kind.map_or_else(|| path.is_dir(), |t| t.is_dir()) {
                 self.walk(&path);
             } else if name.ends_with(".yaml") || name.ends_with(".yml") || is_dockerfile_name(name)
             {
-                self.file(&path, false);
+                match kind {
+                    // Not a symlink, in a canonical folder: canonical as it is.
+                    Some(_) => self.found(path, canon.join(&file_name)),
+                    None => self.file(&path, false),
+                }
             }
         }
     }
@@ -135,8 +149,13 @@ impl Walker {
                 return;
             }
         }
+        self.found(path.to_owned(), canon);
+    }
+
+    /// A file to check, unless it was reached before (by its canonical path).
+    fn found(&mut self, path: PathBuf, canon: PathBuf) {
         if self.seen_files.insert(canon) {
-            self.files.push(path.to_owned());
+            self.files.push(path);
         }
     }
 
@@ -160,7 +179,10 @@ impl Walker {
 
     pub(super) fn jobs(mut self) -> Vec<Job> {
         self.charts.sort_by(|a, b| a.0.cmp(&b.0));
-        self.files.sort();
+        // Folders are walked in name order, so the files are often sorted already.
+        if !self.files.is_sorted() {
+            self.files.sort();
+        }
         self.charts
             .into_iter()
             .map(|(dir, only)| Job::Chart { dir, only })
@@ -184,10 +206,10 @@ pub fn is_dockerfile_name(name: &str) -> bool {
     }
     ["dockerfile", "containerfile"].iter().any(|stem| {
         base == *stem
-            || base.ends_with(&format!(".{stem}"))
-            || [".", "-", "_"]
-                .iter()
-                .any(|sep| base.starts_with(&format!("{stem}{sep}")) && base.len() > stem.len() + 1)
+            || base.strip_suffix(stem).is_some_and(|r| r.ends_with('.'))
+            || base
+                .strip_prefix(stem)
+                .is_some_and(|r| r.len() > 1 && r.starts_with(['.', '-', '_']))
     })
 }
 

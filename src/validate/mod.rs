@@ -135,7 +135,7 @@ pub struct ValidatorConfig {
     pub helm_limits: chart::HelmLimits,
 }
 
-/// The validation stage: strict schemas compiled once per run, policies, silences.
+/// The validation stage: strict schemas (compiled at build time, loaded once per process), policies, silences.
 pub struct Validator {
     schemas: &'static Schemas,
     config: ValidatorConfig,
@@ -274,7 +274,7 @@ impl Validator {
             }
             OutputKind::Report => Vec::new(),
         };
-        if kind == OutputKind::Kubernetes {
+        if kind == OutputKind::Kubernetes && text.contains("{{") {
             out.extend(contract::helm::plain_manifest(text));
         }
         self.silence(rel.unwrap_or(path), text, &mut out);

@@ -202,7 +202,7 @@ impl<'a> LineIndex<'a> {
     fn token_pos(&self, keyword: &Span, token: &Span) -> Pos {
         let k = self.pos(keyword.start);
         let t = self.pos(token.start);
-        if t.line == k.line { t } else { k }
+        if t.line() == k.line() { t } else { k }
     }
 }
 

@@ -11,7 +11,7 @@ impl Checker<'_> {
         pip_no_cache: bool,
         report_apt_lists: bool,
     ) {
-        let cmds = self.run_commands(run, pos.line);
+        let cmds = self.run_commands(run, pos.line());
         let script_text: String = match &run.arguments {
             Command::Shell(s) => s.value.to_string(),
             _ => String::new(),

@@ -411,6 +411,11 @@ fn kube_version_parsing() {
     }
     assert!(Schemas::load("2.0").is_err());
     assert!(Schemas::load("v1.31.0").is_ok());
+    // Loaded once per process: every spelling of a version is the same schemas.
+    assert!(std::ptr::eq(
+        Schemas::load("1.31").unwrap(),
+        Schemas::load("v1.31.0").unwrap()
+    ));
 }
 
 #[test]
@@ -447,7 +452,7 @@ fn enum_and_inline_schemas() {
             "x-kubernetes-group-version-kind": [{"group": "example.com", "version": "v1", "kind": "Thing"}]
         }
     }});
-    let s = Compiler::compile("1.33", &json).unwrap();
+    let s = Schemas::compile_json("1.33", &json).unwrap();
     assert!(s.knows("example.com/v1", "Thing"));
     let parsed = parse(
         "apiVersion: example.com/v1\nkind: Thing\nmode: Medium\nlevel: 3\nextra: {a: 1, b: x}\n",
@@ -472,7 +477,7 @@ fn enum_and_inline_schemas() {
     let parsed = parse("apiVersion: example.com/v1\nkind: Thing\nmode: ~\n");
     assert_eq!(s.validate(&parsed.documents[0]), vec![]);
     assert!(
-        Compiler::compile(
+        Schemas::compile_json(
             "1.33",
             &serde_json::json!({"$defs": {"a": {"$ref": "#/$defs/b"}}})
         )
@@ -523,8 +528,63 @@ fn timing() {
     }
     let all = t.elapsed();
     eprintln!(
-        "load(1.33): {load:?}; parse deployment+service: {parse_time:?}; validate Deployment: {per_doc:?}; load all {}: {all:?}; nodes: {}",
+        "load(1.33): {load:?}; parse deployment+service: {parse_time:?}; validate Deployment: {per_doc:?}; load all {}: {all:?}; nodes (all versions): {}",
         shipped_versions().len(),
-        s.nodes.len()
+        s.blob.header(H_N_NODES)
+    );
+}
+
+/// Versions share the nodes of definitions that did not change (the blob
+/// stores equal nodes once), yet each version resolves `$ref` through its
+/// own definitions.
+#[test]
+fn versions_in_one_blob_resolve_their_own_definitions() {
+    let version = |size_type: &str| {
+        serde_json::json!({"$defs": {
+            "example.v1.Thing": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "apiVersion": {"type": "string"},
+                    "kind": {"type": "string"},
+                    "spec": {"$ref": "#/$defs/example.v1.Spec"}
+                },
+                "x-kubernetes-group-version-kind": [{"group": "example.com", "version": "v1", "kind": "Thing"}]
+            },
+            "example.v1.Spec": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {"size": {"type": size_type}}
+            }
+        }})
+    };
+    let mut w = compile::Writer::default();
+    w.add_version("1.1", &version("integer")).unwrap();
+    w.add_version("1.2", &version("string")).unwrap();
+    let bytes: &'static [u8] = Vec::leak(w.finish());
+    let old = Schemas::from_blob(bytes, 0, "1.1").unwrap();
+    let new = Schemas::from_blob(bytes, 1, "1.2").unwrap();
+    let doc = parse("apiVersion: example.com/v1\nkind: Thing\nspec: {size: 3}\n");
+    assert_eq!(old.validate(&doc.documents[0]), vec![]);
+    let diags = new.validate(&doc.documents[0]);
+    assert_eq!(codes(&diags), vec![("schema/type", 3, 14, "/spec/size")]);
+    assert_eq!(diags[0].message, "expected string, found integer `3`");
+
+    // A blob that is not what the table says is refused, not misread.
+    let err = Schemas::from_blob(bytes, 1, "1.1").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "embedded schemas for Kubernetes 1.1 are corrupt: version #1 is 1.2"
+    );
+    assert!(Schemas::from_blob(bytes, 2, "1.3").is_err());
+    let mut bad = bytes.to_vec();
+    bad[0] ^= 0xff;
+    let err = Schemas::from_blob(Vec::leak(bad), 0, "1.1").unwrap_err();
+    assert_eq!(
+        err,
+        SchemaError::Corrupt {
+            version: "1.1",
+            reason: "bad magic number".into()
+        }
     );
 }

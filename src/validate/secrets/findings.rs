@@ -1,8 +1,10 @@
 //! Credentials as findings: in the strings of parsed manifests (with the
 //! name each value sits under), and in any text, line by line.
 
+use std::fmt::Write as _;
+
 use super::{Kind, scan, scan_value};
-use crate::validate::diagnostic::{Diagnostic, Pos, pointer_token};
+use crate::validate::diagnostic::{Diagnostic, Pos, push_pointer_token};
 use crate::validate::yaml::{Document, Node, Value};
 
 /// A credential found in a manifest: where, what, and the literal (to redact it).
@@ -20,19 +22,29 @@ pub struct Found {
 /// command, annotations, env values under any name.
 pub fn in_manifests(documents: &[Document]) -> Vec<Found> {
     let mut out = Vec::new();
+    let mut pointer = String::new();
     for doc in documents {
-        walk(&doc.root, "", None, doc.index, &mut out);
+        pointer.clear();
+        walk(&doc.root, &mut pointer, None, doc.index, &mut out);
     }
     out
 }
 
-fn walk(node: &Node, pointer: &str, name: Option<&str>, document: usize, out: &mut Vec<Found>) {
+/// `pointer` is the node's JSON pointer; it is extended for the children
+/// and restored before returning.
+fn walk(
+    node: &Node,
+    pointer: &mut String,
+    name: Option<&str>,
+    document: usize,
+    out: &mut Vec<Found>,
+) {
     match &node.value {
         Value::Str(s) => {
             for h in scan_value(name, s) {
                 out.push(Found {
                     pos: node.pos,
-                    pointer: pointer.to_owned(),
+                    pointer: pointer.clone(),
                     document,
                     context: match name {
                         Some(n) => format!("`{n}`"),
@@ -44,34 +56,35 @@ fn walk(node: &Node, pointer: &str, name: Option<&str>, document: usize, out: &m
             }
         }
         Value::Seq(items) => {
+            let len = pointer.len();
             for (i, item) in items.iter().enumerate() {
                 // `["--api-key", "value"]`: the flag names the next item.
                 let flag = i
                     .checked_sub(1)
                     .and_then(|p| items[p].as_str())
                     .filter(|f| f.starts_with('-') && !f.contains('='));
-                walk(
-                    item,
-                    &format!("{pointer}/{i}"),
-                    flag.or(name),
-                    document,
-                    out,
-                );
+                let _ = write!(pointer, "/{i}");
+                walk(item, pointer, flag.or(name), document, out);
+                pointer.truncate(len);
             }
         }
         Value::Map(entries) => {
             // An env var: its `value` is under the var's `name`.
             let env_name = node.get_str("name").filter(|_| node.get("value").is_some());
+            let len = pointer.len();
             for (k, v) in entries {
-                let key = k.key_string();
+                let owned;
+                let key = match k.as_str() {
+                    Some(key) => key,
+                    None => {
+                        owned = k.key_string();
+                        &owned
+                    }
+                };
                 let under = if key == "value" { env_name } else { None };
-                walk(
-                    v,
-                    &format!("{pointer}/{}", pointer_token(&key)),
-                    Some(under.unwrap_or(&key)),
-                    document,
-                    out,
-                );
+                push_pointer_token(pointer, key);
+                walk(v, pointer, Some(under.unwrap_or(key)), document, out);
+                pointer.truncate(len);
             }
         }
         _ => {}

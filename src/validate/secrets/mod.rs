@@ -116,23 +116,42 @@ pub struct Hit {
 /// leading dashes (`--api-key`) are ignored. `GPG_KEY`, `*_SHA256`,
 /// `SECRETARY` and `API_KEYS_PATH` are not secret-like.
 pub fn is_secret_name(name: &str) -> bool {
-    let u = name
-        .trim_start_matches('-')
-        .replace('-', "_")
-        .to_ascii_uppercase();
-    u == "DATABASE_URL"
-        || u == "API_KEY"
-        || u == "AUTHORIZATION"
-        || u.ends_with("_API_KEY")
-        || u.ends_with("APIKEY")
-        || u.ends_with("SECRET")
-        || u.contains("SECRET_KEY")
-        || u.ends_with("PRIVATE_KEY")
-        || u.ends_with("ACCESS_KEY")
-        || u.contains("PASSWORD")
-        || u.contains("PASSWD")
-        || u.contains("CREDENTIAL")
-        || (u.contains("TOKEN") && !u.contains("TOKENIZER"))
+    let name = name.trim_start_matches('-').as_bytes();
+    // Upper case, `-` as `_`, in a buffer on the stack (names are short).
+    let mut buf = [0u8; 64];
+    let owned: Vec<u8>;
+    let u: &[u8] = if name.len() <= buf.len() {
+        for (d, c) in buf.iter_mut().zip(name) {
+            *d = normal_name_byte(*c);
+        }
+        &buf[..name.len()]
+    } else {
+        owned = name.iter().map(|c| normal_name_byte(*c)).collect();
+        &owned
+    };
+    let contains = |needle: &[u8]| u.windows(needle.len()).any(|w| w == needle);
+    u == b"DATABASE_URL"
+        || u == b"API_KEY"
+        || u == b"AUTHORIZATION"
+        || u.ends_with(b"_API_KEY")
+        || u.ends_with(b"APIKEY")
+        || u.ends_with(b"SECRET")
+        || contains(b"SECRET_KEY")
+        || u.ends_with(b"PRIVATE_KEY")
+        || u.ends_with(b"ACCESS_KEY")
+        || contains(b"PASSWORD")
+        || contains(b"PASSWD")
+        || contains(b"CREDENTIAL")
+        || (contains(b"TOKEN") && !contains(b"TOKENIZER"))
+}
+
+/// A byte of a name as [`is_secret_name`] compares it: ASCII upper case, `-` as `_`.
+fn normal_name_byte(c: u8) -> u8 {
+    if c == b'-' {
+        b'_'
+    } else {
+        c.to_ascii_uppercase()
+    }
 }
 
 fn is_word(b: u8) -> bool {
@@ -159,8 +178,20 @@ fn scan_tokens(s: &str, out: &mut Vec<Hit>) {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        // Every shape starts with an ASCII byte: skip the inside of other characters.
-        if !s.is_char_boundary(i) {
+        // Every shape starts with one of these pairs of ASCII bytes
+        // (`<redacted:`, `-----BEGIN `, `sk`, `gh…`, `github_pat_`, `AKIA`,
+        // `ASIA`, `xox`): skip any other byte, and the inside of other characters.
+        let next = b.get(i + 1).copied().unwrap_or(0);
+        let candidate = match b[i] {
+            b'<' => next == b'r',
+            b'-' => next == b'-',
+            b's' => next == b'k',
+            b'g' => next == b'h' || next == b'i',
+            b'A' => next == b'K' || next == b'S',
+            b'x' => next == b'o',
+            _ => false,
+        };
+        if !candidate {
             i += 1;
             continue;
         }
@@ -245,7 +276,7 @@ fn is_reference(v: &str) -> bool {
 /// Passwords in URLs: `scheme://user:pass@host`.
 fn scan_urls(s: &str, out: &mut Vec<Hit>) {
     let mut from = 0;
-    while let Some(off) = s[from..].find("://") {
+    while let Some(off) = find_scheme_end(&s[from..]) {
         let at = from + off + 3;
         from = at;
         let scheme_ok = s[..at - 3]
@@ -286,6 +317,19 @@ fn scan_urls(s: &str, out: &mut Vec<Hit>) {
     }
 }
 
+/// The first `://` in `s` (a search for `:` first: most text has none).
+fn find_scheme_end(s: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(off) = s[from..].find(':') {
+        let at = from + off;
+        if s[at + 1..].starts_with("//") {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// A password as documentation writes it (`user:password@`, `user:<pass>@`,
 /// `user:***@`): a placeholder, not a credential.
 fn is_example_password(p: &str) -> bool {
@@ -297,9 +341,31 @@ fn is_example_password(p: &str) -> bool {
         || l.chars().all(|c| c == '*' || c == 'x')
 }
 
+/// The shortest literal [`high_entropy`] takes for a secret, in bytes.
+const MIN_SECRET_LEN: usize = 16;
+
+/// Whether `text` has [`MIN_SECRET_LEN`] bytes in a row without whitespace:
+/// else no literal in it can be a high-entropy secret. (Bytes of non-ASCII
+/// characters count as non-whitespace: this may say yes wrongly, never no.)
+fn has_long_word(text: &str) -> bool {
+    let mut run = 0;
+    for &c in text.as_bytes() {
+        // The ASCII characters with Unicode's White_Space property (`char::is_whitespace`).
+        if matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
+            run = 0;
+        } else {
+            run += 1;
+            if run >= MIN_SECRET_LEN {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// Whether a literal looks like a generated secret (see the module docs).
 pub fn high_entropy(v: &str) -> bool {
-    if v.len() < 16 || v.chars().any(char::is_whitespace) || is_reference(v) {
+    if v.len() < MIN_SECRET_LEN || v.chars().any(char::is_whitespace) || is_reference(v) {
         return false;
     }
     // Paths and plain URLs are locations, not secrets (passwords in URLs are found apart).
@@ -348,6 +414,7 @@ pub fn scan_value(name: Option<&str>, value: &str) -> Vec<Hit> {
     let mut out = scan(value);
     if out.is_empty()
         && let Some(name) = name
+        && value.len() >= MIN_SECRET_LEN
         && is_secret_name(name)
     {
         let lit = strip_scheme(value.trim());
@@ -380,13 +447,20 @@ pub fn scan(text: &str) -> Vec<Hit> {
     let mut out = Vec::new();
     scan_tokens(text, &mut out);
     scan_urls(text, &mut out);
-    let mut pending_name: Option<String> = None;
+    if !has_long_word(text) {
+        return normalise(out);
+    }
+    let mut pending_name: Option<&str> = None;
     let mut offset = 0;
+    let mut found = Vec::new();
+    let mut words = Vec::new();
     for line in text.split_inclusive('\n') {
-        for (name, range) in pairs(line, &mut pending_name) {
+        found.clear();
+        pairs(line, &mut pending_name, &mut words, &mut found);
+        for (name, range) in found.drain(..) {
             let value = &line[range.clone()];
             let lit = strip_scheme(value);
-            if is_secret_name(&name) && high_entropy(lit) {
+            if lit.len() >= MIN_SECRET_LEN && is_secret_name(name) && high_entropy(lit) {
                 let start = offset + range.start + value.find(lit).unwrap_or(0);
                 out.push(Hit {
                     range: start..start + lit.len(),
@@ -424,9 +498,13 @@ fn unquote_range(line: &str, r: Range<usize>) -> Range<usize> {
     r
 }
 
-/// The (name, value range) pairs of one line.
-fn pairs(line: &str, pending_name: &mut Option<String>) -> Vec<(String, Range<usize>)> {
-    let mut out = Vec::new();
+/// The (name, value range) pairs of one line, into `out` (`words` is scratch).
+fn pairs<'t>(
+    line: &'t str,
+    pending_name: &mut Option<&'t str>,
+    words: &mut Vec<Range<usize>>,
+    out: &mut Vec<(&'t str, Range<usize>)>,
+) {
     let body = line.trim_end_matches(['\n', '\r']);
     let indent = body.len() - body.trim_start().len();
     let mut t = &body[indent..];
@@ -441,53 +519,45 @@ fn pairs(line: &str, pending_name: &mut Option<String>) -> Vec<(String, Range<us
         if !key.is_empty() && !key.contains(char::is_whitespace) {
             let r = unquote_range(body, at + colon + 2..body.len());
             if key == "name" {
-                *pending_name = Some(body[r.clone()].to_owned());
+                *pending_name = Some(&body[r.clone()]);
             } else if key == "value" {
                 if let Some(n) = pending_name.take() {
                     out.push((n, r.clone()));
                 }
             } else {
-                out.push((key.to_owned(), r.clone()));
+                out.push((key, r.clone()));
             }
         }
     }
     // Words: `NAME=value`, `--name=value`, `--name value`, `ENV NAME value`.
-    let words = word_ranges(body);
+    word_ranges(body, words);
     for (k, w) in words.iter().enumerate() {
         let word = &body[w.clone()];
         if let Some(eq) = word.find('=') {
             let name = word[..eq].trim_start_matches('-');
             if !name.is_empty() && !name.contains(['"', '\'']) {
-                out.push((
-                    name.to_owned(),
-                    unquote_range(body, w.start + eq + 1..w.end),
-                ));
+                out.push((name, unquote_range(body, w.start + eq + 1..w.end)));
             }
         } else if word.starts_with("--")
             && let Some(next) = words.get(k + 1)
             && !body[next.clone()].starts_with('-')
         {
-            out.push((word.to_owned(), unquote_range(body, next.clone())));
+            out.push((word, unquote_range(body, next.clone())));
         } else if k == 1
-            && matches!(
-                body[words[0].clone()].to_ascii_uppercase().as_str(),
-                "ENV" | "ARG"
-            )
             && words.len() > 2
+            && (body[words[0].clone()].eq_ignore_ascii_case("ENV")
+                || body[words[0].clone()].eq_ignore_ascii_case("ARG"))
         {
             let last = words.last().expect("more than two words");
-            out.push((
-                word.to_owned(),
-                unquote_range(body, words[2].start..last.end),
-            ));
+            out.push((word, unquote_range(body, words[2].start..last.end)));
         }
     }
-    out
 }
 
-/// Byte ranges of the whitespace-separated words of a line, keeping quoted parts together.
-fn word_ranges(line: &str) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
+/// Byte ranges of the whitespace-separated words of a line, keeping quoted
+/// parts together, into `out`.
+fn word_ranges(line: &str, out: &mut Vec<Range<usize>>) {
+    out.clear();
     let mut start: Option<usize> = None;
     let mut quote: Option<char> = None;
     for (i, c) in line.char_indices() {
@@ -511,7 +581,6 @@ fn word_ranges(line: &str) -> Vec<Range<usize>> {
     if let Some(s) = start {
         out.push(s..line.len());
     }
-    out
 }
 
 /// `text` with every hit of [`scan`], and every occurrence of each string in

@@ -194,7 +194,7 @@ fn manifests_structured() {
     let docs = yaml::parse(&text).documents;
     let found: Vec<(String, Kind, usize)> = in_manifests(&docs)
         .into_iter()
-        .map(|f| (f.pointer, f.kind, f.pos.line))
+        .map(|f| (f.pointer, f.kind, f.pos.line()))
         .collect();
     assert_eq!(
         found,
@@ -277,4 +277,32 @@ fn any_text_is_scanned_without_panicking() {
     assert_eq!(redact(painted, &[]).0, "\x1b[2m<redacted:api-key>\x1b[0m");
     let text = "… ключ sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c …";
     assert_eq!(redact(text, &[]).0, "… ключ <redacted:api-key> …");
+}
+
+/// The shortcuts (a line without 16 non-space bytes in a row holds no
+/// high-entropy secret; names are compared in place) refuse what they must.
+#[test]
+fn shortest_secret_and_long_names_still_refused() {
+    let secret16 = "Zx9kQ2mP7vR4tY8w";
+    assert_eq!(
+        kinds(&format!("DB_PASSWORD={secret16}\n")),
+        vec![(secret16.to_owned(), Kind::HighEntropy)]
+    );
+    assert_eq!(kinds(&format!("DB_PASSWORD={}\n", &secret16[..15])), vec![]);
+    // Whitespace outside ASCII splits a word for the entropy check as well.
+    assert_eq!(
+        kinds(&format!("DB_PASSWORD={}\u{a0}x\n", &secret16[..15])),
+        vec![]
+    );
+    let hits = scan_value(Some("--db-password"), secret16);
+    assert_eq!(hits.len(), 1);
+    assert_eq!(
+        (hits[0].range.clone(), hits[0].kind),
+        (0..16, Kind::HighEntropy)
+    );
+    assert!(scan_value(Some("--db-password"), &secret16[..15]).is_empty());
+    let long = format!("{}_PASSWORD", "X".repeat(70));
+    assert!(is_secret_name(&long) && is_secret_name(&long.to_lowercase()));
+    assert!(!is_secret_name(&format!("{}_TOKENIZER", "x".repeat(70))));
+    assert!(is_secret_name("--api-key") && !is_secret_name("gpg-key"));
 }

@@ -314,7 +314,7 @@ b: 2
     let idx: Vec<_> = parsed
         .documents
         .iter()
-        .map(|d| (d.index, d.start.line, d.root.kind_name()))
+        .map(|d| (d.index, d.start.line(), d.root.kind_name()))
         .collect();
     assert_eq!(
         idx,
