@@ -37,7 +37,11 @@
 //! `PATH`; [`Renderer::Helm`] names it, from `[tools.helm] binary`), helm is
 //! the renderer, whatever Chart.yaml holds: `helm template RELEASE DIR
 //! --kube-version V --debug [--values F]... [--set K=V]...` run with an argv
-//! only, under a timeout and an output limit (`helm`). Its errors come back
+//! only, under a timeout and an output limit (`helm`), with its Go garbage
+//! collector off under a memory bound unless the user set `GOGC` or
+//! `GOMEMLIMIT`. helm starts right after Chart.yaml is read, and renders on
+//! its own thread while steps 2-4 run (the chart's time is helm's, not the
+//! sum); step 5 waits for it. Its errors come back
 //! as `chart/render` findings at the template's line and column when helm
 //! gives them. The `# Source: CHART/templates/x.yaml` separators map
 //! documents back to their template (subcharts' too). The renderer used is
