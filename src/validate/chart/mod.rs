@@ -69,7 +69,7 @@
 //! (values files, `--set`, merging), `values_schema` (values.schema.json),
 //! `template` (reading templates, `.Values` references and their guards,
 //! object names, unsupported constructs), `functions` (the functions helm
-//! defines), `gotmpl` (the Go-template parser), `render` (the built-in
+//! defines), `gotmpl` (the Go-template lexer and parser), `render` (the built-in
 //! renderer), `gofmt` (Go's value formatting), `to_yaml` (helm's `toYaml`)
 //! and `helm` (running `helm template`).
 
