@@ -445,12 +445,7 @@ fn render(
     if meta.library {
         rep.add(
             &chart_path,
-            Diagnostic::new(
-                "chart/renderer",
-                Severity::Info,
-                Pos::new(1, 1),
-                "a library chart: its templates are rendered by the charts that use it",
-            ),
+            renderer_info("a library chart: its templates are rendered by the charts that use it"),
         );
         (Vec::new(), "none", true)
     } else {
@@ -465,12 +460,7 @@ fn render(
                         helm_results(&out, chart, chart_name, sources, chart_errors, rep);
                     rep.add(
                         &chart_path,
-                        Diagnostic::new(
-                            "chart/renderer",
-                            Severity::Info,
-                            Pos::new(1, 1),
-                            format!("rendered with `helm template` ({})", bin.display()),
-                        ),
+                        renderer_info(format!("rendered with `helm template` ({})", bin.display())),
                     );
                     (files, "helm", ok)
                 }
@@ -489,17 +479,19 @@ fn render(
                 };
                 rep.add(
                     &chart_path,
-                    Diagnostic::new(
-                        "chart/renderer",
-                        Severity::Info,
-                        Pos::new(1, 1),
-                        format!("rendered with dockhand's built-in renderer ({why})"),
-                    ),
+                    renderer_info(format!(
+                        "rendered with dockhand's built-in renderer ({why})"
+                    )),
                 );
                 (files, "built-in", ok)
             }
         }
     }
+}
+
+/// The one `chart/renderer` info on Chart.yaml: which renderer ran, and why.
+fn renderer_info(message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new("chart/renderer", Severity::Info, Pos::new(1, 1), message)
 }
 
 /// Step 6: the rendered documents (YAML, schemas, names, policies), and the
