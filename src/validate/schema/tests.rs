@@ -1,6 +1,7 @@
 //! Unit tests.
 use super::super::diagnostic::{Pos, Severity};
 use super::super::yaml::parse;
+use super::walk::closest;
 use super::*;
 
 fn schemas() -> &'static Schemas {
