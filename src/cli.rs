@@ -152,6 +152,7 @@ Examples:
     /// Validate Dockerfiles, Helm charts and Kubernetes manifests (no project needed).
     #[command(after_help = "\
 Examples:
+  dockhand validate
   dockhand validate charts/todo-app docker/backend/Dockerfile
   kubectl get deploy -o yaml | dockhand validate -
   dockhand validate k8s/ --kube-version 1.30 --format sarif > findings.sarif
@@ -407,8 +408,9 @@ pub struct SessionArgs {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Files or folders (walked recursively); `-` reads stdin.
-    #[arg(required = true, value_name = "PATH")]
+    /// Files or folders (walked recursively); `-` reads stdin. None: the
+    /// project's charts/ and docker/.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format of the findings.
     #[arg(long, value_enum, default_value_t)]

@@ -1,6 +1,7 @@
 //! `dockhand validate` and `dockhand extract`: single stages on their own.
 
 use std::io::Read;
+use std::path::PathBuf;
 
 use super::Outcome;
 use crate::cli::{ExtractArgs, ValidateArgs};
@@ -21,7 +22,11 @@ pub fn validate(settings: &Settings, args: &ValidateArgs, ui: &Ui) -> Result<Out
         ..Default::default()
     };
     let validator = Validator::new(config)?;
-    let reports = validator.validate_paths(&args.paths, &chart_opts, args.jobs, || {
+    let paths = match args.paths.is_empty() {
+        true => project_artifacts(settings)?,
+        false => args.paths.clone(),
+    };
+    let reports = validator.validate_paths(&paths, &chart_opts, args.jobs, || {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s).map(|_| s)
     })?;
@@ -32,6 +37,35 @@ pub fn validate(settings: &Settings, args: &ValidateArgs, ui: &Ui) -> Result<Out
     } else {
         Outcome::Clean
     })
+}
+
+/// What `validate` checks when no path is given: the project's charts/ and
+/// docker/ (those that exist), named relative to the current folder.
+fn project_artifacts(settings: &Settings) -> Result<Vec<PathBuf>, Error> {
+    if !settings.has_config {
+        return Err(Error::Usage(
+            "no PATH given, and no dockhand.toml here or above to find the project's charts/ and docker/: name what to check, e.g. `dockhand validate k8s/`".to_owned(),
+        ));
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let base = match (settings.root.strip_prefix(&cwd), cwd.strip_prefix(&settings.root)) {
+        (Ok(below), _) => below.to_path_buf(),
+        // From inside the project: `../charts` rather than an absolute path.
+        (_, Ok(inside)) => inside.components().map(|_| "..").collect(),
+        _ => settings.root.clone(),
+    };
+    let found: Vec<PathBuf> = ["charts", "docker"]
+        .iter()
+        .filter(|dir| settings.root.join(dir).is_dir())
+        .map(|dir| base.join(dir))
+        .collect();
+    match found.is_empty() {
+        true => Err(Error::Usage(format!(
+            "no PATH given, and the project at {} has no charts/ or docker/ yet: name what to check, or run `dockhand generate`",
+            settings.root.display()
+        ))),
+        false => Ok(found),
+    }
 }
 
 pub fn extract(args: &ExtractArgs, ui: &Ui) -> Result<Outcome, Error> {

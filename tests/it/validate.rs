@@ -649,3 +649,62 @@ fn parallel_reports_are_deterministic() {
         assert_eq!(run(jobs), one, "--jobs {jobs}");
     }
 }
+
+#[test]
+fn without_a_path_validate_checks_the_projects_charts_and_docker() {
+    let p = Project::seeded();
+    p.write(
+        "docker/api/Dockerfile",
+        "FROM python:3.12-slim\nRUN pip install flask\nUSER 1000\nCMD [\"python\", \"app.py\"]\n",
+    );
+    p.write(
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    );
+    p.write(
+        "charts/web/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  replicas: 2\n",
+    );
+    p.write("notes/stray.yaml", "apiVersion: v1\nkind: Nonsense\n");
+    // The same findings as naming charts/ and docker/ (and nothing from notes/).
+    let named = p
+        .dockhand()
+        .env("PATH", "/usr/bin:/bin")
+        .args(["validate", "charts", "docker"])
+        .run_any();
+    assert_eq!(named.status, 1, "{}", named.stdout);
+    for file in ["charts/web/templates/cm.yaml (rendered):6", "docker/api/Dockerfile:2"] {
+        assert!(named.stdout.contains(file), "{file} in {}", named.stdout);
+    }
+    p.dockhand()
+        .env("PATH", "/usr/bin:/bin")
+        .arg("validate")
+        .stdout(named.stdout.clone())
+        .stderr(named.stderr.clone())
+        .status(1)
+        .run();
+    // From a folder inside the project, the paths lead back up.
+    let inside = p.path().join("notes");
+    p.dockhand()
+        .current_dir(&inside)
+        .env("PATH", "/usr/bin:/bin")
+        .arg("validate")
+        .stdout(named.stdout.replace("charts/", "../charts/").replace("docker/", "../docker/"))
+        .stderr(named.stderr)
+        .status(1)
+        .run();
+}
+
+#[test]
+fn without_a_path_outside_a_project_validate_says_what_to_name() {
+    let dir = tempfile::tempdir().unwrap();
+    Test::new()
+        .current_dir(dir.path())
+        .arg("validate")
+        .stderr(
+            "error: no PATH given, and no dockhand.toml here or above to find the project's \
+             charts/ and docker/: name what to check, e.g. `dockhand validate k8s/`\n",
+        )
+        .status(2)
+        .run();
+}
