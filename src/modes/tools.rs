@@ -48,7 +48,10 @@ fn project_artifacts(settings: &Settings) -> Result<Vec<PathBuf>, Error> {
         ));
     }
     let cwd = std::env::current_dir().unwrap_or_default();
-    let base = match (settings.root.strip_prefix(&cwd), cwd.strip_prefix(&settings.root)) {
+    let base = match (
+        settings.root.strip_prefix(&cwd),
+        cwd.strip_prefix(&settings.root),
+    ) {
         (Ok(below), _) => below.to_path_buf(),
         // From inside the project: `../charts` rather than an absolute path.
         (_, Ok(inside)) => inside.components().map(|_| "..").collect(),

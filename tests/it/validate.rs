@@ -673,7 +673,10 @@ fn without_a_path_validate_checks_the_projects_charts_and_docker() {
         .args(["validate", "charts", "docker"])
         .run_any();
     assert_eq!(named.status, 1, "{}", named.stdout);
-    for file in ["charts/web/templates/cm.yaml (rendered):6", "docker/api/Dockerfile:2"] {
+    for file in [
+        "charts/web/templates/cm.yaml (rendered):6",
+        "docker/api/Dockerfile:2",
+    ] {
         assert!(named.stdout.contains(file), "{file} in {}", named.stdout);
     }
     p.dockhand()
@@ -689,7 +692,12 @@ fn without_a_path_validate_checks_the_projects_charts_and_docker() {
         .current_dir(&inside)
         .env("PATH", "/usr/bin:/bin")
         .arg("validate")
-        .stdout(named.stdout.replace("charts/", "../charts/").replace("docker/", "../docker/"))
+        .stdout(
+            named
+                .stdout
+                .replace("charts/", "../charts/")
+                .replace("docker/", "../docker/"),
+        )
         .stderr(named.stderr)
         .status(1)
         .run();
