@@ -37,9 +37,10 @@ impl Text {
         if let Some(line) = lines.get(d.line.saturating_sub(1)).filter(|_| d.line > 0) {
             let num = d.line.to_string();
             let pad = " ".repeat(num.len());
+            let (shown, caret) = window(line, d.column);
             out.push_str(&format!(
-                "{pad} |\n{num} | {line}\n{pad} | {}{}\n",
-                " ".repeat(d.column.saturating_sub(1)),
+                "{pad} |\n{num} | {shown}\n{pad} | {}{}\n",
+                " ".repeat(caret),
                 self.paint("1;31", "^")
             ));
         }
@@ -51,6 +52,33 @@ impl Text {
         }
         out
     }
+}
+
+/// Widest snippet shown, in characters: a longer line (minified JSON, a
+/// generated file) is cut to this many around the column, marked with `…`.
+const SNIPPET_WIDTH: usize = 120;
+
+/// The part of `line` to show for a finding at 1-based `column`, and the
+/// caret's offset in it.
+fn window(line: &str, column: usize) -> (std::borrow::Cow<'_, str>, usize) {
+    let at = column.saturating_sub(1);
+    let len = line.chars().count();
+    if len <= SNIPPET_WIDTH {
+        return (line.into(), at);
+    }
+    let start = at
+        .saturating_sub(SNIPPET_WIDTH / 2)
+        .min(len - SNIPPET_WIDTH);
+    let end = start + SNIPPET_WIDTH;
+    let mut shown = String::with_capacity(SNIPPET_WIDTH * 4 + 6);
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.extend(line.chars().skip(start).take(SNIPPET_WIDTH));
+    if end < len {
+        shown.push('…');
+    }
+    (shown.into(), at - start + usize::from(start > 0))
 }
 
 impl Report for Text {
@@ -106,5 +134,28 @@ pub fn policy_line(files: &[FileReport]) -> Option<String> {
                 .collect::<Vec<_>>()
                 .join("; ")
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window;
+
+    #[test]
+    fn a_long_line_is_cut_around_the_column_and_the_caret_follows() {
+        assert_eq!(window("a: [1]", 4), ("a: [1]".into(), 3));
+        let line = format!("{}X{}", "a".repeat(1000), "b".repeat(1000));
+        let (shown, caret) = window(&line, 1001);
+        assert_eq!(shown.chars().count(), 122, "{shown}");
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
+        assert_eq!(shown.chars().nth(caret), Some('X'));
+        // At the start and the end: one mark only, the caret still on its character.
+        let (shown, caret) = window(&line, 1);
+        assert!(!shown.starts_with('…') && shown.ends_with('…'));
+        assert_eq!((shown.chars().nth(caret), caret), (Some('a'), 0));
+        let (shown, caret) = window(&line, 2001);
+        assert!(shown.starts_with('…') && !shown.ends_with('…'));
+        assert_eq!(shown.chars().nth(caret), Some('b'));
+        assert_eq!(caret, 120);
     }
 }
