@@ -115,7 +115,10 @@ impl Walker {
             {
                 match kind {
                     // Not a symlink, in a canonical folder: canonical as it is.
-                    Some(_) => self.found(path, canon.join(&file_name)),
+                    // A pipe, socket or device is passed over, as ripgrep does: reading
+                    // a FIFO nobody writes to would never end.
+                    Some(t) if t.is_file() => self.found(path, canon.join(&file_name)),
+                    Some(_) => {}
                     None => self.file(&path, false),
                 }
             }
@@ -129,6 +132,11 @@ impl Walker {
             self.files.push(path.to_owned());
             return;
         };
+        // Found in a folder through a symlink: only a regular file (see `walk`). Named
+        // on the command line, anything is read: `validate <(helm template ...)`.
+        if !explicit && !std::fs::metadata(&canon).is_ok_and(|m| m.is_file()) {
+            return;
+        }
         if explicit
             && let Some(dir) = path.ancestors().skip(1).find(|d| {
                 chart::is_chart(if d.as_os_str().is_empty() {

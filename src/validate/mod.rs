@@ -495,7 +495,11 @@ impl Validator {
                         })
                         .map(|r| r.text.clone())
                         .unwrap_or_default(),
-                    None => read_text(Path::new(&path)).unwrap_or_default(),
+                    // The snippets' text; never a pipe or device (see chart/files.rs).
+                    None if Path::new(&path).is_file() => {
+                        read_text(Path::new(&path)).unwrap_or_default()
+                    }
+                    None => String::new(),
                 };
                 diagnostics.retain(|d| set.allows(&d.code));
                 let base = path.strip_suffix(chart::RENDERED_SUFFIX).unwrap_or(&path);

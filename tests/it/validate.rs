@@ -716,3 +716,80 @@ fn without_a_path_outside_a_project_validate_says_what_to_name() {
         .status(2)
         .run();
 }
+
+fn mkfifo(path: &std::path::Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+}
+
+#[test]
+fn a_pipe_in_a_folder_is_passed_over_and_in_a_chart_is_an_error_as_for_helm() {
+    // Reading a FIFO nobody writes to never ends: before, `validate DIR` hung here.
+    let dir = tempfile::tempdir().unwrap();
+    let k8s = dir.path().join("k8s");
+    std::fs::create_dir(&k8s).unwrap();
+    std::fs::copy(
+        fixture("manifests/good/deployment-service.yaml"),
+        k8s.join("app.yaml"),
+    )
+    .unwrap();
+    mkfifo(&k8s.join("pipe.yaml"));
+    std::os::unix::fs::symlink("pipe.yaml", k8s.join("link.yaml")).unwrap();
+    Test::new()
+        .current_dir(dir.path())
+        .args(["validate", "k8s"])
+        .stdout(
+            "policies: none (no dockhand.toml): schema and general rules only\n\
+             1 file checked: 0 errors, 0 warnings\n",
+        )
+        .run();
+
+    let chart = dir.path().join("web");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    mkfifo(&chart.join("templates/pipe.yaml"));
+    Test::new()
+        .current_dir(dir.path())
+        .env("PATH", "/usr/bin:/bin")
+        .args(["validate", "web"])
+        .stdout(
+            "web/Chart.yaml:1:1: info[chart/renderer]: rendered with dockhand's built-in renderer (no helm on PATH)\n  \
+             |\n\
+             1 | apiVersion: v2\n  \
+             | ^\n\
+             web/templates/pipe.yaml:1:1: error[chart/read]: cannot read templates/pipe.yaml: not a regular file (a pipe, socket or device); helm does not load such a chart\n\
+             policies: none (no dockhand.toml): schema and general rules only\n\
+             2 files checked: 1 error, 0 warnings\n",
+        )
+        .status(1)
+        .run();
+}
+
+#[test]
+fn a_pipe_named_on_the_command_line_is_read() {
+    // `dockhand validate <(helm template ...)`: the shell hands over a pipe.
+    let dir = tempfile::tempdir().unwrap();
+    let pipe = dir.path().join("rendered.yaml");
+    mkfifo(&pipe);
+    let text = std::fs::read_to_string(fixture("manifests/good/deployment-service.yaml")).unwrap();
+    let writer = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || std::fs::write(pipe, text).unwrap())
+    };
+    Test::new()
+        .current_dir(dir.path())
+        .args(["validate", "rendered.yaml"])
+        .stdout(
+            "policies: none (no dockhand.toml): schema and general rules only\n\
+             1 file checked: 0 errors, 0 warnings\n",
+        )
+        .run();
+    writer.join().unwrap();
+}

@@ -8,6 +8,10 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+/// Why a pipe, socket or device in a chart's folder is an error.
+const IRREGULAR: &str =
+    "not a regular file (a pipe, socket or device); helm does not load such a chart";
+
 /// One entry of `charts/`: a subchart folder or archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Subchart {
@@ -94,6 +98,18 @@ impl ChartFiles {
                     out.templates_not_dir = true;
                 } else {
                     out.crds_not_dir = true;
+                }
+            }
+        }
+        // helm loads every file of the chart's folder, and refuses a pipe, socket
+        // or device among them; the ones dockhand reads are found by `walk`.
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if !name.starts_with('.')
+                    && std::fs::metadata(e.path()).is_ok_and(|m| !m.is_file() && !m.is_dir())
+                {
+                    out.unreadable.push((name, IRREGULAR.to_owned()));
                 }
             }
         }
@@ -193,8 +209,12 @@ impl ChartFiles {
             let path = entry.path();
             if path.is_dir() {
                 self.walk(&path, &child, seen);
-            } else {
+            } else if path.is_file() {
                 self.read_one(&path, child);
+            } else if path.exists() {
+                // A pipe, socket or device: reading a FIFO could wait forever, and
+                // helm refuses to load the chart ("cannot load irregular file").
+                self.unreadable.push((child, IRREGULAR.to_owned()));
             }
         }
     }
