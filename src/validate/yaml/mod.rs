@@ -23,6 +23,19 @@ use scalar::{resolve_plain_scalar, resolve_scalar};
 /// stream ("billion laughs" protection).
 const ALIAS_NODE_BUDGET: usize = 1_000_000;
 
+/// Deepest nesting of collections read. Every check walks the tree
+/// recursively; a deeper one (possible through aliases too) would overflow the
+/// stack. Kubernetes objects are a few dozen levels deep.
+const MAX_DEPTH: usize = 1_000;
+
+fn too_deep(pos: Pos) -> Box<Diagnostic> {
+    Box::new(Diagnostic::error(
+        "yaml/syntax",
+        pos,
+        format!("collections nested more than {MAX_DEPTH} levels deep; not checked further"),
+    ))
+}
+
 /// A YAML value after YAML 1.1 scalar resolution.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -251,6 +264,21 @@ impl Node {
         }
     }
 
+    /// Levels of collections in this node (a scalar is 0).
+    fn depth(&self) -> usize {
+        match &self.value {
+            Value::Seq(items) => 1 + items.iter().map(Node::depth).max().unwrap_or(0),
+            Value::Map(entries) => {
+                1 + entries
+                    .iter()
+                    .map(|(k, v)| k.depth().max(v.depth()))
+                    .max()
+                    .unwrap_or(0)
+            }
+            _ => 0,
+        }
+    }
+
     fn count(&self) -> usize {
         1 + match &self.value {
             Value::Seq(items) => items.iter().map(Node::count).sum(),
@@ -420,7 +448,8 @@ struct Builder {
     documents: Vec<Document>,
     diagnostics: Vec<Diagnostic>,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Each anchored node, with its number of nodes and its depth.
+    anchors: HashMap<usize, (Node, usize, usize)>,
     alias_nodes: usize,
     /// Number of `DocumentStart`s seen.
     doc_count: usize,
@@ -503,7 +532,7 @@ impl Builder {
                 self.complete(node, is_merge);
             }
             Event::Alias(id) => {
-                let Some((node, count)) = self.anchors.get(&id) else {
+                let Some((node, count, depth)) = self.anchors.get(&id) else {
                     return Err(Box::new(Diagnostic::error(
                         "yaml/alias",
                         pos,
@@ -518,9 +547,15 @@ impl Builder {
                         format!("aliases expand to more than {ALIAS_NODE_BUDGET} nodes"),
                     )));
                 }
+                if self.stack.len() + depth > MAX_DEPTH {
+                    return Err(too_deep(pos));
+                }
                 let mut node = node.clone();
                 node.pos = pos;
                 self.complete(node, false);
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) if self.stack.len() >= MAX_DEPTH => {
+                return Err(too_deep(pos));
             }
             Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq {
                 pos,
@@ -562,7 +597,8 @@ impl Builder {
 
     fn remember(&mut self, anchor: usize, node: &Node) {
         if anchor != 0 {
-            self.anchors.insert(anchor, (node.clone(), node.count()));
+            self.anchors
+                .insert(anchor, (node.clone(), node.count(), node.depth()));
         }
     }
 

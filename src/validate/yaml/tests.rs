@@ -462,3 +462,57 @@ fn bom_and_crlf() {
     assert_eq!(root.get("b").unwrap().as_bool(), Some(true));
     assert_eq!(root.entry("b").unwrap().0.pos, Pos::new(2, 1));
 }
+
+/// `depth` levels of block sequences under `x:`.
+fn nested(depth: usize) -> String {
+    let mut s = String::from("x:\n");
+    for i in 0..depth - 1 {
+        s.push_str(&" ".repeat(i + 1));
+        s.push_str("-\n");
+    }
+    s
+}
+
+#[test]
+fn nesting_deeper_than_the_limit_is_one_finding_not_a_stack_overflow() {
+    // MAX_DEPTH levels (the root mapping is one) parse whole.
+    let parsed = parse(&nested(MAX_DEPTH));
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    assert_eq!(parsed.documents[0].root.depth(), MAX_DEPTH);
+    // One more, or many more (which overflowed the stack before), is refused at the
+    // first level too deep.
+    for depth in [MAX_DEPTH + 1, 20 * MAX_DEPTH] {
+        let parsed = parse(&nested(depth));
+        assert!(parsed.documents.is_empty());
+        let d = &parsed.diagnostics[..];
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            (d[0].code.as_str(), d[0].line),
+            ("yaml/syntax", MAX_DEPTH + 1)
+        );
+        assert!(
+            d[0].message.contains("nested more than 1000 levels"),
+            "{}",
+            d[0].message
+        );
+    }
+}
+
+#[test]
+fn aliases_cannot_nest_deeper_than_the_limit() {
+    // Each anchor holds 600 levels and the alias of the one before: 600, 1200, ...
+    let mut text = String::from("a0: &a0 [1]\n");
+    for k in 1..4 {
+        text.push_str(&format!("a{k}: &a{k}\n"));
+        for i in 0..599 {
+            text.push_str(&" ".repeat(i + 1));
+            text.push_str("-\n");
+        }
+        text.push_str(&" ".repeat(601));
+        text.push_str(&format!("- *a{}\n", k - 1));
+    }
+    let parsed = parse(&text);
+    let codes: Vec<&str> = parsed.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["yaml/syntax"], "{:?}", parsed.diagnostics);
+    assert!(parsed.documents.is_empty());
+}
