@@ -131,6 +131,23 @@ fn error<T>(at: usize, message: impl Into<String>) -> Result<T, Error> {
 /// Parse a template.
 pub(super) fn parse(src: &str) -> Result<Tree, Error> {
     let segs = segments(src)?;
+    if let Some(at) = too_deep(&segs) {
+        // Go's parser grows its stack; this one recurses on a thread's fixed stack.
+        // So deeper nesting is not parsed: the template is "not fully checked",
+        // never an error that helm would not give.
+        let what = format!("blocks or parentheses nested more than {MAX_NESTING} levels deep");
+        let cmd = Cmd {
+            args: vec![Arg::Unsupported { what, at }],
+            at,
+        };
+        return Ok(Tree {
+            items: vec![Item::Action(Pipe {
+                decls: Vec::new(),
+                cmds: vec![cmd],
+            })],
+            defines: Vec::new(),
+        });
+    }
     let mut p = Parser {
         segs,
         i: 0,
@@ -146,6 +163,45 @@ pub(super) fn parse(src: &str) -> Result<Tree, Error> {
         items,
         defines: p.defines,
     })
+}
+
+/// Deepest nesting of blocks (`if`, `with`, `range`, `define`, `block`) or
+/// of parentheses within one action that is parsed. Real charts nest a few
+/// levels.
+const MAX_NESTING: usize = 100;
+
+/// Where the nesting first goes past [`MAX_NESTING`], if it does.
+fn too_deep(segs: &[Segment]) -> Option<usize> {
+    let mut blocks = 0usize;
+    for seg in segs {
+        let Segment::Action { toks, at } = seg else {
+            continue;
+        };
+        match toks.first() {
+            Some((Tok::Ident(k), _))
+                if matches!(k.as_str(), "if" | "with" | "range" | "define" | "block") =>
+            {
+                blocks += 1;
+            }
+            Some((Tok::Ident(k), _)) if k == "end" => blocks = blocks.saturating_sub(1),
+            _ => {}
+        }
+        let mut parens = 0usize;
+        for (tok, tok_at) in toks {
+            match tok {
+                Tok::LParen => parens += 1,
+                Tok::RParen(..) => parens = parens.saturating_sub(1),
+                _ => {}
+            }
+            if parens > MAX_NESTING {
+                return Some(*tok_at);
+            }
+        }
+        if blocks > MAX_NESTING {
+            return Some(*at);
+        }
+    }
+    None
 }
 
 enum Stop {
@@ -466,6 +522,37 @@ mod tests {
         ] {
             let e = parse(t).unwrap_err();
             assert_eq!((e.message.as_str(), e.at), (msg, at), "{t}");
+        }
+    }
+
+    /// The one unsupported construct of a tree, if that is all it holds.
+    fn unsupported(tree: &Tree) -> Option<(&str, usize)> {
+        match tree.items.as_slice() {
+            [Item::Action(pipe)] => match pipe.cmds[0].args.as_slice() {
+                [Arg::Unsupported { what, at }] => Some((what.as_str(), *at)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_unsupported_not_a_stack_overflow() {
+        let parens = |n: usize| format!("{{{{ {}1{} }}}}", "(".repeat(n), ")".repeat(n));
+        let blocks = |n: usize| format!("{}x{}", "{{ if 1 }}".repeat(n), "{{ end }}".repeat(n));
+        // At the limit: parsed as usual.
+        for t in [parens(MAX_NESTING), blocks(MAX_NESTING)] {
+            let tree = parse(&t).unwrap();
+            assert_eq!(unsupported(&tree), None);
+        }
+        // Past it, and far past it (100,000 overflowed the stack): one construct that
+        // names the reason, at the first level too deep.
+        let what = "blocks or parentheses nested more than 100 levels deep";
+        for n in [MAX_NESTING + 1, 100_000] {
+            let tree = parse(&parens(n)).unwrap();
+            assert_eq!(unsupported(&tree), Some((what, 3 + MAX_NESTING)));
+            let tree = parse(&blocks(n)).unwrap();
+            assert_eq!(unsupported(&tree), Some((what, 10 * MAX_NESTING)));
         }
     }
 }
