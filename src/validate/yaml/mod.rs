@@ -14,6 +14,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
 use super::diagnostic::{Diagnostic, Pos, pointer_token};
 
+mod json;
 mod scalar;
 
 pub use scalar::resolve_plain;
@@ -319,30 +320,48 @@ pub fn parse(text: &str) -> Parsed {
 /// Like [`parse`], but hands each document to `each` as soon as it is
 /// complete, so that a caller that checks documents one at a time keeps only
 /// one in memory. Returns the findings, ordered by position.
-pub fn parse_with(text: &str, mut each: impl FnMut(Document)) -> Vec<Diagnostic> {
+pub fn parse_with(text: &str, each: impl FnMut(Document)) -> Vec<Diagnostic> {
+    read(text, true, each)
+}
+
+/// [`parse_with`]; `json`: whether a JSON text is read by the JSON reader.
+fn read(text: &str, json: bool, mut each: impl FnMut(Document)) -> Vec<Diagnostic> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut b = Builder::default();
-    let mut parser = Parser::new_from_str(text);
-    while let Some(next) = parser.next_event() {
-        match next {
-            Ok((event, span)) => {
-                let result = b.event(event, span);
-                for d in b.documents.drain(..) {
-                    each(d);
+    // One event into the tree; `false` once reading must stop.
+    let mut step = |b: &mut Builder, event: Event<'_>, span: Span| {
+        let result = b.event(event, span);
+        for d in b.documents.drain(..) {
+            each(d);
+        }
+        match result {
+            Ok(()) => true,
+            Err(diag) => {
+                b.diag(*diag);
+                false
+            }
+        }
+    };
+    if json && json::is_json(text) {
+        json::events(text, |event, span| step(&mut b, event, span));
+    } else {
+        let mut parser = Parser::new_from_str(text);
+        while let Some(next) = parser.next_event() {
+            match next {
+                Ok((event, span)) => {
+                    if !step(&mut b, event, span) {
+                        break;
+                    }
                 }
-                if let Err(diag) = result {
-                    b.diag(*diag);
+                Err(e) => {
+                    let m = e.marker();
+                    b.diag(Diagnostic::error(
+                        "yaml/syntax",
+                        Pos::new(m.line(), m.col() + 1),
+                        e.info().to_owned(),
+                    ));
                     break;
                 }
-            }
-            Err(e) => {
-                let m = e.marker();
-                b.diag(Diagnostic::error(
-                    "yaml/syntax",
-                    Pos::new(m.line(), m.col() + 1),
-                    e.info().to_owned(),
-                ));
-                break;
             }
         }
     }

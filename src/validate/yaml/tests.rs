@@ -516,3 +516,82 @@ fn aliases_cannot_nest_deeper_than_the_limit() {
     assert_eq!(codes, ["yaml/syntax"], "{:?}", parsed.diagnostics);
     assert!(parsed.documents.is_empty());
 }
+
+/// The tree and findings of `text` read by the YAML parser only.
+fn yaml_only(text: &str) -> Parsed {
+    let mut documents = Vec::new();
+    let diagnostics = read(text, false, |d| documents.push(d));
+    Parsed {
+        documents,
+        diagnostics,
+    }
+}
+
+#[test]
+fn json_is_read_into_the_same_tree_as_the_yaml_parser_gives() {
+    for text in [
+        r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"a":"1","b":2}}"#,
+        "{\n  \"a\": [1, -2, 3.5, -0.25, 10, true, false, null, \"x\"],\n  \"b\": {},\n  \"c\": []\n}\n",
+        r#"{"esc":"q\"b\\s\/n\nt\tu\u00e9\u2603 end","yes":"yes"}"#,
+        // Not JSON (a bare `on`): read by the YAML parser either way.
+        r#"{"yes":"yes","on":on}"#,
+        "{\"ünï\": \"çødé\", \"after\": [\"é\", 1]}",
+        r#"{"a":1,"a":2,"b":{"c":[[[]],{"d":"e"}]}}"#,
+        "[{\"k\": \"v\"},\n {\"k\": \"w\"}]",
+        "  {\"padded\": 1}  \n",
+    ] {
+        let json = parse(text);
+        let yaml = yaml_only(text);
+        assert_eq!(json::is_json(text), !text.contains(":on"), "{text}");
+        assert_eq!(json, yaml, "{text}");
+        assert!(!json.documents.is_empty(), "{text}");
+    }
+    // A surrogate pair, which the YAML parser refuses: decoded as serde_json decodes it.
+    let text = r#"{"s":"a \ud83d\ude00 \u00e9 \"q\" \\ z"}"#;
+    let want: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(one(text).to_json(), want);
+}
+
+#[test]
+fn json_numbers_read_as_kubernetes_decodes_them() {
+    let root = one(r#"{"i":42,"n":-7,"f":1.5,"e":1e3,"E":2.5E-1,"big":12345678901234567890}"#);
+    assert_eq!(root.get("i").unwrap().value, Value::Int(42));
+    assert_eq!(root.get("n").unwrap().value, Value::Int(-7));
+    assert_eq!(root.get("f").unwrap().value, Value::Float(1.5));
+    assert_eq!(root.get("e").unwrap().value, Value::Float(1000.0));
+    assert_eq!(root.get("E").unwrap().value, Value::Float(0.25));
+    // As the YAML parser reads the same digits.
+    let yaml = yaml_only(r#"{"big":12345678901234567890}"#);
+    assert_eq!(
+        root.get("big").unwrap().value,
+        yaml.documents[0].root.get("big").unwrap().value
+    );
+}
+
+#[test]
+fn a_large_json_list_keeps_positions_and_limits() {
+    // Deeper than the limit, or far deeper: one finding, no document, no overflow.
+    for n in [MAX_DEPTH + 1, 200_000] {
+        let deep = format!("{}{}", "[".repeat(n), "]".repeat(n));
+        let parsed = parse(&deep);
+        let codes: Vec<&str> = parsed.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(codes, ["yaml/syntax"]);
+        assert!(parsed.documents.is_empty());
+    }
+    let text = format!(
+        "{{\"kind\":\"List\",\"items\":[{}]}}",
+        (0..3)
+            .map(|i| format!("{{\"name\":\"n{i}\"}}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let root = one(&text);
+    let items = root.get("items").unwrap().as_seq().unwrap();
+    let cols: Vec<usize> = items
+        .iter()
+        .map(|n| n.get("name").unwrap().pos.column())
+        .collect();
+    // `{"name":` ends at column 32 of the first item, and each item is 14 wide.
+    assert_eq!(cols, [33, 47, 61]);
+    assert_eq!(root, yaml_only(&text).documents[0].root);
+}
