@@ -613,7 +613,10 @@ pub fn derive_chart(ctx: &Context, jobs: &mut [Staged]) -> Result<(), Error> {
 /// An answer with every credential replaced by its placeholder: the one
 /// secret heuristic over the whole text, plus the values found in its
 /// manifests' structure (an env var's `value` under a secret-like `name`).
-fn redact(output: crate::artifact::OutputKind, text: &str) -> (String, Vec<secrets::Kind>) {
+pub(crate) fn redact(
+    output: crate::artifact::OutputKind,
+    text: &str,
+) -> (String, Vec<secrets::Kind>) {
     let structured: Vec<(String, secrets::Kind)> = match output {
         crate::artifact::OutputKind::Kubernetes | crate::artifact::OutputKind::Helm => {
             match extract::extract(output, text) {

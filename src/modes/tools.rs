@@ -78,10 +78,25 @@ pub fn extract(args: &ExtractArgs, ui: &Ui) -> Result<Outcome, Error> {
         Some(p) => std::fs::read_to_string(p).map_err(Error::io(p))?,
     };
     match crate::extract::extract(args.kind, &text) {
-        Ok(x) => {
-            ui.out(&x.text);
-            Ok(Outcome::Clean)
-        }
+        // A credential in the answer never reaches stdout (often a file): it is
+        // replaced by its placeholder, said on stderr, and the exit status is 1.
+        Ok(x) => match crate::pipeline::redact(args.kind, &x.text) {
+            (text, found) if found.is_empty() => {
+                ui.out(&text);
+                Ok(Outcome::Clean)
+            }
+            (text, found) => {
+                ui.out(&text);
+                let mut kinds: Vec<&str> = found.iter().map(|k| k.describe()).collect();
+                kinds.dedup();
+                ui.err(&format!(
+                    "warning: the artifact held {} credential(s), printed as placeholders: {}",
+                    found.len(),
+                    kinds.join(", ")
+                ));
+                Ok(Outcome::Findings)
+            }
+        },
         Err(e) => {
             ui.err(&e.to_string());
             Ok(Outcome::Findings)

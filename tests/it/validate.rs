@@ -793,3 +793,27 @@ fn a_pipe_named_on_the_command_line_is_read() {
         .run();
     writer.join().unwrap();
 }
+
+#[test]
+fn extract_never_prints_a_credential() {
+    let p = Project::empty();
+    p.write(
+        "answer.md",
+        "Here:\n\n```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  \
+         OPENAI_API_KEY: sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH\n  \
+         url: postgres://app:hunter2secret@db:5432/app\n```\n",
+    );
+    p.dockhand()
+        .args(["extract", "--as", "kubernetes", "answer.md"])
+        .stdout(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  \
+             OPENAI_API_KEY: <redacted:api-key>\n  \
+             url: postgres://app:<redacted:url-password>@db:5432/app\n",
+        )
+        .stderr(
+            "warning: the artifact held 2 credential(s), printed as placeholders: an API key \
+             (`sk-…`), a password in a URL (`scheme://user:password@host`)\n",
+        )
+        .status(1)
+        .run();
+}
