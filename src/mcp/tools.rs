@@ -346,7 +346,12 @@ fn extract(args: &Args) -> Result<Value, ToolError> {
         .parse()
         .map_err(|e: String| ToolError::Arguments(e))?;
     match crate::extract::extract(kind, content) {
-        Ok(x) => Ok(json!({"text": x.text, "blocks": x.blocks})),
+        // As `dockhand extract`: a credential is returned as its placeholder, and named.
+        Ok(x) => {
+            let (text, found) = crate::pipeline::redact(kind, &x.text);
+            let credentials: Vec<&str> = found.iter().map(|k| k.describe()).collect();
+            Ok(json!({"text": text, "blocks": x.blocks, "credentials": credentials}))
+        }
         Err(e) => Err(ToolError::Dockhand(Error::Extract(e))),
     }
 }

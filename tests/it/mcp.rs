@@ -185,7 +185,7 @@ fn a_real_mcp_client_lists_validates_renders_and_generates() {
             "frontend-dockerfile@1.0.0 gordon", "frontend-dockerfile@1.1.0 gordon",
             "health-resources@1.0.0 kagent", "health-stability@1.0.0 kagent",
         ],
-        "extract": {"text": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: todo\n", "blocks": 1},
+        "extract": {"text": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: todo\n", "blocks": 1, "credentials": []},
         "errors": [
             {"code": -32000, "message": "no prompt `nope` in the library (known: backend-deployment@1.0.0, backend-deployment@1.1.0, backend-dockerfile@1.0.0, backend-dockerfile@1.1.0, backend-service@1.0.0, backend-service@1.1.0, frontend@1.0.0, frontend@1.1.0, frontend-configmap@1.0.0, frontend-configmap@1.1.0, frontend-dockerfile@1.0.0, frontend-dockerfile@1.1.0, health-resources@1.0.0, health-stability@1.0.0)"},
             {"code": -32000, "message": format!("../outside.yaml: outside the project {} (give a path relative to its root)", p.path().display())},
