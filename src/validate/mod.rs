@@ -474,8 +474,8 @@ impl Validator {
     ) -> Vec<FileReport> {
         let rel = self.project_rel(dir, false);
         let set = self.policy_set(rel.as_deref(), &[]);
-        let result =
-            chart::check_files_with(&chart::ChartFiles::read(dir), opts, Some(self.schemas));
+        let files = chart::ChartFiles::read(dir);
+        let result = chart::check_files_with(&files, opts, Some(self.schemas));
         let mut reports: Vec<FileReport> = result
             .files
             .into_iter()
@@ -495,11 +495,8 @@ impl Validator {
                         })
                         .map(|r| r.text.clone())
                         .unwrap_or_default(),
-                    // The snippets' text; never a pipe or device (see chart/files.rs).
-                    None if Path::new(&path).is_file() => {
-                        read_text(Path::new(&path)).unwrap_or_default()
-                    }
-                    None => String::new(),
+                    // The snippets' text, from the chart as it was read.
+                    None => files.source_of(&path).unwrap_or_default().to_owned(),
                 };
                 diagnostics.retain(|d| set.allows(&d.code));
                 let base = path.strip_suffix(chart::RENDERED_SUFFIX).unwrap_or(&path);

@@ -167,6 +167,15 @@ impl ChartFiles {
         self.files.get(rel).map(|b| std::str::from_utf8(b))
     }
 
+    /// The text of the file a finding names (`DIR/rel`, see [`ChartFiles::path_of`]),
+    /// from the copy read into memory: a chart is read once. `None` for a file
+    /// that was not read, or is not UTF-8.
+    pub fn source_of(&self, path: &str) -> Option<&str> {
+        let rel = Path::new(path).strip_prefix(&self.dir).ok()?.to_str()?;
+        let text = self.text(rel)?.ok()?;
+        Some(text.strip_prefix('\u{feff}').unwrap_or(text))
+    }
+
     /// `DIR/rel` for findings.
     pub(super) fn path_of(&self, rel: &str) -> String {
         self.dir.join(rel).to_string_lossy().into_owned()
