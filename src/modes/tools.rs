@@ -87,8 +87,12 @@ pub fn extract(args: &ExtractArgs, ui: &Ui) -> Result<Outcome, Error> {
             }
             (text, found) => {
                 ui.out(&text);
-                let mut kinds: Vec<&str> = found.iter().map(|k| k.describe()).collect();
-                kinds.dedup();
+                let mut kinds: Vec<&str> = Vec::new();
+                for k in found.iter().map(|k| k.describe()) {
+                    if !kinds.contains(&k) {
+                        kinds.push(k);
+                    }
+                }
                 ui.err(&format!(
                     "warning: the artifact held {} credential(s), printed as placeholders: {}",
                     found.len(),
