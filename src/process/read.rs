@@ -241,3 +241,25 @@ impl InputWatch {
         asks_for_input(&String::from_utf8_lossy(&bytes))
     }
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::ExitWatch;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_quick_tool_is_answered_when_it_exits_not_at_the_next_poll_slice() {
+        // The wait wakes when the child exits (after 50 ms), not at the end of the
+        // slice it was given: 60 s here, so the margin holds on any loaded machine.
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "sleep 0.05"])
+            .spawn()
+            .unwrap();
+        let exit = ExitWatch::new(&child);
+        let t = Instant::now();
+        exit.wait(Duration::from_secs(60));
+        let waited = t.elapsed();
+        assert!(child.wait().unwrap().success());
+        assert!(waited < Duration::from_secs(30), "{waited:?}");
+    }
+}
